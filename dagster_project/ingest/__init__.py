@@ -1,0 +1,1 @@
+"""Contract-driven ingestion of landing files into the DuckDB raw schema."""

@@ -1,0 +1,103 @@
+"""Feed contracts (sources/contracts/*.yml) as typed objects.
+
+Adding a feed means adding a contract file: the ingest engine, the raw asset
+and the raw quality checks are all derived from it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from ..settings import CONTRACTS_DIR
+
+DUCKDB_TYPES = {
+    "varchar": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMPTZ",  # parsed with offsets, stored as UTC TIMESTAMP
+    "integer": "BIGINT",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = True
+    pii: bool = False
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class FeedContract:
+    system: str
+    feed: str
+    format: str  # csv | jsonl
+    kind: str  # snapshot | incremental
+    key: tuple[str, ...]
+    description: str = ""
+    root: str = "landing"  # landing | config
+    path: str | None = None  # fixed file name (config files); landing feeds use the dated pattern
+    version_column: str | None = None
+    columns: tuple[Column, ...] = ()
+    required_fields: tuple[str, ...] = ()
+    pii_fields: tuple[str, ...] = ()
+    source_file: Path = field(default=Path(), compare=False)
+
+    @property
+    def name(self) -> str:
+        return f"{self.system}__{self.feed}"
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.name}"
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def file_pattern(self) -> re.Pattern[str]:
+        if self.path:
+            return re.compile(re.escape(self.path) + r"(\.gz)?$")
+        ext = re.escape(self.format)
+        return re.compile(rf"^{re.escape(self.feed)}_(?P<date>\d{{4}}-\d{{2}}-\d{{2}})\.{ext}(\.gz)?$")
+
+    def folder(self, landing_dir: Path, config_dir: Path) -> Path:
+        if self.root == "config":
+            return config_dir
+        return landing_dir / self.system / self.feed
+
+
+def _parse(path: Path) -> FeedContract:
+    data = yaml.safe_load(path.read_text())
+    columns = tuple(Column(**c) for c in data.pop("columns", []) or [])
+    for key in ("key", "required_fields", "pii_fields"):
+        if key in data:
+            data[key] = tuple(data[key])
+    contract = FeedContract(columns=columns, source_file=path, **data)
+    if contract.format not in ("csv", "jsonl"):
+        raise ValueError(f"{path}: format must be csv or jsonl, not {contract.format!r}")
+    if contract.kind not in ("snapshot", "incremental"):
+        raise ValueError(f"{path}: kind must be snapshot or incremental, not {contract.kind!r}")
+    return contract
+
+
+@cache
+def load_contracts(contracts_dir: Path = CONTRACTS_DIR) -> tuple[FeedContract, ...]:
+    return tuple(_parse(p) for p in sorted(contracts_dir.glob("*.yml")))
+
+
+def contract_by_name(name: str, contracts_dir: Path = CONTRACTS_DIR) -> FeedContract:
+    for contract in load_contracts(contracts_dir):
+        if contract.name == name:
+            return contract
+    raise KeyError(name)

@@ -1,0 +1,60 @@
+"""The file ledger and the quarantine: the raw layer's memory of what it has read."""
+
+from __future__ import annotations
+
+import duckdb
+
+LEDGER = "raw._file_ledger"
+QUARANTINE = "raw._quarantine"
+
+DDL = f"""
+create schema if not exists raw;
+create table if not exists {LEDGER} (
+    file varchar,
+    feed varchar,
+    extract_date date,
+    size_bytes bigint,
+    sha256 varchar,
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    loaded_at timestamptz
+);
+create table if not exists {QUARANTINE} (
+    feed varchar,
+    file varchar,
+    line bigint,
+    raw_text varchar,
+    reason varchar,
+    quarantined_at timestamptz
+);
+"""
+
+
+def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(DDL)
+
+
+def loaded_hash(conn: duckdb.DuckDBPyConnection, file_key: str) -> str | None:
+    rows = conn.execute(f"select sha256 from {LEDGER} where file = ?", [file_key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def forget_file(conn: duckdb.DuckDBPyConnection, raw_table: str, file_key: str) -> None:
+    """Remove every trace of a file so that a changed re-delivery replaces it."""
+    conn.execute(f"delete from {raw_table} where _file = ?", [file_key])
+    conn.execute(f"delete from {QUARANTINE} where file = ?", [file_key])
+    conn.execute(f"delete from {LEDGER} where file = ?", [file_key])
+
+
+def record_file(conn: duckdb.DuckDBPyConnection, **entry) -> None:
+    conn.execute(
+        f"""insert into {LEDGER} values (
+            $file, $feed, $extract_date, $size_bytes, $sha256,
+            $rows_read, $rows_loaded, $rows_quarantined, now())""",
+        entry,
+    )
+
+
+def quarantine_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return dict(conn.execute(f"select feed, count(*) from {QUARANTINE} group by feed").fetchall())

@@ -1,0 +1,196 @@
+"""DuckDB-native readers: each stages a file's good rows in `_incoming` and its bad
+rows in `_rejected (line, raw_text, reason)`, without a Python loop over rows."""
+
+from __future__ import annotations
+
+import duckdb
+
+from .contracts import FeedContract
+from .landing import LandedFile, read_csv_header
+
+# A character that cannot occur unescaped in valid JSON: it splits a JSONL file into
+# whole lines without any quoting rules.
+_LINE_DELIMITER = "\x1e"
+_MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+class MissingColumnsError(ValueError):
+    """A file's header lacks columns its contract requires; the feed fails with this."""
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _reset_rejects(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("drop table if exists _rejects")
+    conn.execute("drop table if exists _rejects_scan")
+
+
+def _reject_rows_sql() -> str:
+    # One quarantine row per rejected line, whatever number of errors it had.
+    return """
+        select line, any_value(csv_line) as raw_text,
+               string_agg(distinct error_type || ': ' || error_message, '; ') as reason
+        from _rejects group by line
+    """
+
+
+def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile) -> None:
+    header = read_csv_header(landed.path)
+    if not header:
+        raise MissingColumnsError(f"{landed.key}: the file is empty or has no header row")
+    missing = [c for c in contract.required_columns if c not in header]
+    if missing:
+        raise MissingColumnsError(
+            f"{landed.key}: header is missing required column(s) {', '.join(missing)}"
+        )
+    types = {c.name: c.duckdb_type for c in contract.columns}
+    # Unknown extra columns are read as text and then left out of the raw table.
+    columns = "{" + ", ".join(f"{_sql_str(n)}: {_sql_str(types.get(n, 'VARCHAR'))}" for n in header) + "}"
+    select_list = ", ".join(
+        f'timezone(\'UTC\', "{c.name}") as "{c.name}"' if c.type == "timestamp" else f'"{c.name}"'
+        for c in contract.columns
+    )
+    _reset_rejects(conn)
+    conn.execute(
+        f"""
+        create or replace temp table _incoming as
+        select {select_list},
+               {_sql_str(landed.key)} as _file,
+               {_date_sql(landed)} as _extract_date,
+               row_number() over () as _record_number,
+               now() as _loaded_at
+        from read_csv({_sql_str(str(landed.path))},
+            header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+            columns = {columns}, store_rejects = true,
+            rejects_table = '_rejects', rejects_scan = '_rejects_scan',
+            max_line_size = {_MAX_LINE_BYTES})
+        """
+    )
+    conn.execute(f"create or replace temp table _rejected as {_reject_rows_sql()}")
+
+
+def _date_sql(landed: LandedFile) -> str:
+    return f"date '{landed.extract_date.isoformat()}'" if landed.extract_date else "current_date"
+
+
+# Checks that an LRS makes before it accepts a statement (xAPI 1.0.3, section 2.2);
+# the first failing one is the quarantine reason.
+_XAPI_REASON = """
+    case
+        when j is null then 'line is not valid JSON'
+        when json_type(j) <> 'OBJECT' then 'line is not a JSON object'
+        when coalesce(json_type(j, '$.actor'), 'NULL') = 'NULL' then 'statement has no actor'
+        when coalesce(json_type(j, '$.verb'), 'NULL') = 'NULL' then 'statement has no verb'
+        when coalesce(json_type(j, '$.object'), 'NULL') = 'NULL' then 'statement has no object'
+        when json_extract_string(j, '$.verb.id') is null then 'verb has no id'
+        when coalesce(json_extract_string(j, '$.actor.objectType'), 'Agent') = 'Agent'
+             and not ({identified})
+            then 'agent has no identifier (mbox, mbox_sha1sum, openid or account)'
+        when json_extract_string(j, '$.actor.objectType') = 'Group'
+             and not ({identified}) and json_extract(j, '$.actor.member') is null
+            then 'anonymous group has no members'
+        when coalesce(json_extract_string(j, '$.object.objectType'), 'Activity') = 'Activity'
+             and json_extract_string(j, '$.object.id') is null then 'activity object has no id'
+        when json_extract_string(j, '$.object.objectType') = 'StatementRef'
+             and json_extract_string(j, '$.object.id') is null then 'StatementRef has no id'
+        when json_extract_string(j, '$.timestamp') is not null
+             and try_cast(json_extract_string(j, '$.timestamp') as timestamptz) is null
+            then 'unparseable timestamp: ' || json_extract_string(j, '$.timestamp')
+        when json_extract_string(j, '$.stored') is not null
+             and try_cast(json_extract_string(j, '$.stored') as timestamptz) is null
+            then 'unparseable stored: ' || json_extract_string(j, '$.stored')
+    end
+""".format(
+    identified=" or ".join(
+        f"json_extract(j, '$.actor.{f}') is not null" for f in ("mbox", "mbox_sha1sum", "openid", "account")
+    )
+)
+
+
+def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile) -> None:
+    _reset_rejects(conn)
+    conn.execute(
+        f"""
+        create or replace temp table _read as
+        select row_number() over () as ordinal, line
+        from read_csv({_sql_str(str(landed.path))},
+            header = false, auto_detect = false, delim = {_sql_str(_LINE_DELIMITER)},
+            quote = '', escape = '', columns = {{'line': 'VARCHAR'}},
+            store_rejects = true, rejects_table = '_rejects', rejects_scan = '_rejects_scan',
+            max_line_size = {_MAX_LINE_BYTES})
+        """
+    )
+    # Lines the reader itself rejected leave gaps: the good lines' numbers are the
+    # complement of the rejected ones, in order.
+    conn.execute(
+        """
+        create or replace temp table _lines as
+        with all_lines as (
+            select range + 1 as line_number
+            from range((select count(*) from _read) + (select count(distinct line) from _rejects))
+        ),
+        good_lines as (
+            select line_number, row_number() over (order by line_number) as ordinal
+            from all_lines where line_number not in (select line from _rejects)
+        )
+        select g.line_number, r.line from _read r join good_lines g using (ordinal)
+        """
+    )
+    conn.execute(
+        f"""
+        create or replace temp table _checked as
+        select line_number, line, {_XAPI_REASON} as reason
+        from (
+            select line_number, line, case when json_valid(line) then line::json end as j
+            from _lines where line is not null and trim(line) <> ''
+        )
+        """
+    )
+    # Statements without an id get a deterministic one from their content, shaped as a UUID.
+    conn.execute(
+        f"""
+        create or replace temp table _incoming as
+        select coalesce(json_extract_string(line, '$.id'), (
+                   select substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4)
+                          || '-' || substr(h, 17, 4) || '-' || substr(h, 21, 12)
+                   from (select md5(line) as h))) as statement_id,
+               line as statement,
+               {_sql_str(landed.key)} as _file,
+               {_date_sql(landed)} as _extract_date,
+               line_number as _line_number,
+               now() as _loaded_at
+        from _checked where reason is null
+        """
+    )
+    conn.execute(
+        f"""
+        create or replace temp table _rejected as
+        select line_number as line, line as raw_text, reason from _checked where reason is not null
+        union all
+        {_reject_rows_sql()}
+        """
+    )
+
+
+def raw_table_ddl(contract: FeedContract) -> str:
+    if contract.format == "jsonl":
+        body = "statement_id varchar, statement varchar"
+        meta = "_line_number bigint"
+    else:
+        body = ", ".join(
+            f'"{c.name}" {"TIMESTAMP" if c.type == "timestamp" else c.duckdb_type}' for c in contract.columns
+        )
+        meta = "_record_number bigint"
+    return (
+        f"create table if not exists {contract.table} ({body}, "
+        f"_file varchar, _extract_date date, {meta}, _loaded_at timestamptz)"
+    )
+
+
+def stage(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile) -> None:
+    if contract.format == "jsonl":
+        stage_jsonl(conn, contract, landed)
+    else:
+        stage_csv(conn, contract, landed)
