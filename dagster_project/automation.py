@@ -1,0 +1,72 @@
+"""When the pipeline runs: nightly, and whenever new files land."""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+from dagster import (
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    JobDefinition,
+    RunRequest,
+    ScheduleDefinition,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
+
+from .ingest.contracts import load_contracts
+from .ingest.landing import discover, sha256_of
+from .settings import Settings
+
+
+def build_nightly_schedule(job: JobDefinition) -> ScheduleDefinition:
+    return ScheduleDefinition(
+        name="nightly_impact",
+        job=job,
+        cron_schedule="0 2 * * *",
+        execution_timezone="UTC",
+        default_status=DefaultScheduleStatus.RUNNING,
+        description="Rebuild everything at 02:00 UTC: new extracts, marts, audits, publish.",
+    )
+
+
+def unloaded_files(settings: Settings) -> list[str]:
+    """Landed files whose content the ledger has not loaded yet."""
+    loaded: dict[str, str] = {}
+    if settings.warehouse_path.exists():
+        try:
+            conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        except duckdb.IOException:
+            return []  # a run holds the warehouse: look again at the next tick
+        try:
+            loaded = dict(conn.execute("select file, sha256 from raw._file_ledger").fetchall())
+        except duckdb.CatalogException:
+            loaded = {}
+        finally:
+            conn.close()
+    pending = []
+    for contract in load_contracts():
+        for landed in discover(contract, settings.landing_dir, settings.config_dir):
+            if loaded.get(landed.key) != sha256_of(landed.path):
+                pending.append(landed.key)
+    return pending
+
+
+def build_landing_sensor(job: JobDefinition, settings: Settings):
+    @sensor(
+        name="new_landing_files",
+        job=job,
+        minimum_interval_seconds=300,
+        default_status=DefaultSensorStatus.STOPPED,
+        description="Starts a run when files land that the ledger has not loaded (new or changed).",
+    )
+    def new_landing_files(context: SensorEvaluationContext):
+        pending = unloaded_files(settings)
+        if not pending:
+            return SkipReason("no new or changed files in the landing folder")
+        run_key = hashlib.sha256("\n".join(sorted(pending)).encode()).hexdigest()[:16]
+        return RunRequest(run_key=run_key, tags={"trigger": "landing", "new_files": str(len(pending))})
+
+    return new_landing_files

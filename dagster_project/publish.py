@@ -1,0 +1,116 @@
+"""Write-audit-publish: the marts reach BI tools only from a run whose audits passed.
+
+dbt builds into the warehouse (the build database). This asset runs after every
+blocking check; it refuses to publish if any check of the run failed at ERROR
+severity, then writes a new serving file next to the old one and renames it into
+place. A BI tool holding the old file open keeps reading the old file, whole;
+the next connection sees the new one, whole. Parquet copies are replaced file by
+file the same way.
+"""
+
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
+from dagster._core.events import DagsterEventType
+from dagster._core.storage.event_log.base import EventRecordsFilter
+
+from .resources import ImpactSettings
+
+MARTS_SCHEMA = "marts"
+
+
+def failed_error_checks(context: AssetExecutionContext) -> list[str]:
+    """Checks of this run that failed at ERROR severity (blocking or not)."""
+    records = context.instance.get_records_for_run(
+        run_id=context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    failed = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if not evaluation.passed and evaluation.severity.value == "ERROR":
+            failed.append(evaluation.asset_check_key.to_user_string())
+    return sorted(failed)
+
+
+def publish_marts(warehouse: Path, serving: Path, exports_dir: Path, storage_version: str, tag: str) -> dict[str, int]:
+    """Copy every table of the marts schema to a fresh serving file and Parquet, then swap them in."""
+    tmp_serving = serving.with_name(f".{serving.name}.{tag}.tmp")
+    tmp_serving.unlink(missing_ok=True)
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    staged_parquet: list[tuple[Path, Path]] = []
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE' order by 1",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
+        if not tables:
+            raise Failure(description="the marts schema has no tables to publish")
+        escaped = str(tmp_serving).replace("'", "''")
+        conn.execute(f"attach '{escaped}' as serving (storage_version '{storage_version}')")
+        for table in tables:
+            conn.execute(f'create table serving.main."{table}" as select * from {MARTS_SCHEMA}."{table}"')
+            counts[table] = conn.execute(f'select count(*) from serving.main."{table}"').fetchall()[0][0]
+            target = exports_dir / f"{table}.parquet"
+            staged = exports_dir / f".{table}.parquet.{tag}.tmp"
+            path = str(staged).replace("'", "''")
+            conn.execute(f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{path}' (format parquet)")
+            staged_parquet.append((staged, target))
+        conn.execute("detach serving")
+    except BaseException:
+        conn.close()
+        tmp_serving.unlink(missing_ok=True)
+        for staged, _ in staged_parquet:
+            staged.unlink(missing_ok=True)
+        raise
+    conn.close()
+    os.replace(tmp_serving, serving)
+    for staged, target in staged_parquet:
+        os.replace(staged, target)
+    return counts
+
+
+def build_publish_asset(upstream: list[AssetKey]):
+    @asset(
+        key=AssetKey(["serving", "published_marts"]),
+        group_name="publish",
+        deps=upstream,
+        kinds={"duckdb", "parquet"},
+        description="Atomically replaces `$IMPACT_DATA_DIR/serving.duckdb` and the Parquet exports with "
+        "the marts of this run, only when none of the run's checks failed at ERROR severity.",
+    )
+    def published_marts(context: AssetExecutionContext, impact: ImpactSettings) -> MaterializeResult:
+        settings = impact.settings()
+        failed = failed_error_checks(context)
+        if failed:
+            raise Failure(
+                description="Audit failed, nothing published; the last published marts stay in place. "
+                f"Failed checks: {', '.join(failed)}",
+                metadata={"failed_checks": MetadataValue.json(failed)},
+            )
+        counts = publish_marts(
+            settings.warehouse_path,
+            settings.serving_path,
+            settings.exports_dir,
+            settings.serving_storage_version,
+            tag=context.run_id[:8],
+        )
+        context.log.info(f"published {len(counts)} table(s) to {settings.serving_path}")
+        return MaterializeResult(
+            metadata={
+                "serving_file": MetadataValue.path(str(settings.serving_path)),
+                "exports_dir": MetadataValue.path(str(settings.exports_dir)),
+                "tables": MetadataValue.json(counts),
+                "storage_version": MetadataValue.text(settings.serving_storage_version),
+            }
+        )
+
+    return published_marts

@@ -1,0 +1,248 @@
+"""Great Expectations 1.x suites as Dagster asset checks.
+
+Every suite is a file, `expectations/<layer>/<name>.json`, in GX's suite format
+with a `meta` block saying which asset and table it audits and how severe a
+failure is. The raw layer's suites are also derived from the feed contracts (keys
+present, no duplicated key in a file, row count equal to the file ledger).
+
+Validation runs GX's pandas engine on a frame that DuckDB builds with only the
+columns the suite needs (plus any `derived_columns`, SQL expressions that let a
+suite check cross-column rules such as formulas or overlapping intervals).
+Schema expectations (the table's column set) run on a zero-row frame, so that
+checking a wide table's columns never loads its rows.
+"""
+
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetChecksDefinition,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+from dagster_duckdb import DuckDBResource
+
+from .ingest.contracts import FeedContract, load_contracts
+from .resources import ImpactSettings
+from .settings import EXPECTATIONS_DIR
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+log = logging.getLogger(__name__)
+
+SCHEMA_EXPECTATIONS = {
+    "expect_table_columns_to_match_set",
+    "expect_table_columns_to_match_ordered_list",
+    "expect_column_to_exist",
+    "expect_table_column_count_to_equal",
+}
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+_COLUMN_LIST_KWARGS = ("column_list",)
+_SETTING = re.compile(r"^\$settings\.(\w+)$")
+
+
+@dataclass
+class SuiteSpec:
+    name: str
+    layer: str
+    asset_key: AssetKey
+    table: str
+    severity: str
+    description: str
+    expectations: list[dict[str, Any]]
+    derived_columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "ERROR"
+
+    def needed_columns(self) -> list[str]:
+        columns: list[str] = []
+        for exp in self.expectations:
+            if exp["type"] in SCHEMA_EXPECTATIONS:
+                continue
+            kwargs = exp.get("kwargs", {})
+            columns += [kwargs[k] for k in _COLUMN_KWARGS if k in kwargs]
+            for k in _COLUMN_LIST_KWARGS:
+                columns += kwargs.get(k, [])
+        return [c for c in dict.fromkeys(columns) if c not in self.derived_columns]
+
+
+def load_suite_file(path: Path) -> SuiteSpec:
+    data = json.loads(path.read_text())
+    meta = data.get("meta", {})
+    return SuiteSpec(
+        name=data["name"],
+        layer=path.parent.name,
+        asset_key=AssetKey(meta["asset_key"]),
+        table=meta["table"],
+        severity=meta.get("severity", "ERROR").upper(),
+        description=meta.get("description", ""),
+        expectations=data["expectations"],
+        derived_columns=meta.get("derived_columns", {}),
+    )
+
+
+def contract_suite(contract: FeedContract) -> SuiteSpec:
+    """What every raw table must satisfy, read off its contract."""
+    key = list(contract.key) if contract.format == "csv" else ["statement_id"]
+    unique_within_file = key + ([contract.version_column] if contract.kind == "incremental" and contract.format == "csv" else [])
+    expectations: list[dict[str, Any]] = [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": column}} for column in key
+    ]
+    expectations.append(
+        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": unique_within_file + ["_file"]}}
+    )
+    expectations.append(
+        {"type": "expect_table_row_count_to_equal", "kwargs": {"value": "$ledger.rows_loaded"}}
+    )
+    if contract.format == "csv":
+        expectations.append(
+            {
+                "type": "expect_table_columns_to_match_set",
+                "kwargs": {
+                    "column_set": [c.name for c in contract.columns]
+                    + ["_file", "_extract_date", "_record_number", "_loaded_at"],
+                    "exact_match": True,
+                },
+            }
+        )
+    return SuiteSpec(
+        name=f"raw_{contract.name}_contract",
+        layer="raw",
+        asset_key=AssetKey(["raw", contract.name]),
+        table=contract.table,
+        severity="ERROR" if contract.format == "csv" else "WARN",
+        description=f"Raw {contract.name} keeps its contract: keys present, no key twice in one file, "
+        "every loaded row accounted for in the file ledger.",
+        expectations=expectations,
+    )
+
+
+def load_suites(expectations_dir: Path = EXPECTATIONS_DIR) -> list[SuiteSpec]:
+    suites = [contract_suite(c) for c in load_contracts()]
+    suites += [load_suite_file(p) for p in sorted(expectations_dir.glob("*/*.json"))]
+    return suites
+
+
+def _resolve(value: Any, settings: dict[str, Any], ledger_rows: int | None) -> Any:
+    if isinstance(value, str):
+        if value == "$ledger.rows_loaded":
+            return ledger_rows
+        match = _SETTING.match(value)
+        if match:
+            return settings[match.group(1)]
+    return value
+
+
+def _quote(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+@dataclass
+class SuiteOutcome:
+    success: bool
+    evaluated: int
+    failures: list[dict[str, Any]]
+
+
+def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: dict[str, Any]) -> SuiteOutcome:
+    import great_expectations as gx
+
+    ledger_rows = None
+    if any(e.get("kwargs", {}).get("value") == "$ledger.rows_loaded" for e in suite.expectations):
+        feed = suite.table.split(".", 1)[1]
+        ledger_rows = conn.execute(
+            "select coalesce(sum(rows_loaded), 0) from raw._file_ledger where feed = ?", [feed]
+        ).fetchall()[0][0]
+
+    def configured(exps):
+        return [
+            {**e, "kwargs": {k: _resolve(v, settings, ledger_rows) for k, v in e.get("kwargs", {}).items()}}
+            for e in exps
+        ]
+
+    schema_exps = configured([e for e in suite.expectations if e["type"] in SCHEMA_EXPECTATIONS])
+    data_exps = configured([e for e in suite.expectations if e["type"] not in SCHEMA_EXPECTATIONS])
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    source = context.data_sources.add_pandas("warehouse")
+    frames = []
+    if schema_exps:
+        frames.append((schema_exps, conn.execute(f"select * from {suite.table} limit 0").df()))
+    if data_exps:
+        selected = [_quote(c) for c in suite.needed_columns()]
+        selected += [f"{expr} as {_quote(name)}" for name, expr in suite.derived_columns.items()]
+        frames.append((data_exps, conn.execute(f"select {', '.join(selected) or '1 as _row'} from {suite.table}").df()))
+
+    failures: list[dict[str, Any]] = []
+    evaluated = 0
+    for index, (exps, frame) in enumerate(frames):
+        batch_definition = source.add_dataframe_asset(name=f"{suite.name}_{index}").add_batch_definition_whole_dataframe("all")
+        gx_suite = context.suites.add(gx.ExpectationSuite(name=f"{suite.name}_{index}", expectations=exps))
+        result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(gx_suite)
+        for outcome in result.results:
+            evaluated += 1
+            if not outcome.success:
+                details = outcome.result or {}
+                failures.append(
+                    {
+                        "expectation": outcome.expectation_config.type,
+                        "kwargs": {k: v for k, v in outcome.expectation_config.kwargs.items() if k != "batch_id"},
+                        "unexpected_count": details.get("unexpected_count"),
+                        "observed_value": details.get("observed_value"),
+                        "sample_unexpected": [str(v) for v in (details.get("partial_unexpected_list") or [])[:5]],
+                        "exception": (outcome.exception_info or {}).get("exception_message"),
+                    }
+                )
+    return SuiteOutcome(success=not failures, evaluated=evaluated, failures=failures)
+
+
+def build_suite_check(suite: SuiteSpec) -> AssetChecksDefinition:
+    @asset_check(
+        asset=suite.asset_key,
+        name=f"gx_{suite.name}",
+        description=f"Great Expectations suite `{suite.name}` ({suite.severity}). {suite.description}",
+        blocking=suite.blocking,
+        metadata={"layer": suite.layer, "severity": suite.severity},
+    )
+    def _check(context: AssetCheckExecutionContext, duckdb: DuckDBResource, impact: ImpactSettings) -> AssetCheckResult:
+        with duckdb.get_connection() as conn:
+            outcome = validate_suite(conn, suite, impact.model_dump())
+        for failure in outcome.failures:
+            context.log.warning(f"{suite.name}: {failure['expectation']} failed: {json.dumps(failure, default=str)}")
+        return AssetCheckResult(
+            passed=outcome.success,
+            severity=AssetCheckSeverity.ERROR if suite.blocking else AssetCheckSeverity.WARN,
+            metadata={
+                "expectations_evaluated": MetadataValue.int(outcome.evaluated),
+                "expectations_failed": MetadataValue.int(len(outcome.failures)),
+                "failed_expectations": MetadataValue.json(outcome.failures),
+                "table": MetadataValue.text(suite.table),
+            },
+        )
+
+    return _check
+
+
+def build_quality_checks(known_assets: set[AssetKey]) -> list[AssetChecksDefinition]:
+    suites = load_suites()
+    unknown = [s.name for s in suites if s.asset_key not in known_assets]
+    if unknown:
+        raise ValueError(f"expectation suites for assets that do not exist: {unknown}")
+    return [build_suite_check(s) for s in suites]
+
+
+def checked_asset_keys() -> set[AssetKey]:
+    return {s.asset_key for s in load_suites()}

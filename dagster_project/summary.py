@@ -1,0 +1,67 @@
+"""The short report `make run` prints: rows per layer, checks, and the two tables
+every consumer relies on."""
+
+from __future__ import annotations
+
+import duckdb
+from dagster import ExecuteInProcessResult
+
+from .settings import Settings
+
+
+def _check_counts(result: ExecuteInProcessResult) -> tuple[int, int, list[str]]:
+    passed, failed, names = 0, 0, []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if evaluation.passed:
+                passed += 1
+            else:
+                failed += 1
+                names.append(f"{evaluation.asset_check_key.to_user_string()} ({evaluation.severity.value})")
+    return passed, failed, names
+
+
+def _table(conn: duckdb.DuckDBPyConnection, sql: str) -> str:
+    rel = conn.sql(sql)
+    header = rel.columns
+    rows = rel.fetchall()
+    cells = [[("" if v is None else (f"{v:,.2f}" if isinstance(v, float) else str(v))) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
+    lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(header, widths))]
+    lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def print_summary(settings: Settings, result: ExecuteInProcessResult, seconds: float) -> None:
+    print()
+    print(f"Run {result.run_id}: {'SUCCESS' if result.success else 'FAILED'} in {seconds:.1f} s")
+    passed, failed, names = _check_counts(result)
+    print(f"Checks: {passed} passed, {failed} failed" + ("".join(f"\n  failed: {n}" for n in names)))
+    if not settings.warehouse_path.exists():
+        return
+    conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        print("\nRows per layer:")
+        print(_table(conn, """
+            select table_schema as layer, count(*) as tables, sum(estimated_size) as approx_rows
+            from duckdb_tables() where table_schema in ('raw', 'staging', 'intermediate', 'marts', 'reference')
+            group by 1 order by case table_schema when 'raw' then 1 when 'reference' then 2 when 'staging' then 3
+                                  when 'intermediate' then 4 else 5 end"""))
+        print("\nQuarantined rows per feed:")
+        print(_table(conn, "select feed, count(*) as rows from raw._quarantine group by 1 order by 1"))
+        print("\nprogram_impact:")
+        print(_table(conn, """select program_id, kpi, n_treated, n_comparison, pre_treated, post_treated,
+                                     effect, effect_ci_low, effect_ci_high, suppressed
+                              from marts.program_impact order by 1, 2"""))
+        print("\nprogram_roi:")
+        print(_table(conn, """select program_id, participants, cost_total, benefit, net_benefit, roi_pct, bcr, currency
+                              from marts.program_roi order by 1"""))
+    except duckdb.Error as error:
+        print(f"(summary incomplete: {error})")
+    finally:
+        conn.close()
+    published = settings.serving_path.exists()
+    print(f"\nServing file: {settings.serving_path}{'' if published else ' (not published yet)'}")
+    print(f"Parquet exports: {settings.exports_dir}")
+    print(f"Run history: `make dev` (DAGSTER_HOME={settings.dagster_home})")

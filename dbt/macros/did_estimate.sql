@@ -1,0 +1,98 @@
+{#-
+  Difference-in-differences over matched units, per program x KPI.
+
+  units: a relation with program_id, kpi, the cohort and stratum columns, person_key,
+  unit_role ('treated' | 'comparison'), and the two window values named by
+  `before` and `after`. Only matched units (is_matched) take part.
+
+  For treated person i in stratum s:  d_i = (after_i - before_i) - mean over the
+  comparisons c of s of (after_c - before_c). The effect is the mean of d_i, i.e.
+  cohorts and strata are weighted by their treated count.
+
+  Standard error: cluster-robust by person. The estimate is linear in the units'
+  changes, so each person's influence u_p is the sum of their weighted residuals
+  over every unit they appear in (as treated, and as comparison in any stratum):
+    treated unit:     (change - mean treated change) / n_treated
+    comparison unit: -(n_treated_s / n_treated) * (change - mean comparison change in s) / n_comparison_s
+  and Var = G / (G - 1) * sum_p u_p^2 over the G distinct people.
+-#}
+{% macro did_estimate(units, before, after) %}
+    {%- set stratum = 'program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band, baseline_band' -%}
+    with units as (
+        select
+            {{ stratum }}, person_key, unit_role,
+            {{ before }} as before_value,
+            {{ after }} as after_value,
+            {{ after }} - {{ before }} as change_value
+        from {{ units }}
+        where is_matched and {{ before }} is not null and {{ after }} is not null
+    ),
+
+    strata as (
+        select
+            {{ stratum }},
+            sum(case when unit_role = 'treated' then 1 else 0 end) as n_treated_s,
+            sum(case when unit_role = 'comparison' then 1 else 0 end) as n_comparison_s,
+            avg(case when unit_role = 'comparison' then before_value end) as comparison_before_s,
+            avg(case when unit_role = 'comparison' then after_value end) as comparison_after_s,
+            avg(case when unit_role = 'comparison' then change_value end) as comparison_change_s
+        from units
+        group by {{ stratum }}
+    ),
+
+    usable_strata as (
+        select * from strata where n_treated_s > 0 and n_comparison_s > 0
+    ),
+
+    joined as (
+        select units.*, s.n_treated_s, s.n_comparison_s, s.comparison_before_s, s.comparison_after_s, s.comparison_change_s
+        from units
+        inner join usable_strata as s
+            on {% for col in stratum.split(', ') %}units.{{ col }} = s.{{ col }}{% if not loop.last %} and {% endif %}{% endfor %}
+    ),
+
+    totals as (
+        select
+            program_id, kpi,
+            sum(case when unit_role = 'treated' then 1 else 0 end) as n_treated,
+            count(distinct case when unit_role = 'comparison' then person_key end) as n_comparison,
+            avg(case when unit_role = 'treated' then before_value end) as before_treated,
+            avg(case when unit_role = 'treated' then after_value end) as after_treated,
+            avg(case when unit_role = 'treated' then comparison_before_s end) as before_comparison,
+            avg(case when unit_role = 'treated' then comparison_after_s end) as after_comparison,
+            avg(case when unit_role = 'treated' then change_value end) as change_treated,
+            avg(case when unit_role = 'treated' then change_value - comparison_change_s end) as effect
+        from joined
+        group by program_id, kpi
+    ),
+
+    influence as (
+        select
+            joined.program_id, joined.kpi, joined.person_key,
+            sum(case
+                when joined.unit_role = 'treated'
+                    then (joined.change_value - totals.change_treated) / totals.n_treated
+                else -(cast(joined.n_treated_s as double) / totals.n_treated)
+                     * (joined.change_value - joined.comparison_change_s) / joined.n_comparison_s
+            end) as u
+        from joined
+        inner join totals on joined.program_id = totals.program_id and joined.kpi = totals.kpi
+        group by joined.program_id, joined.kpi, joined.person_key
+    ),
+
+    variance as (
+        select
+            program_id, kpi,
+            count(*) as clusters,
+            case when count(*) > 1 then sum(u * u) * count(*) / (count(*) - 1) end as effect_variance
+        from influence
+        group by program_id, kpi
+    )
+
+    select
+        totals.*,
+        variance.clusters,
+        sqrt(variance.effect_variance) as effect_se
+    from totals
+    inner join variance on totals.program_id = variance.program_id and totals.kpi = variance.kpi
+{% endmacro %}

@@ -1,0 +1,79 @@
+{#-
+  The few operations that differ between warehouses, dispatched so that models stay
+  portable: DuckDB here, Spark on the scale path. Models call only these and dbt's
+  own cross-database macros.
+-#}
+
+{# A string at a JSON path of a JSON text column ($.a.b form). #}
+{% macro json_str(column, path) -%}
+    {{ return(adapter.dispatch('json_str', 'learning_impact')(column, path)) }}
+{%- endmacro %}
+{% macro default__json_str(column, path) -%}
+    get_json_object({{ column }}, '{{ path }}')
+{%- endmacro %}
+{% macro duckdb__json_str(column, path) -%}
+    json_extract_string({{ column }}, '{{ path }}')
+{%- endmacro %}
+
+{# The JSON text at a path (objects and arrays kept as JSON). #}
+{% macro json_obj(column, path) -%}
+    {{ return(adapter.dispatch('json_obj', 'learning_impact')(column, path)) }}
+{%- endmacro %}
+{% macro default__json_obj(column, path) -%}
+    get_json_object({{ column }}, '{{ path }}')
+{%- endmacro %}
+{% macro duckdb__json_obj(column, path) -%}
+    cast(json_extract({{ column }}, '{{ path }}') as varchar)
+{%- endmacro %}
+
+{# An ISO 8601 text to a UTC timestamp; a value without offset is UTC; null if unparseable. #}
+{% macro iso_timestamp(expr) -%}
+    {{ return(adapter.dispatch('iso_timestamp', 'learning_impact')(expr)) }}
+{%- endmacro %}
+{% macro default__iso_timestamp(expr) -%}
+    to_utc_timestamp(to_timestamp({{ expr }}), 'UTC')
+{%- endmacro %}
+{% macro duckdb__iso_timestamp(expr) -%}
+    timezone('UTC', try_cast({{ expr }} as timestamptz))
+{%- endmacro %}
+
+{# Last segment of an IRI path or fragment: http://adlnet.gov/expapi/verbs/completed -> completed #}
+{% macro iri_last_segment(expr) -%}
+    {{ return(adapter.dispatch('iri_last_segment', 'learning_impact')(expr)) }}
+{%- endmacro %}
+{% macro default__iri_last_segment(expr) -%}
+    regexp_extract({{ expr }}, '([^/#]+)$', 1)
+{%- endmacro %}
+{% macro duckdb__iri_last_segment(expr) -%}
+    regexp_extract({{ expr }}, '([^/#]+)$', 1)
+{%- endmacro %}
+
+{# Hex SHA-1, as xAPI's mbox_sha1sum. #}
+{% macro sha1_hex(expr) -%}
+    {{ return(adapter.dispatch('sha1_hex', 'learning_impact')(expr)) }}
+{%- endmacro %}
+{% macro default__sha1_hex(expr) -%}
+    sha1({{ expr }})
+{%- endmacro %}
+
+{# Hex SHA-256: the salted person key must not be reversible by a lookup table. #}
+{% macro sha256_hex(expr) -%}
+    {{ return(adapter.dispatch('sha256_hex', 'learning_impact')(expr)) }}
+{%- endmacro %}
+{% macro default__sha256_hex(expr) -%}
+    sha2({{ expr }}, 256)
+{%- endmacro %}
+{% macro duckdb__sha256_hex(expr) -%}
+    sha256({{ expr }})
+{%- endmacro %}
+
+{# Sample standard deviation and median, whose names differ between warehouses. #}
+{% macro median(expr) -%}
+    {{ return(adapter.dispatch('median', 'learning_impact')(expr)) }}
+{%- endmacro %}
+{% macro default__median(expr) -%}
+    percentile_approx({{ expr }}, 0.5)
+{%- endmacro %}
+{% macro duckdb__median(expr) -%}
+    median({{ expr }})
+{%- endmacro %}

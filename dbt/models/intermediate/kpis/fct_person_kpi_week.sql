@@ -1,0 +1,1 @@
+{{ person_kpi_by_period('week') }}

@@ -1,0 +1,81 @@
+{#- One row per program x KPI in programs.csv: the difference-in-differences effect
+    of completing the program on the KPI, against matched comparisons (see the
+    did_estimate macro and int_impact__matched_units for the method). -#}
+{{ config(contract={'enforced': true}) }}
+
+with programs as (
+    select distinct program_id, kpi from {{ ref('stg_config__programs') }}
+),
+
+catalogue as (
+    select * from {{ ref('kpi_catalogue') }}
+),
+
+units as (
+    select * from {{ ref('int_impact__matched_units') }}
+),
+
+main as (
+    {{ did_estimate(ref('int_impact__matched_units'), 'pre_value', 'post_value') }}
+),
+
+placebo as (
+    {{ did_estimate(ref('int_impact__matched_units'), 'placebo_value', 'pre_value') }}
+),
+
+unmatched as (
+    select program_id, kpi, count(distinct person_key) as n_treated_unmatched
+    from units
+    where unit_role = 'treated' and not is_matched
+    group by program_id, kpi
+),
+
+estimates as (
+    select
+        programs.program_id,
+        programs.kpi,
+        coalesce(main.n_treated, 0) as n_treated,
+        coalesce(main.n_comparison, 0) as n_comparison,
+        coalesce(unmatched.n_treated_unmatched, 0) as n_treated_unmatched,
+        main.before_treated as pre_treated,
+        main.after_treated as post_treated,
+        main.before_comparison as pre_comparison,
+        main.after_comparison as post_comparison,
+        main.effect,
+        main.effect_se,
+        main.change_treated as naive_change,
+        placebo.effect as pretrend_effect,
+        placebo.effect_se as pretrend_se,
+        coalesce(main.n_treated, 0) < {{ var('min_group_size') }}
+            or coalesce(main.n_comparison, 0) < {{ var('min_group_size') }} as suppressed
+    from programs
+    left join main on programs.program_id = main.program_id and programs.kpi = main.kpi
+    left join placebo on programs.program_id = placebo.program_id and programs.kpi = placebo.kpi
+    left join unmatched on programs.program_id = unmatched.program_id and programs.kpi = unmatched.kpi
+)
+
+select
+    cast(estimates.program_id as {{ dbt.type_string() }}) as program_id,
+    cast(estimates.kpi as {{ dbt.type_string() }}) as kpi,
+    cast(catalogue.unit as {{ dbt.type_string() }}) as kpi_unit,
+    cast(catalogue.better_direction as {{ dbt.type_string() }}) as better_direction,
+    cast(estimates.n_treated as {{ dbt.type_bigint() }}) as n_treated,
+    cast(estimates.n_comparison as {{ dbt.type_bigint() }}) as n_comparison,
+    cast(estimates.n_treated_unmatched as {{ dbt.type_bigint() }}) as n_treated_unmatched,
+    {%- for col in ['pre_treated', 'post_treated', 'pre_comparison', 'post_comparison', 'effect'] %}
+    cast(case when not estimates.suppressed then estimates.{{ col }} end as {{ dbt.type_float() }}) as {{ col }},
+    {%- endfor %}
+    cast(case when not estimates.suppressed then estimates.effect - 1.96 * estimates.effect_se end as {{ dbt.type_float() }}) as effect_ci_low,
+    cast(case when not estimates.suppressed then estimates.effect + 1.96 * estimates.effect_se end as {{ dbt.type_float() }}) as effect_ci_high,
+    cast(case when not estimates.suppressed then estimates.effect_se end as {{ dbt.type_float() }}) as effect_se,
+    cast(case when not estimates.suppressed and estimates.pre_treated <> 0
+         then 100.0 * estimates.effect / estimates.pre_treated end as {{ dbt.type_float() }}) as effect_pct,
+    cast(case when not estimates.suppressed then estimates.naive_change end as {{ dbt.type_float() }}) as naive_change,
+    cast(case when not estimates.suppressed then estimates.pretrend_effect end as {{ dbt.type_float() }}) as pretrend_effect,
+    cast(case when not estimates.suppressed then estimates.pretrend_se end as {{ dbt.type_float() }}) as pretrend_se,
+    cast('difference-in-differences vs coarsened-exact-matched comparisons (job family, level, tenure band, baseline band); '
+         || '{{ var("window_days") }}-day windows; 95% CI from person-clustered SE' as {{ dbt.type_string() }}) as method,
+    cast({{ var('window_days') }} as {{ dbt.type_int() }}) as window_days,
+    cast(estimates.suppressed as boolean) as suppressed
+from estimates
+left join catalogue on estimates.kpi = catalogue.kpi

@@ -1,0 +1,116 @@
+{#- Phillips ROI per program, the most conservative alternative at every step:
+    fully loaded costs (direct + participants' time at their HRIS pay), first-year
+    benefits only, each KPI's benefit from the end of its 95 % interval nearest zero
+    (zero when the interval includes zero, zero when suppressed). -#}
+{{ config(contract={'enforced': true}) }}
+
+with programs as (
+    select program_id, max(program_name) as program_name, max(currency) as currency
+    from {{ ref('stg_config__programs') }}
+    group by program_id
+),
+
+courses as (
+    select * from {{ ref('stg_lms__courses') }}
+),
+
+registrations as (
+    select enrolments.*, courses.duration_hours, courses.cost_per_learner
+    from {{ ref('int_learning__enrolments') }} as enrolments
+    inner join courses on enrolments.course_id = courses.course_id
+    where enrolments.registered_at is not null
+),
+
+-- Hourly pay as of registration: Annual_Base_Pay / (2080 x FTE).
+paid as (
+    select
+        registrations.*,
+        person.annual_base_pay / (2080.0 * nullif(person.fte, 0)) as hourly_pay
+    from registrations
+    left join {{ ref('dim_person') }} as person
+        on registrations.person_key = person.person_key
+        and person.valid_from <= cast(registrations.registered_at as date)
+        and (person.valid_to is null or person.valid_to > cast(registrations.registered_at as date))
+),
+
+median_pay as (
+    select program_id, {{ median('hourly_pay') }} as median_hourly_pay
+    from (select distinct program_id, learner_key, hourly_pay from paid where hourly_pay is not null) as known
+    group by program_id
+),
+
+costs as (
+    select
+        paid.program_id,
+        count(distinct paid.learner_key) as participants,
+        sum(paid.cost_per_learner) as cost_per_learner_total,
+        sum(paid.duration_hours * coalesce(paid.hourly_pay, median_pay.median_hourly_pay)) as cost_participant_time
+    from paid
+    left join median_pay on paid.program_id = median_pay.program_id
+    group by paid.program_id
+),
+
+fixed as (
+    select program_id, sum(fixed_cost) as fixed_cost
+    from courses
+    group by program_id
+),
+
+benefits as (
+    select
+        impact.program_id,
+        sum(
+            case
+                when impact.suppressed or impact.effect is null then 0
+                else (
+                    case
+                        when improvement_low <= 0 and improvement_high >= 0 then 0
+                        when improvement_low > 0 then improvement_low
+                        else improvement_high
+                    end
+                ) * config.benefit_per_unit * impact.n_treated * 12
+            end
+        ) as benefit
+    from (
+        select
+            *,
+            case when better_direction = 'decrease' then -effect_ci_high else effect_ci_low end as improvement_low,
+            case when better_direction = 'decrease' then -effect_ci_low else effect_ci_high end as improvement_high
+        from {{ ref('program_impact') }}
+    ) as impact
+    inner join {{ ref('stg_config__programs') }} as config
+        on impact.program_id = config.program_id and impact.kpi = config.kpi
+    group by impact.program_id
+),
+
+totals as (
+    select
+        programs.program_id,
+        programs.program_name,
+        programs.currency,
+        coalesce(costs.participants, 0) as participants,
+        coalesce(fixed.fixed_cost, 0) + coalesce(costs.cost_per_learner_total, 0) as cost_direct,
+        coalesce(costs.cost_participant_time, 0) as cost_participant_time,
+        coalesce(benefits.benefit, 0) as benefit
+    from programs
+    left join costs on programs.program_id = costs.program_id
+    left join fixed on programs.program_id = fixed.program_id
+    left join benefits on programs.program_id = benefits.program_id
+)
+
+select
+    cast(program_id as {{ dbt.type_string() }}) as program_id,
+    cast(program_name as {{ dbt.type_string() }}) as program_name,
+    cast(participants as {{ dbt.type_bigint() }}) as participants,
+    cast(cost_direct as {{ dbt.type_float() }}) as cost_direct,
+    cast(cost_participant_time as {{ dbt.type_float() }}) as cost_participant_time,
+    cast(cost_direct + cost_participant_time as {{ dbt.type_float() }}) as cost_total,
+    cast(benefit as {{ dbt.type_float() }}) as benefit,
+    cast(benefit - (cost_direct + cost_participant_time) as {{ dbt.type_float() }}) as net_benefit,
+    cast(case when cost_direct + cost_participant_time > 0
+         then 100.0 * (benefit - (cost_direct + cost_participant_time)) / (cost_direct + cost_participant_time) end
+         as {{ dbt.type_float() }}) as roi_pct,
+    cast(case when cost_direct + cost_participant_time > 0
+         then benefit / (cost_direct + cost_participant_time) end as {{ dbt.type_float() }}) as bcr,
+    cast(currency as {{ dbt.type_string() }}) as currency
+from totals

@@ -1,0 +1,67 @@
+{#- One row per distinct, non-voided xAPI statement, flattened.
+    A statement id delivered twice is one statement (the first stored copy wins);
+    a voiding statement removes its target and is itself not an event. -#}
+with delivered as (
+    select * from {{ source('lms', 'xapi_statements') }}
+),
+
+first_copy as (
+    {{ latest_by('delivered', 'statement_id', '_extract_date, _file, _line_number') }}
+),
+
+flattened as (
+    select
+        statement_id,
+        coalesce({{ json_str('statement', '$.actor.objectType') }}, 'Agent') as actor_object_type,
+        case
+            when lower(trim({{ json_str('statement', '$.actor.mbox') }})) like 'mailto:%'
+                then {{ normalise_email("substr(trim(" ~ json_str('statement', '$.actor.mbox') ~ "), 8)") }}
+        end as actor_email,
+        lower({{ json_str('statement', '$.actor.mbox_sha1sum') }}) as actor_mbox_sha1sum,
+        {{ json_str('statement', '$.actor.openid') }} as actor_openid,
+        {{ json_str('statement', '$.actor.account.homePage') }} as actor_account_home_page,
+        lower(trim({{ json_str('statement', '$.actor.account.name') }})) as actor_account_name,
+        {{ json_str('statement', '$.verb.id') }} as verb_id,
+        lower({{ iri_last_segment(json_str('statement', '$.verb.id')) }}) as verb_name,
+        {{ json_obj('statement', '$.verb.display') }} as verb_display,
+        coalesce({{ json_str('statement', '$.object.objectType') }}, 'Activity') as object_type,
+        {{ json_str('statement', '$.object.id') }} as object_id,
+        {{ json_str('statement', '$.object.definition.type') }} as object_definition_type,
+        cast({{ json_str('statement', '$.result.score.scaled') }} as double) as score_scaled,
+        cast({{ json_str('statement', '$.result.score.raw') }} as double) as score_raw,
+        cast({{ json_str('statement', '$.result.score.min') }} as double) as score_min,
+        cast({{ json_str('statement', '$.result.score.max') }} as double) as score_max,
+        cast({{ json_str('statement', '$.result.success') }} as boolean) as result_success,
+        cast({{ json_str('statement', '$.result.completion') }} as boolean) as result_completion,
+        {{ json_str('statement', '$.result.duration') }} as result_duration,
+        {{ json_str('statement', '$.context.registration') }} as registration_id,
+        {{ json_obj('statement', '$.context.extensions') }} as context_extensions,
+        {{ json_obj('statement', '$.result.extensions') }} as result_extensions,
+        {{ iso_timestamp(json_str('statement', '$.timestamp')) }} as recorded_at,
+        {{ iso_timestamp(json_str('statement', '$.stored')) }} as stored_at,
+        _extract_date,
+        _file
+    from first_copy
+),
+
+voided as (
+    select distinct object_id as statement_id
+    from flattened
+    where verb_id = 'http://adlnet.gov/expapi/verbs/voided' and object_type = 'StatementRef'
+)
+
+select
+    flattened.*,
+    -- The actor's identifying property, in xAPI's order of precedence.
+    case
+        when actor_email is not null then 'mbox'
+        when actor_mbox_sha1sum is not null then 'mbox_sha1sum'
+        when actor_account_name is not null then 'account'
+        when actor_openid is not null then 'openid'
+    end as actor_identity_type,
+    coalesce(actor_email, actor_mbox_sha1sum, actor_account_name, actor_openid) as actor_identity,
+    -- xAPI: timestamp is when it happened; without it, when the LRS stored it.
+    coalesce(recorded_at, stored_at, cast(_extract_date as timestamp)) as statement_at
+from flattened
+where verb_id <> 'http://adlnet.gov/expapi/verbs/voided'
+  and statement_id not in (select statement_id from voided)

@@ -1,0 +1,24 @@
+{#- The current state of each incident: its latest version wins. -#}
+with latest as (
+    {{ latest_by(source('servicedesk', 'incidents'), 'sys_id', 'sys_updated_on desc, _extract_date desc, _record_number desc') }}
+)
+
+select
+    trim(sys_id) as incident_id,
+    trim(number) as incident_number,
+    opened_at,
+    first_response_at,
+    resolved_at,
+    closed_at,
+    sys_updated_on as updated_at,
+    {{ normalise_email(adapter.quote('assigned_to.email')) }} as assignee_email,
+    assignment_group,
+    cast(nullif(trim({{ dbt.split_part('priority', "'-'", 1) }}), '') as integer) as priority_code,
+    priority as priority_label,
+    state,
+    category,
+    reopen_count,
+    reassignment_count,
+    coalesce(knowledge, false) as used_knowledge,
+    u_csat_score as csat_score
+from latest
