@@ -36,6 +36,10 @@ def failed_error_checks(context: AssetExecutionContext) -> list[str]:
     return sorted(failed)
 
 
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
 def publish_marts(warehouse: Path, serving: Path, exports_dir: Path, storage_version: str, tag: str) -> dict[str, int]:
     """Copy every table of the marts schema to a fresh serving file and Parquet, then swap them in."""
     tmp_serving = serving.with_name(f".{serving.name}.{tag}.tmp")
@@ -43,8 +47,10 @@ def publish_marts(warehouse: Path, serving: Path, exports_dir: Path, storage_ver
     exports_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     staged_parquet: list[tuple[Path, Path]] = []
-    conn = duckdb.connect(str(warehouse), read_only=True)
+    conn = duckdb.connect()
     try:
+        conn.execute(f"attach '{_sql_path(warehouse)}' as warehouse (read_only)")
+        conn.execute("use warehouse")
         tables = [
             r[0]
             for r in conn.execute(
@@ -54,15 +60,13 @@ def publish_marts(warehouse: Path, serving: Path, exports_dir: Path, storage_ver
         ]
         if not tables:
             raise Failure(description="the marts schema has no tables to publish")
-        escaped = str(tmp_serving).replace("'", "''")
-        conn.execute(f"attach '{escaped}' as serving (storage_version '{storage_version}')")
+        conn.execute(f"attach '{_sql_path(tmp_serving)}' as serving (storage_version '{storage_version}')")
         for table in tables:
             conn.execute(f'create table serving.main."{table}" as select * from {MARTS_SCHEMA}."{table}"')
             counts[table] = conn.execute(f'select count(*) from serving.main."{table}"').fetchall()[0][0]
             target = exports_dir / f"{table}.parquet"
             staged = exports_dir / f".{table}.parquet.{tag}.tmp"
-            path = str(staged).replace("'", "''")
-            conn.execute(f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{path}' (format parquet)")
+            conn.execute(f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{_sql_path(staged)}' (format parquet)")
             staged_parquet.append((staged, target))
         conn.execute("detach serving")
     except BaseException:

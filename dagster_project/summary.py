@@ -44,9 +44,9 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult, seconds: f
     try:
         print("\nRows per layer:")
         print(_table(conn, """
-            select table_schema as layer, count(*) as tables, sum(estimated_size) as approx_rows
-            from duckdb_tables() where table_schema in ('raw', 'staging', 'intermediate', 'marts', 'reference')
-            group by 1 order by case table_schema when 'raw' then 1 when 'reference' then 2 when 'staging' then 3
+            select schema_name as layer, count(*) as tables, sum(estimated_size) as approx_rows
+            from duckdb_tables() where schema_name in ('raw', 'staging', 'intermediate', 'marts', 'reference')
+            group by 1 order by case schema_name when 'raw' then 1 when 'reference' then 2 when 'staging' then 3
                                   when 'intermediate' then 4 else 5 end"""))
         print("\nQuarantined rows per feed:")
         print(_table(conn, "select feed, count(*) as rows from raw._quarantine group by 1 order by 1"))

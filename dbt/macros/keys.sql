@@ -27,5 +27,5 @@
 
 {#- Work emails join people across systems: trimmed and case-folded. -#}
 {% macro normalise_email(expr) -%}
-    nullif(lower(trim({{ expr }})), '')
+    nullif(lower({{ trim_whitespace(expr) }}), '')
 {%- endmacro %}

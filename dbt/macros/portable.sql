@@ -77,3 +77,22 @@
 {% macro duckdb__median(expr) -%}
     median({{ expr }})
 {%- endmacro %}
+
+{# 64-bit floating point (dbt's type_float is 32-bit FLOAT on DuckDB). #}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'learning_impact')()) }}
+{%- endmacro %}
+{% macro default__type_double() -%}
+    double
+{%- endmacro %}
+
+{# Trim every kind of surrounding whitespace (tabs and newlines too, not only spaces). #}
+{% macro trim_whitespace(expr) -%}
+    {{ return(adapter.dispatch('trim_whitespace', 'learning_impact')(expr)) }}
+{%- endmacro %}
+{% macro default__trim_whitespace(expr) -%}
+    regexp_replace({{ expr }}, '^\\s+|\\s+$', '')
+{%- endmacro %}
+{% macro duckdb__trim_whitespace(expr) -%}
+    regexp_replace({{ expr }}, '^\s+|\s+$', '', 'g')
+{%- endmacro %}

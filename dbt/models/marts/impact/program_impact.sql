@@ -63,16 +63,16 @@ select
     cast(estimates.n_comparison as {{ dbt.type_bigint() }}) as n_comparison,
     cast(estimates.n_treated_unmatched as {{ dbt.type_bigint() }}) as n_treated_unmatched,
     {%- for col in ['pre_treated', 'post_treated', 'pre_comparison', 'post_comparison', 'effect'] %}
-    cast(case when not estimates.suppressed then estimates.{{ col }} end as {{ dbt.type_float() }}) as {{ col }},
+    cast(case when not estimates.suppressed then estimates.{{ col }} end as {{ type_double() }}) as {{ col }},
     {%- endfor %}
-    cast(case when not estimates.suppressed then estimates.effect - 1.96 * estimates.effect_se end as {{ dbt.type_float() }}) as effect_ci_low,
-    cast(case when not estimates.suppressed then estimates.effect + 1.96 * estimates.effect_se end as {{ dbt.type_float() }}) as effect_ci_high,
-    cast(case when not estimates.suppressed then estimates.effect_se end as {{ dbt.type_float() }}) as effect_se,
+    cast(case when not estimates.suppressed then estimates.effect - 1.96 * estimates.effect_se end as {{ type_double() }}) as effect_ci_low,
+    cast(case when not estimates.suppressed then estimates.effect + 1.96 * estimates.effect_se end as {{ type_double() }}) as effect_ci_high,
+    cast(case when not estimates.suppressed then estimates.effect_se end as {{ type_double() }}) as effect_se,
     cast(case when not estimates.suppressed and estimates.pre_treated <> 0
-         then 100.0 * estimates.effect / estimates.pre_treated end as {{ dbt.type_float() }}) as effect_pct,
-    cast(case when not estimates.suppressed then estimates.naive_change end as {{ dbt.type_float() }}) as naive_change,
-    cast(case when not estimates.suppressed then estimates.pretrend_effect end as {{ dbt.type_float() }}) as pretrend_effect,
-    cast(case when not estimates.suppressed then estimates.pretrend_se end as {{ dbt.type_float() }}) as pretrend_se,
+         then 100.0 * estimates.effect / estimates.pre_treated end as {{ type_double() }}) as effect_pct,
+    cast(case when not estimates.suppressed then estimates.naive_change end as {{ type_double() }}) as naive_change,
+    cast(case when not estimates.suppressed then estimates.pretrend_effect end as {{ type_double() }}) as pretrend_effect,
+    cast(case when not estimates.suppressed then estimates.pretrend_se end as {{ type_double() }}) as pretrend_se,
     cast('difference-in-differences vs coarsened-exact-matched comparisons (job family, level, tenure band, baseline band); '
          || '{{ var("window_days") }}-day windows; 95% CI from person-clustered SE' as {{ dbt.type_string() }}) as method,
     cast({{ var('window_days') }} as {{ dbt.type_int() }}) as window_days,

@@ -102,15 +102,15 @@ select
     cast(program_id as {{ dbt.type_string() }}) as program_id,
     cast(program_name as {{ dbt.type_string() }}) as program_name,
     cast(participants as {{ dbt.type_bigint() }}) as participants,
-    cast(cost_direct as {{ dbt.type_float() }}) as cost_direct,
-    cast(cost_participant_time as {{ dbt.type_float() }}) as cost_participant_time,
-    cast(cost_direct + cost_participant_time as {{ dbt.type_float() }}) as cost_total,
-    cast(benefit as {{ dbt.type_float() }}) as benefit,
-    cast(benefit - (cost_direct + cost_participant_time) as {{ dbt.type_float() }}) as net_benefit,
+    cast(cost_direct as {{ type_double() }}) as cost_direct,
+    cast(cost_participant_time as {{ type_double() }}) as cost_participant_time,
+    cast(cost_direct + cost_participant_time as {{ type_double() }}) as cost_total,
+    cast(benefit as {{ type_double() }}) as benefit,
+    cast(benefit - (cost_direct + cost_participant_time) as {{ type_double() }}) as net_benefit,
     cast(case when cost_direct + cost_participant_time > 0
          then 100.0 * (benefit - (cost_direct + cost_participant_time)) / (cost_direct + cost_participant_time) end
-         as {{ dbt.type_float() }}) as roi_pct,
+         as {{ type_double() }}) as roi_pct,
     cast(case when cost_direct + cost_participant_time > 0
-         then benefit / (cost_direct + cost_participant_time) end as {{ dbt.type_float() }}) as bcr,
+         then benefit / (cost_direct + cost_participant_time) end as {{ type_double() }}) as bcr,
     cast(currency as {{ dbt.type_string() }}) as currency
 from totals

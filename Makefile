@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME ?= $(abspath $(or $(IMPACT_DATA_DIR),data))/dagster_home
+
+.PHONY: run test dev install generate benchmark clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Generate the sample (if IMPACT_LANDING_DIR is unset), run the whole pipeline once, print a summary.
+run: $(STAMP)
+	mkdir -p "$(DAGSTER_HOME)"
+	$(BIN)/python -m dagster_project.run
+
+## The whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## The Dagster UI on localhost, with the same instance as `make run`.
+dev: $(STAMP)
+	mkdir -p "$(DAGSTER_HOME)"
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+## Write a sample landing folder: make generate SCALE=medium OUT=/tmp/landing
+generate: $(STAMP)
+	$(BIN)/python -m sources.generator --out $(or $(OUT),sources/sample_landing) --scale $(or $(SCALE),small)
+
+## Ingest throughput and pipeline timings on a generated sample (SCALE=medium by default).
+benchmark: $(STAMP)
+	$(BIN)/python -m benchmarks.run --scale $(or $(SCALE),medium)
+
+clean:
+	rm -rf data sources/sample_landing dbt/target dbt/logs
