@@ -1,8 +1,6 @@
 """The one place that assembles the code location: assets, checks, job, schedule,
 sensor and resources."""
 
-from __future__ import annotations
-
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
 from .automation import build_landing_sensor, build_nightly_schedule
@@ -10,33 +8,37 @@ from .ingest.assets import build_ingest_assets
 from .publish import build_publish_asset
 from .quality import build_quality_checks, checked_asset_keys
 from .resources import build_resources
-from .settings import DBT_PROJECT_DIR, get_settings
+from .settings import DBT_PROJECT_DIR, Settings, get_settings
 from .transform import dbt_models
 
-settings = get_settings()
-settings.warn_if_insecure()
+JOB_NAME = "impact_pipeline"
 
-ingest_assets = build_ingest_assets()
-model_keys = set(dbt_models.keys)
-mart_keys = {k for k in model_keys if k.path[0] == "marts"}
-publish_asset = build_publish_asset(sorted(mart_keys | checked_asset_keys(), key=lambda k: k.to_user_string()))
 
-all_asset_keys = model_keys | {k for a in ingest_assets for k in a.keys}
-quality_checks = build_quality_checks(all_asset_keys)
+def build_definitions(settings: Settings) -> Definitions:
+    ingest_assets = build_ingest_assets()
+    model_keys = set(dbt_models.keys)
+    mart_keys = {k for k in model_keys if k.path[0] == "marts"}
+    # Publishing waits for every audited asset, so a failed blocking check stops it.
+    publish_asset = build_publish_asset(sorted(mart_keys | checked_asset_keys(), key=lambda k: k.to_user_string()))
+    quality_checks = build_quality_checks(model_keys | {k for a in ingest_assets for k in a.keys})
 
-# DuckDB allows one writing process per file: the whole pipeline runs in one process.
-impact_pipeline = define_asset_job(
-    name="impact_pipeline",
-    selection=AssetSelection.all(),
-    executor_def=in_process_executor,
-    description="Ingest every feed, build the dbt models, audit each layer, publish the marts.",
-)
+    # DuckDB allows one writing process per file: the whole pipeline runs in one process.
+    impact_pipeline = define_asset_job(
+        name=JOB_NAME,
+        selection=AssetSelection.all(),
+        executor_def=in_process_executor,
+        description="Ingest every feed, build the dbt models, audit each layer, publish the marts.",
+    )
+    return Definitions(
+        assets=[*ingest_assets, dbt_models, publish_asset],
+        asset_checks=quality_checks,
+        jobs=[impact_pipeline],
+        schedules=[build_nightly_schedule(impact_pipeline)],
+        sensors=[build_landing_sensor(impact_pipeline, settings)],
+        resources=build_resources(settings, DBT_PROJECT_DIR),
+    )
 
-defs = Definitions(
-    assets=[*ingest_assets, dbt_models, publish_asset],
-    asset_checks=quality_checks,
-    jobs=[impact_pipeline],
-    schedules=[build_nightly_schedule(impact_pipeline)],
-    sensors=[build_landing_sensor(impact_pipeline, settings)],
-    resources=build_resources(settings, DBT_PROJECT_DIR),
-)
+
+_settings = get_settings()
+_settings.warn_if_insecure()
+defs = build_definitions(_settings)

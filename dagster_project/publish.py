@@ -26,7 +26,7 @@ MARTS_SCHEMA = "marts"
 def failed_error_checks(context: AssetExecutionContext) -> list[str]:
     """Checks of this run that failed at ERROR severity (blocking or not)."""
     records = context.instance.get_records_for_run(
-        run_id=context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+        run_id=context.run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
     failed = []
     for record in records:
@@ -105,7 +105,7 @@ def build_publish_asset(upstream: list[AssetKey]):
             settings.serving_path,
             settings.exports_dir,
             settings.serving_storage_version,
-            tag=context.run_id[:8],
+            tag=context.run.run_id[:8],
         )
         context.log.info(f"published {len(counts)} table(s) to {settings.serving_path}")
         return MaterializeResult(

@@ -33,12 +33,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster import DagsterInstance
 
-    from .definitions import defs
+    from .definitions import JOB_NAME, build_definitions
     from .summary import print_summary
 
     started = time.monotonic()
     with DagsterInstance.get() as instance:
-        job = defs.resolve_job_def("impact_pipeline")
+        job = build_definitions(settings).resolve_job_def(JOB_NAME)
         result = job.execute_in_process(instance=instance, raise_on_error=False)
         print_summary(settings, result, time.monotonic() - started)
     return 0 if result.success else 1

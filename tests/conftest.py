@@ -1,0 +1,36 @@
+"""Shared fixtures. Settings are read from the environment when the project is
+imported, so every IMPACT_* variable points at a temporary folder before that."""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_SESSION_ROOT = Path(tempfile.mkdtemp(prefix="impact-tests-"))
+for _name in list(os.environ):
+    if _name.startswith("IMPACT_"):
+        del os.environ[_name]
+os.environ["IMPACT_DATA_DIR"] = str(_SESSION_ROOT / "import-time-data")
+os.environ["IMPACT_LANDING_DIR"] = str(_SESSION_ROOT / "import-time-landing")
+os.environ["DAGSTER_HOME"] = str(_SESSION_ROOT / "import-time-dagster-home")
+os.environ["GX_ANALYTICS_ENABLED"] = "False"
+
+from tests.helpers import make_settings  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def session_root() -> Path:
+    yield _SESSION_ROOT
+    shutil.rmtree(_SESSION_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def small_landing(session_root) -> Path:
+    """The generator's small sample, written once per session (read-only for tests)."""
+    from sources.generator import generate
+
+    landing = session_root / "small-landing"
+    generate(landing, scale="small", seed=7)
+    return landing

@@ -1,0 +1,134 @@
+"""The whole pipeline on the generator's small sample, with its planted truths."""
+
+import duckdb
+import pytest
+
+from sources.generator import PLANTED, TINY_PROGRAM
+
+CONTRACT_IMPACT_COLUMNS = {
+    "program_id", "kpi", "n_treated", "n_comparison", "pre_treated", "post_treated",
+    "pre_comparison", "post_comparison", "effect", "effect_ci_low", "effect_ci_high",
+    "effect_pct", "method", "suppressed",
+}
+CONTRACT_ROI_COLUMNS = {
+    "program_id", "participants", "cost_direct", "cost_participant_time", "cost_total",
+    "benefit", "net_benefit", "roi_pct", "bcr", "currency",
+}
+
+
+def impact_row(pipeline, program_id, kpi) -> dict:
+    frame = pipeline.frame(
+        f"select * from marts.program_impact where program_id = '{program_id}' and kpi = '{kpi}'"
+    )
+    assert len(frame) == 1, f"no program_impact row for {program_id} x {kpi}"
+    return frame.iloc[0].to_dict()
+
+
+def test_pipeline_publishes_both_contract_tables(pipeline):
+    serving = duckdb.connect(str(pipeline.settings.serving_path), read_only=True)
+    try:
+        impact_cols = {r[0] for r in serving.execute("describe program_impact").fetchall()}
+        roi_cols = {r[0] for r in serving.execute("describe program_roi").fetchall()}
+        assert serving.execute("select count(*) from program_impact").fetchall()[0][0] == 5
+        assert serving.execute("select count(*) from program_roi").fetchall()[0][0] == 4
+    finally:
+        serving.close()
+    assert CONTRACT_IMPACT_COLUMNS <= impact_cols
+    assert CONTRACT_ROI_COLUMNS <= roi_cols
+    for table in ("program_impact", "program_roi"):
+        assert (pipeline.settings.exports_dir / f"{table}.parquet").exists()
+
+
+@pytest.mark.parametrize(("program_id", "kpi"), sorted(k for k, v in PLANTED.items() if v != 0))
+def test_planted_effect_is_recovered(pipeline, program_id, kpi):
+    truth = PLANTED[(program_id, kpi)]
+    row = impact_row(pipeline, program_id, kpi)
+    assert not row["suppressed"]
+    assert row["effect_ci_low"] <= truth <= row["effect_ci_high"], row
+    assert abs(row["effect"] - truth) <= 0.15 * abs(truth), row
+
+
+def test_no_effect_program_interval_includes_zero_and_earns_nothing(pipeline):
+    (program_id, kpi), = [k for k, v in PLANTED.items() if v == 0]
+    row = impact_row(pipeline, program_id, kpi)
+    assert not row["suppressed"]
+    assert row["effect_ci_low"] <= 0 <= row["effect_ci_high"], row
+    benefit, roi = pipeline.query(f"select benefit, roi_pct from marts.program_roi where program_id = '{program_id}'")[0]
+    assert benefit == 0
+    assert roi == pytest.approx(-100)
+
+
+def test_tiny_program_is_suppressed_with_null_figures(pipeline):
+    rows = pipeline.frame(f"select * from marts.program_impact where program_id = '{TINY_PROGRAM}'")
+    assert len(rows) >= 1
+    for row in rows.to_dict("records"):
+        assert row["suppressed"]
+        assert row["n_treated"] < pipeline.settings.min_group_size
+        for column in ("effect", "effect_ci_low", "effect_ci_high", "pre_treated", "effect_pct"):
+            assert row[column] is None or row[column] != row[column], column  # null (None or NaN)
+
+
+def test_secular_trend_biases_naive_before_after_but_not_the_did(pipeline):
+    for (program_id, kpi), truth in PLANTED.items():
+        if truth == 0 or kpi == "knowledge_use_rate":
+            continue
+        row = impact_row(pipeline, program_id, kpi)
+        naive_error = abs(row["naive_change"] - truth)
+        did_error = abs(row["effect"] - truth)
+        # The trend moves everybody upward: a before/after on the treated alone misses it.
+        assert naive_error > 3 * did_error, row
+        assert naive_error > 0.1 * abs(truth), row
+
+
+def test_pre_trends_are_parallel(pipeline):
+    for (program_id, kpi) in PLANTED:
+        row = impact_row(pipeline, program_id, kpi)
+        assert abs(row["pretrend_effect"]) <= 3 * row["pretrend_se"] + 1e-9, row
+
+
+def test_roi_follows_the_phillips_formulas(pipeline):
+    frame = pipeline.frame("select * from marts.program_roi")
+    for row in frame.to_dict("records"):
+        assert row["cost_total"] == pytest.approx(row["cost_direct"] + row["cost_participant_time"])
+        assert row["net_benefit"] == pytest.approx(row["benefit"] - row["cost_total"])
+        assert row["roi_pct"] == pytest.approx(100 * row["net_benefit"] / row["cost_total"])
+        assert row["bcr"] == pytest.approx(row["benefit"] / row["cost_total"])
+    sup = frame.set_index("program_id").loc["PRG-SUP"]
+    assert sup["benefit"] > 0 and sup["participants"] > 0
+
+
+def test_published_tables_hold_no_pii(pipeline):
+    serving = duckdb.connect(str(pipeline.settings.serving_path), read_only=True)
+    try:
+        columns = serving.execute("select table_name, column_name from information_schema.columns").fetchall()
+        values = serving.execute("select * from program_impact").fetchall()
+    finally:
+        serving.close()
+    forbidden = ("email", "name", "mbox", "username", "pay", "salary", "comment")
+    for table, column in columns:
+        assert not any(word in column.lower() for word in forbidden if column != "program_name"), (table, column)
+    assert not any("@" in str(v) for row in values for v in row)
+
+
+def test_every_check_ran_and_passed(pipeline):
+    evaluations = [e.event_specific_data for e in pipeline.result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert len(evaluations) >= 20
+    failed = [e.asset_check_key.to_user_string() for e in evaluations if not e.passed]
+    assert failed == []
+
+
+def test_second_run_on_same_landing_changes_no_row_count(pipeline):
+    from tests.integration.conftest import run_pipeline
+
+    count_sql = """select schema_name || '.' || table_name, estimated_size from duckdb_tables()
+                   where schema_name in ('raw', 'staging', 'intermediate', 'marts') order by 1"""
+    def exact_counts():
+        tables = [r[0] for r in pipeline.query(count_sql)]
+        return {t: pipeline.query(f"select count(*) from {t}")[0][0] for t in tables}
+
+    before = exact_counts()
+    ledger_before = pipeline.query("select count(*), max(loaded_at) from raw._file_ledger")[0]
+    result = run_pipeline(pipeline.settings, pipeline.instance)
+    assert result.success
+    assert exact_counts() == before
+    assert pipeline.query("select count(*), max(loaded_at) from raw._file_ledger")[0] == ledger_before
