@@ -6,7 +6,7 @@ select
     trim(course_id) as course_id,
     trim(course_iri) as course_iri,
     title as course_title,
-    trim(program_id) as program_id,
+    nullif(trim(program_id), '') as program_id,
     lower(trim(modality)) as modality,
     duration_hours,
     cost_per_learner,

@@ -1,0 +1,37 @@
+"""Command line: python -m sources.generator --out DIR [--scale S] [--seed N]."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from .constants import SCALES
+from .core import generate
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="impact-generate",
+        description="Write the deterministic sample landing folder (LMS, HRIS, CRM, service desk).",
+    )
+    p.add_argument("--out", default=os.environ.get("IMPACT_LANDING_DIR"),
+                   help="landing folder to write (default: $IMPACT_LANDING_DIR)")
+    p.add_argument("--scale", choices=list(SCALES), default="small",
+                   help="small ~600 workers, medium 5x, large 20x (default: small)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    p.add_argument("--list-files", action="store_true", help="include every file written in the output")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not args.out:
+        _parser().error("--out is required (or set IMPACT_LANDING_DIR)")
+    summary = generate(args.out, scale=args.scale, seed=args.seed)
+    if not args.list_files:
+        summary.pop("files")  # 144 paths; the counts are what people look at
+    json.dump(summary, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0

@@ -1,0 +1,154 @@
+"""Small helpers shared by the feed builders: random streams, time, ids."""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+
+from .constants import DAYS_PER_MONTH, PERIOD_END, PERIOD_START, TREND_ORIGIN
+
+# Last instant that any extract can contain.
+PERIOD_END_TS = datetime.combine(PERIOD_END, time(23, 59, 59))
+NP_PERIOD_START = np.datetime64(PERIOD_START, "D")
+NP_PERIOD_END_TS = np.datetime64(PERIOD_END_TS, "s")
+NP_TREND_ORIGIN = np.datetime64(TREND_ORIGIN, "D").astype("datetime64[s]")
+NP_FAR_FUTURE = np.datetime64("2999-12-31T00:00:00", "s")
+
+WORKDAY_START_S = 8 * 3600  # incidents, deals and courses happen 08:00-18:00 UTC
+WORKDAY_END_S = 18 * 3600
+
+
+def substream(seed: int, name: str) -> np.random.Generator:
+    """A random stream per part of the world.
+
+    Separate streams mean that changing how one feed is drawn does not
+    reshuffle every other feed; crc32 (unlike hash()) is stable across runs.
+    """
+    return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
+
+
+# --------------------------------------------------------------------------
+# Calendar
+# --------------------------------------------------------------------------
+def month_end(d: date) -> date:
+    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def extract_dates() -> list[date]:
+    """The last day of every month of the period (18 dates)."""
+    out, d = [], PERIOD_START
+    while d <= PERIOD_END:
+        out.append(month_end(d))
+        d = out[-1] + timedelta(days=1)
+    return out
+
+
+def month_index(d: date | datetime) -> int:
+    """0 for January 2025, 17 for June 2026: the position of d's extract file."""
+    return (d.year - PERIOD_START.year) * 12 + d.month - PERIOD_START.month
+
+
+def np_month_index(ts: np.ndarray) -> np.ndarray:
+    return (ts.astype("datetime64[M]") - np.datetime64(PERIOD_START, "M")).astype(np.int64)
+
+
+def workdays(start: date, end: date) -> np.ndarray:
+    """Mon-Fri dates from start to end inclusive, as datetime64[D]."""
+    days = np.arange(np.datetime64(start, "D"), np.datetime64(end, "D") + 1)
+    return days[np.is_busday(days)]
+
+
+def random_day(rng: np.random.Generator, lo: date, hi: date) -> date:
+    """A uniform date in [lo, hi]."""
+    return lo + timedelta(days=int(rng.integers(0, (hi - lo).days + 1)))
+
+
+def work_time(rng: np.random.Generator, day: date) -> datetime:
+    """A whole-minute time during working hours on day."""
+    minute = int(rng.integers(WORKDAY_START_S // 60, WORKDAY_END_S // 60))
+    return datetime.combine(day, time()) + timedelta(minutes=minute)
+
+
+def trend_months(ts: np.ndarray) -> np.ndarray:
+    """Months (continuous) since TREND_ORIGIN, the clock of the secular trends."""
+    return (ts.astype("datetime64[s]") - NP_TREND_ORIGIN).astype(np.float64) / (86400 * DAYS_PER_MONTH)
+
+
+# --------------------------------------------------------------------------
+# Formatting
+# --------------------------------------------------------------------------
+def iso_ts(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def np_iso_ts(ts: np.ndarray) -> np.ndarray:
+    """Vectorised iso_ts for datetime64 arrays."""
+    return np.char.add(np.datetime_as_string(ts.astype("datetime64[s]"), unit="s"), "Z")
+
+
+def np_iso_date(days: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(days.astype("datetime64[D]"), unit="D")
+
+
+def np_bool(a: np.ndarray) -> np.ndarray:
+    return np.where(a, "true", "false")
+
+
+def fmt_number(x: float) -> str:
+    """Money and FTE as plain decimals: 52300.00 stays readable in any tool."""
+    return f"{x:.2f}"
+
+
+# --------------------------------------------------------------------------
+# Identity helpers
+# --------------------------------------------------------------------------
+def mixed_case(email: str, style: int) -> str:
+    """The same address as some systems store it: capitalised or shouted."""
+    local, _, domain = email.partition("@")
+    if style == 0:  # First.Last@acme.example
+        return ".".join(p[:1].upper() + p[1:] for p in local.split(".")) + "@" + domain
+    if style == 1:  # First.Last@Acme.Example
+        return mixed_case(email, 0).split("@")[0] + "@" + ".".join(p.capitalize() for p in domain.split("."))
+    return email.upper()  # FIRST.LAST@ACME.EXAMPLE
+
+
+def uuid4(rng: np.random.Generator) -> str:
+    return str(uuid.UUID(bytes=rng.bytes(16), version=4))
+
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_SF_SPACE = 62**10
+_SF_SPREAD = 2_147_483_647 * 97  # odd and not a multiple of 31: a bijection mod 62**10
+_B62 = np.frombuffer(_BASE62.encode(), np.uint8)
+_SFX = np.frombuffer(_SF_SUFFIX.encode(), np.uint8)
+
+
+def sf_ids(prefix: str, ns: np.ndarray) -> np.ndarray:
+    """18-character Salesforce-style ids, unique per (prefix, n), vectorised.
+
+    The body is a scrambled counter (ids look random but never collide); the
+    last three characters are Salesforce's case-safe checksum: one character
+    per 5-character chunk, encoding which of its characters are upper case.
+    """
+    k = np.asarray(ns, np.int64)
+    assert k.size == 0 or (0 <= k.min() and k.max() < 4 * 10**7), "counter out of range"
+    k = (k * _SF_SPREAD) % _SF_SPACE
+    chars = np.empty((k.size, 18), np.uint8)
+    chars[:, :5] = np.frombuffer((prefix + "Dn").encode(), np.uint8)
+    for pos in range(14, 4, -1):
+        chars[:, pos] = _B62[k % 62]
+        k //= 62
+    upper = (chars[:, :15] >= ord("A")) & (chars[:, :15] <= ord("Z"))
+    weights = 1 << np.arange(5)
+    for chunk in range(3):
+        chars[:, 15 + chunk] = _SFX[(upper[:, chunk * 5 : chunk * 5 + 5] * weights).sum(axis=1)]
+    return chars.view("S18").ravel().astype(str)
+
+
+def sf_id(prefix: str, n: int) -> str:
+    return str(sf_ids(prefix, np.array([n]))[0])

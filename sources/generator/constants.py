@@ -1,0 +1,171 @@
+"""Fixed facts of the simulated world, and the truths planted in it.
+
+Tests import these to know what the pipeline should find. Everything that
+depends on the seed (statement ids, which person was voided, ...) is reported
+in the summary returned by ``generate`` instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+# --------------------------------------------------------------------------
+# Time
+# --------------------------------------------------------------------------
+PERIOD_START = date(2025, 1, 1)
+PERIOD_END = date(2026, 6, 30)  # inclusive; also the last extract date
+
+# The secular trends run on a continuous clock: months since PERIOD_START,
+# where a month is an average Gregorian month.
+TREND_ORIGIN = PERIOD_START
+DAYS_PER_MONTH = 365.25 / 12
+
+# KPI windows the truths are defined on (same as the landing contract's method).
+PRE_WINDOW_DAYS = 90
+POST_WINDOW_DAYS = 90
+
+# --------------------------------------------------------------------------
+# Size
+# --------------------------------------------------------------------------
+# scale multiplies the number of workers (and so every feed driven by people).
+SCALES = {"small": 1, "medium": 5, "large": 20}
+
+COMPANY_DOMAIN = "acme.example"
+LMS_HOME = "https://lms.acme.example"
+
+# Head count per job family at scale 1 (600 in all). Operations includes the CEO.
+FAMILY_SIZES = {
+    "Customer Support": 200,
+    "Sales": 160,
+    "Engineering": 140,
+    "Operations": 100,
+}
+
+# --------------------------------------------------------------------------
+# Planted truths (effects apply from the completion of a program's LAST course)
+# --------------------------------------------------------------------------
+PLANTED = {
+    ("PRG-SUP", "ticket_resolution_hours"): -6.0,  # hours, after completion
+    ("PRG-SUP", "knowledge_use_rate"): 0.15,  # share of tickets using an article
+    ("PRG-SAL", "sales_cycle_days"): -10.0,  # days, by CloseDate
+    ("PRG-MND", "first_response_minutes"): 0.0,  # the no-effect program
+}
+
+# PRG-NEG has exactly NEG_COMPLETERS completers (all Sales reps who did not
+# take PRG-SAL, so it has no true effect): below any sensible minimum group
+# size, so its impact must come out suppressed.
+TINY_PROGRAM = "PRG-NEG"
+NEG_COMPLETERS = 3
+NEG_NON_COMPLETERS = 1
+
+# KPI units per month since TREND_ORIGIN, the same for everybody.
+SECULAR_TREND = {
+    "ticket_resolution_hours": 0.4,
+    "first_response_minutes": 0.5,
+    "sales_cycle_days": 0.5,
+}
+
+# Person baselines are drawn once per person: N(mean, between_sd); each record
+# then adds N(0, noise_sd) and is floored.
+KPI_MODEL = {
+    # kpi: (mean, between-person sd, record noise sd, floor)
+    "ticket_resolution_hours": (24.0, 3.0, 4.0, 0.5),
+    "first_response_minutes": (60.0, 8.0, 15.0, 1.0),
+    "sales_cycle_days": (45.0, 4.0, 6.0, 5.0),
+}
+KNOWLEDGE_BASE_RATE = 0.30
+WIN_RATE = 0.30  # no program moves it
+CSAT_RESPONSE_RATE = 0.60  # share of resolved tickets with a u_csat_score
+
+INCIDENTS_PER_AGENT_WEEK = 5.0  # scaled by FTE
+CLOSED_OPPS_PER_REP_WEEK = 2.0  # scaled by FTE
+
+# --------------------------------------------------------------------------
+# Programs and courses
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Course:
+    course_id: str
+    title: str
+    program_id: str  # "" for a course outside every configured program
+    modality: str
+    duration_hours: float
+    cost_per_learner: float
+    fixed_cost: float
+    published_at: str
+    has_assessments: bool = True
+
+    @property
+    def iri(self) -> str:
+        return f"{LMS_HOME}/courses/{self.course_id}"
+
+
+COURSES = (
+    Course("CRS-SUP-101", "Support Excellence: Foundations", "PRG-SUP", "elearning", 2, 150, 5000, "2025-02-03T09:00:00Z"),
+    Course("CRS-SUP-102", "Support Excellence: Live Practice", "PRG-SUP", "vilt", 4, 300, 8000, "2025-02-03T09:00:00Z"),
+    Course("CRS-SAL-201", "Consultative Selling Workshop", "PRG-SAL", "ilt", 8, 600, 12000, "2025-02-10T09:00:00Z"),
+    Course("CRS-SAL-202", "Consultative Selling Coaching", "PRG-SAL", "coaching", 3, 400, 0, "2025-02-10T09:00:00Z"),
+    Course("CRS-MND-301", "Mindful Productivity", "PRG-MND", "elearning", 1, 50, 2000, "2025-03-03T09:00:00Z"),
+    Course("CRS-NEG-401", "Advanced Negotiation", "PRG-NEG", "ilt", 6, 800, 6000, "2025-03-17T09:00:00Z"),
+    # Not in any configured program: background LMS traffic.
+    Course("CRS-GEN-001", "Code of Conduct 2025", "", "elearning", 0.5, 0, 1500, "2025-01-02T09:00:00Z", has_assessments=False),
+)
+COURSE_BY_ID = {c.course_id: c for c in COURSES}
+
+# Program -> target job family, and the share of that family's individual
+# contributors who register (PRG-MND independently of PRG-SUP).
+PROGRAM_FAMILY = {
+    "PRG-SUP": "Customer Support",
+    "PRG-SAL": "Sales",
+    "PRG-MND": "Customer Support",
+    "PRG-NEG": "Sales",
+}
+PROGRAM_UPTAKE = {"PRG-SUP": 0.40, "PRG-SAL": 0.40, "PRG-MND": 0.35}
+PROGRAM_DROPOUT = {"PRG-SUP": 0.15, "PRG-SAL": 0.15, "PRG-MND": 0.10}
+
+# Each participant's first registration is uniform in this window, and their
+# last course completes 14-45 days later, so the 90-day pre and post windows
+# both fit inside the period.
+FIRST_REGISTRATION_WINDOW = (date(2025, 4, 15), date(2026, 2, 15))
+COMPLETION_DAYS = (14, 45)
+
+GENERAL_COURSE_UPTAKE = 0.30  # share of all workers taking CRS-GEN-001
+
+# --------------------------------------------------------------------------
+# Planted identity mess
+# --------------------------------------------------------------------------
+CONTRACTOR_DOMAIN = "contractor.example"
+N_CONTRACTORS = 10
+# Contractors are not in HRIS but take program courses (and complete them).
+CONTRACTOR_PROGRAMS = {"PRG-SUP": 6, "PRG-MND": 4}
+TEST_ACCOUNT_EMAILS = ("test.learner1@acme.example", "test.learner2@acme.example")
+N_TEST_ACCOUNTS = len(TEST_ACCOUNT_EMAILS)
+TEST_ACCOUNT_COURSE = "CRS-GEN-001"  # test accounts only touch this course
+CRM_INTEGRATION_EMAIL = "integration@acme.example"  # CRM user not in HRIS
+N_CRM_UNMATCHED_USERS = 1
+
+XAPI_ACCOUNT_SHARE = 0.25  # learners identified by account{} not mbox
+XAPI_MBOX_MIXED_CASE_SHARE = 0.30  # of a person's mbox statements
+LMS_EMAIL_MIXED_CASE_SHARE = 0.10
+CRM_EMAIL_MIXED_CASE_SHARE = 0.30
+INCIDENT_EMAIL_MIXED_CASE_SHARE = 0.20
+INCIDENT_EMAIL_PADDED_SHARE = 0.05
+INCIDENT_UNASSIGNED_SHARE = 0.02
+
+# --------------------------------------------------------------------------
+# Planted file/record mess (exact counts, at every scale)
+# --------------------------------------------------------------------------
+N_DUPLICATE_STATEMENTS = 5  # same id again in the next month's file
+N_MALFORMED_XAPI_LINES = 1  # an extra, truncated copy of a statement
+MALFORMED_XAPI_DATE = date(2025, 8, 31)
+UNKNOWN_VERB = "https://w3id.org/xapi/video/verbs/paused"
+N_UNKNOWN_VERB_STATEMENTS = 1
+N_VOIDED_STATEMENTS = 1  # a bogus completion of a PRG-SUP dropout, voided next month
+N_BAD_INCIDENT_ROWS = 1  # an extra, truncated interim incident row
+BAD_INCIDENT_ROW_DATE = date(2025, 7, 31)
+N_DELETED_OPPORTUNITY_SHARE = 0.01
+
+# Compression: every third xAPI file, and one incidents file.
+XAPI_GZIP_EVERY = 3  # extract months 3, 6, 9, ... (1-based) are .jsonl.gz
+INCIDENTS_GZIP_DATE = date(2025, 10, 31)

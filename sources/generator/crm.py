@@ -1,0 +1,193 @@
+"""Salesforce-style CRM: users (Sales reps) and their opportunities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from .common import (
+    NP_FAR_FUTURE, NP_PERIOD_END_TS, NP_PERIOD_START, mixed_case, np_bool, np_iso_date,
+    np_iso_ts, np_month_index, sf_id, sf_ids, trend_months, workdays,
+)
+from .constants import (
+    CLOSED_OPPS_PER_REP_WEEK, CRM_EMAIL_MIXED_CASE_SHARE, CRM_INTEGRATION_EMAIL, KPI_MODEL,
+    N_DELETED_OPPORTUNITY_SHARE, PERIOD_END, PERIOD_START, PLANTED, SECULAR_TREND, WIN_RATE,
+)
+from .people import Worker
+
+# Deals keep closing after the period, so the last files hold open pipeline.
+CLOSE_HORIZON = PERIOD_END + timedelta(days=60)
+NEW_REP_RAMP_DAYS = 60  # a new rep's first deal closes no earlier than this
+EXPECTED_CLOSE_DAYS = 30  # CloseDate while a deal is still open: a guess
+ACCOUNT_WORDS = ("Northwind Globex Initech Umbrella Stark Wayne Acme Hooli Vandelay Soylent Cyberdyne "
+                 "Tyrell Wonka Gringotts Oceanic Pied Massive Aperture Black Mesa Blue Sun").split()
+ACCOUNT_KINDS = ("Logistics", "Health", "Foods", "Bank", "Retail", "Energy", "Media", "Labs", "Motors", "Insurance")
+PRODUCTS = np.array(["New Business", "Renewal", "Upsell", "Expansion", "Pilot"])
+
+
+# --------------------------------------------------------------------------
+# Users
+# --------------------------------------------------------------------------
+class CrmUsers:
+    """One CRM user per Sales worker, plus an integration user not in HRIS."""
+
+    def __init__(self, rng: np.random.Generator, sales: list[Worker]):
+        self.sales = sales
+        self.id_of = {w.idx: sf_id("005", k) for k, w in enumerate(sales, start=1)}
+        self.integration_id = sf_id("005", 0)
+        self.email_of = {}
+        for w in sales:  # how the admin typed it in, once and for all
+            mixed = rng.random() < CRM_EMAIL_MIXED_CASE_SHARE
+            self.email_of[w.idx] = mixed_case(w.email, int(rng.integers(0, 3))) if mixed else w.email
+
+    def rows(self, d: date) -> list[dict[str, str]]:
+        rows = [{"Id": self.integration_id, "Email": CRM_INTEGRATION_EMAIL, "IsActive": "true"}]
+        for w in self.sales:
+            if w.hire_date > d:
+                continue
+            # Salesforce users are deactivated, never deleted.
+            active = w.termination_date is None or w.termination_date > d
+            rows.append({"Id": self.id_of[w.idx], "Email": self.email_of[w.idx], "IsActive": "true" if active else "false"})
+        return rows
+
+
+# --------------------------------------------------------------------------
+# Opportunities
+# --------------------------------------------------------------------------
+def _close_days(rng: np.random.Generator, reps: list[Worker]) -> tuple[np.ndarray, np.ndarray]:
+    """(rep index, CloseDate) for every deal: Poisson(2 x FTE per working week)
+    on random weekdays while the rep is employed."""
+    days = workdays(PERIOD_START, CLOSE_HORIZON)
+    who, when = [], []
+    for a, w in enumerate(reps):
+        first = max(PERIOD_START, w.hire_date + timedelta(days=NEW_REP_RAMP_DAYS))
+        last = min(w.termination_date or CLOSE_HORIZON, CLOSE_HORIZON)
+        lo = np.searchsorted(days, np.datetime64(first, "D"))
+        hi = np.searchsorted(days, np.datetime64(last, "D"), side="right")
+        if hi <= lo:
+            continue
+        n = rng.poisson(CLOSED_OPPS_PER_REP_WEEK * w.fte * (hi - lo) / 5)
+        who.append(np.full(n, a))
+        when.append(days[rng.integers(lo, hi, n)])
+    rep, close = np.concatenate(who), np.concatenate(when)
+    order = np.lexsort((rep, close))
+    return rep[order], close[order]
+
+
+def _account_names(n: int) -> list[str]:
+    combos = [f"{a} {k}" for k in ACCOUNT_KINDS for a in ACCOUNT_WORDS]
+    return [combos[i % len(combos)] + (f" {i // len(combos) + 1}" if i >= len(combos) else "") for i in range(n)]
+
+
+def _time_of_day(rng, n: int, lo_h: int, hi_h: int) -> np.ndarray:
+    return rng.integers(lo_h * 3600, hi_h * 3600, n).astype("timedelta64[s]")
+
+
+def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: dict[int, str],
+                       completion: dict[int, datetime]) -> dict[str, np.ndarray]:
+    """Every deal with its final values, one array per field.
+
+    CloseDate is drawn first; the sales cycle (baseline + trend + program
+    effect + noise) then fixes CreatedDate.
+    """
+    rep, close = _close_days(rng, reps)
+    n = len(rep)
+    completed = np.array([np.datetime64(completion[w.idx], "s") if w.idx in completion else NP_FAR_FUTURE
+                          for w in reps])
+    after = close.astype("datetime64[s]") >= completed[rep]
+
+    mean, sd, noise_sd, floor = KPI_MODEL["sales_cycle_days"]
+    base = rng.normal(mean, sd, len(reps))[rep]
+    effect = np.where(after, PLANTED[("PRG-SAL", "sales_cycle_days")], 0.0)
+    cycle = base + SECULAR_TREND["sales_cycle_days"] * trend_months(close) + effect + rng.normal(0, noise_sd, n)
+    cycle = np.round(np.maximum(cycle, floor)).astype(np.int64)
+
+    created_day = close - cycle.astype("timedelta64[D]")
+    created = created_day.astype("datetime64[s]") + _time_of_day(rng, n, 8, 18)
+    closed_mod = close.astype("datetime64[s]") + _time_of_day(rng, n, 17, 24)  # end of the close day
+    deleted_mod = closed_mod + rng.integers(86400, 20 * 86400, n).astype("timedelta64[s]")
+    deleted = (rng.random(n) < N_DELETED_OPPORTUNITY_SHARE) & (deleted_mod <= NP_PERIOD_END_TS)
+    n_accounts = max(50, 2 * len(reps))
+
+    # Ids follow creation order, as Salesforce hands them out.
+    rank = np.empty(n, np.int64)
+    rank[np.lexsort((np.arange(n), created))] = np.arange(1, n + 1)
+    return {
+        "Id": sf_ids("006", rank),
+        "account": rng.integers(0, n_accounts, n),
+        "account_name": np.array(_account_names(n_accounts)),
+        "account_id": sf_ids("001", np.arange(1, n_accounts + 1)),
+        "product": rng.integers(0, len(PRODUCTS), n),
+        "owner_id": np.array([owner_id[w.idx] for w in reps]),
+        "rep": rep,
+        "Amount": np.round(np.exp(rng.normal(np.log(20000), 0.8, n)), 2),
+        "won": rng.random(n) < WIN_RATE,
+        "created": created,
+        "created_day": created_day,
+        "close_day": close,
+        "closed_mod": closed_mod,
+        "deleted": deleted,
+        "deleted_mod": deleted_mod,
+        "cycle": cycle,
+    }
+
+
+# --------------------------------------------------------------------------
+# Versions and monthly files
+# --------------------------------------------------------------------------
+OPEN, CLOSED, DELETED = 0, 1, 2
+
+
+def _versions(o: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(deal index, kind, LastModifiedDate) of every row to write.
+
+    OPEN in the month created (only for deals created in the period), CLOSED
+    in the month closed, DELETED as a later row with IsDeleted=true.
+    """
+    start = NP_PERIOD_START.astype("datetime64[s]")
+    versions = [
+        (OPEN, (o["created"] >= start) & (o["created"] <= NP_PERIOD_END_TS), o["created"]),
+        (CLOSED, o["closed_mod"] <= NP_PERIOD_END_TS, o["closed_mod"]),
+        (DELETED, o["deleted"], o["deleted_mod"]),
+    ]
+    index = np.concatenate([np.flatnonzero(mask) for _, mask, _ in versions])
+    kind = np.concatenate([np.full(mask.sum(), k, np.int8) for k, mask, _ in versions])
+    modified = np.concatenate([ts[mask] for _, mask, ts in versions])
+    return index, kind, modified
+
+
+def _format(o: dict[str, np.ndarray], i: np.ndarray, kind: np.ndarray, modified: np.ndarray) -> dict[str, list[str]]:
+    is_open = kind == OPEN
+    won = o["won"][i]
+    expected_close = o["created_day"][i] + np.timedelta64(EXPECTED_CLOSE_DAYS, "D")
+    cols = {
+        "Id": o["Id"][i],
+        "Name": np.char.add(np.char.add(o["account_name"][o["account"][i]], " - "), PRODUCTS[o["product"][i]]),
+        "AccountId": o["account_id"][o["account"][i]],
+        "OwnerId": o["owner_id"][o["rep"][i]],
+        "StageName": np.where(is_open, "Prospecting", np.where(won, "Closed Won", "Closed Lost")),
+        "Amount": np.char.mod("%.2f", o["Amount"][i]),
+        "CurrencyIsoCode": np.full(len(i), "USD"),
+        "Probability": np.where(is_open, "10", np.where(won, "100", "0")),
+        "CreatedDate": np_iso_ts(o["created"][i]),
+        "CloseDate": np_iso_date(np.where(is_open, expected_close, o["close_day"][i])),
+        "IsClosed": np_bool(~is_open),
+        "IsWon": np_bool(~is_open & won),
+        "IsDeleted": np_bool(kind == DELETED),
+        "LastModifiedDate": np_iso_ts(modified),
+    }
+    return {c: a.tolist() for c, a in cols.items()}
+
+
+def monthly_tables(o: dict[str, np.ndarray], n_months: int) -> Iterator[dict[str, list[str]]]:
+    """Opportunity rows per extract month, sorted by (LastModifiedDate, Id)."""
+    index, kind, modified = _versions(o)
+    month = np_month_index(modified)
+    order = np.lexsort((o["Id"][index], modified, month))
+    index, kind, modified, month = index[order], kind[order], modified[order], month[order]
+    bounds = np.searchsorted(month, np.arange(n_months + 1))
+    for m in range(n_months):
+        sl = slice(bounds[m], bounds[m + 1])
+        yield _format(o, index[sl], kind[sl], modified[sl])

@@ -1,0 +1,287 @@
+"""Workers: the HRIS population, its org chart and its history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from .common import fmt_number, random_day
+from .constants import COMPANY_DOMAIN, FAMILY_SIZES, PERIOD_END, PERIOD_START
+
+FIRST_NAMES = (
+    "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Barbara "
+    "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Lisa Matthew Nancy Anthony "
+    "Betty Mark Sandra Paul Ashley Steven Emily Andrew Donna Joshua Michelle Kevin Carol Brian "
+    "Amanda George Melissa Timothy Deborah Ronald Stephanie Jason Rebecca Ryan Sharon Jacob "
+    "Laura Gary Cynthia Nicholas Amy Eric Kathleen Jonathan Angela Priya Wei Aoife Siobhan "
+    "Carlos Lucia Mateo Sofia Kenji Yuki Olga Ivan Fatima Omar Ana Jose Maria Noel Grace Liam"
+).split()
+LAST_NAMES = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
+    "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
+    "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill "
+    "Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Murphy Kelly "
+    "Byrne Walsh Santos Reyes Cruz Bautista Tanaka Sato Chen Wang Patel Singh Kumar Ivanova "
+    "Novak Fischer Weber Rossi Costa Silva Okafor Mensah"
+).split()
+
+
+@dataclass(frozen=True)
+class Family:
+    code: str
+    ic_level_weights: tuple[float, float, float, float]  # L1..L4 for individual contributors
+    ic_profiles: tuple[str, str, str, str]
+    manager_profile: str
+    manager_level: str
+    director_profile: str
+    base_pay: tuple[int, int, int, int]  # annual, full time, by level L1..L4
+    sites: tuple[tuple[str, str, float], ...]  # (location, country, weight)
+
+
+FAMILIES = {
+    "Customer Support": Family(
+        "SUP", (0.55, 0.40, 0.05, 0.0),
+        ("Support Agent I", "Support Agent II", "Senior Support Agent", "Principal Support Specialist"),
+        "Support Team Lead", "L3", "Director, Customer Support", (42000, 50000, 62000, 80000),
+        (("Austin", "United States", 0.5), ("Manila", "Philippines", 0.3), ("Dublin", "Ireland", 0.2)),
+    ),
+    "Sales": Family(
+        "SAL", (0.35, 0.40, 0.25, 0.0),
+        ("Account Executive I", "Account Executive II", "Senior Account Executive", "Principal Account Executive"),
+        "Sales Manager", "L4", "VP Sales", (58000, 72000, 92000, 120000),
+        (("New York", "United States", 0.5), ("London", "United Kingdom", 0.3), ("Austin", "United States", 0.2)),
+    ),
+    "Engineering": Family(
+        "ENG", (0.25, 0.35, 0.30, 0.10),
+        ("Software Engineer I", "Software Engineer II", "Senior Software Engineer", "Staff Software Engineer"),
+        "Engineering Manager", "L4", "VP Engineering", (88000, 112000, 142000, 175000),
+        (("Austin", "United States", 0.6), ("Dublin", "Ireland", 0.4)),
+    ),
+    "Operations": Family(
+        "OPS", (0.40, 0.40, 0.20, 0.0),
+        ("Operations Analyst I", "Operations Analyst II", "Senior Operations Analyst", "Operations Lead"),
+        "Operations Manager", "L3", "Chief Operating Officer", (50000, 62000, 78000, 100000),
+        (("Austin", "United States", 1.0),),
+    ),
+}
+LEVELS = ("L1", "L2", "L3", "L4")
+TEAM_SIZE = 13  # a manager per ~12 individual contributors
+NEW_STARTER_SHARE = 0.10  # of individual contributors, hired during the period
+NEW_STARTER_EARLY_EXIT = 0.35  # of new starters, leave 1-11 months after hire
+TENURED_EXIT = 0.06  # of other individual contributors, leave during the period
+PROMOTION_SHARE = 0.05
+
+
+@dataclass
+class Promotion:
+    effective: date  # first day of a month: visible from that month's snapshot on
+    level: str
+    profile: str
+    pay: float
+
+
+@dataclass
+class Worker:
+    idx: int
+    employee_id: str
+    first: str
+    last: str
+    email: str
+    family: str
+    role: str  # ceo | director | manager | ic
+    team: int
+    level: str
+    profile: str
+    org: str
+    manager_id: str
+    location: str
+    country: str
+    cost_center: str
+    fte: float
+    pay: float
+    hire_date: date
+    termination_date: date | None = None
+    promotion: Promotion | None = None
+
+    @property
+    def legal_name(self) -> str:
+        return f"{self.first} {self.last}"
+
+    def employed_on(self, d: date) -> bool:
+        return self.hire_date <= d and (self.termination_date is None or d <= self.termination_date)
+
+    def employed_throughout(self, lo: date, hi: date) -> bool:
+        return self.employed_on(lo) and self.employed_on(hi)
+
+    def job_on(self, d: date) -> tuple[str, str, float]:
+        """(level, profile, pay) as HRIS shows them on d."""
+        if self.promotion and d >= self.promotion.effective:
+            return self.promotion.level, self.promotion.profile, self.promotion.pay
+        return self.level, self.profile, self.pay
+
+    def in_snapshot(self, d: date) -> bool:
+        """Hired by d, and not gone before d's month (leavers show once, with the date)."""
+        if self.hire_date > d:
+            return False
+        return self.termination_date is None or self.termination_date >= d.replace(day=1)
+
+
+# --------------------------------------------------------------------------
+# Building the population
+# --------------------------------------------------------------------------
+def _org_slots(factor: int) -> list[tuple[str, str, int]]:
+    """(family, role, team) for every position, CEO first, then family by family."""
+    slots = [("Operations", "ceo", 0)]
+    for family, size in FAMILY_SIZES.items():
+        n = size * factor
+        n_teams = max(1, round(n / TEAM_SIZE))
+        slots.append((family, "director", 0))
+        slots += [(family, "manager", t) for t in range(1, n_teams + 1)]
+        n_ic = n - 1 - n_teams - (family == "Operations")  # the CEO counts in Operations
+        slots += [(family, "ic", 1 + i % n_teams) for i in range(n_ic)]
+    return slots
+
+
+def _unique_emails(firsts: list[str], lasts: list[str]) -> list[str]:
+    """first.last@domain, with 2, 3, ... appended when a name repeats."""
+    seen: dict[str, int] = {}
+    out = []
+    for first, last in zip(firsts, lasts):
+        base = f"{first}.{last}".lower()
+        seen[base] = seen.get(base, 0) + 1
+        suffix = "" if seen[base] == 1 else str(seen[base])
+        out.append(f"{base}{suffix}@{COMPANY_DOMAIN}")
+    return out
+
+
+def _team_sites(rng: np.random.Generator, slots) -> dict[tuple[str, int], tuple[str, str]]:
+    """Each team sits in one location; directors and the CEO sit in Austin."""
+    sites = {}
+    for family, role, team in slots:
+        if role == "manager":
+            options = FAMILIES[family].sites
+            weights = np.array([w for _, _, w in options])
+            loc, country, _ = options[rng.choice(len(options), p=weights / weights.sum())]
+            sites[(family, team)] = (loc, country)
+    return sites
+
+
+def _hire_and_exit(rng: np.random.Generator, role: str) -> tuple[date, date | None]:
+    if role != "ic":  # leaders are long-tenured and stay, so manager ids stay valid
+        return random_day(rng, date(2012, 1, 1), date(2021, 12, 31)), None
+    if rng.random() < NEW_STARTER_SHARE:
+        hire = random_day(rng, PERIOD_START, date(2026, 5, 31))
+        exit_ = None
+        if rng.random() < NEW_STARTER_EARLY_EXIT:
+            exit_ = hire + timedelta(days=int(rng.integers(30, 331)))
+            exit_ = exit_ if exit_ <= PERIOD_END else None
+        return hire, exit_
+    hire = random_day(rng, date(2013, 1, 1), date(2024, 12, 31))
+    exit_ = random_day(rng, PERIOD_START, PERIOD_END) if rng.random() < TENURED_EXIT else None
+    return hire, exit_
+
+
+def _pay(family: str, level: str, factor: float, fte: float, bump: float = 1.0) -> float:
+    """Annual base pay actually paid (pro-rated by FTE), rounded to 100."""
+    base = FAMILIES[family].base_pay[LEVELS.index(level)]
+    return round(base * factor * bump * fte, -2)
+
+
+def build_workers(rng: np.random.Generator, factor: int) -> list[Worker]:
+    slots = _org_slots(factor)
+    n = len(slots)
+    firsts = [FIRST_NAMES[i] for i in rng.integers(0, len(FIRST_NAMES), n)]
+    lasts = [LAST_NAMES[i] for i in rng.integers(0, len(LAST_NAMES), n)]
+    emails = _unique_emails(firsts, lasts)
+    sites = _team_sites(rng, slots)
+    ids = [f"E{10001 + i}" for i in range(n)]
+
+    ceo_id = ids[0]
+    director_id = {fam: ids[i] for i, (fam, role, _) in enumerate(slots) if role == "director"}
+    manager_id = {(fam, t): ids[i] for i, (fam, role, t) in enumerate(slots) if role == "manager"}
+
+    workers = []
+    for i, (family, role, team) in enumerate(slots):
+        fam = FAMILIES[family]
+        if role == "ceo":
+            level, profile, org, boss = "L4", "Chief Executive Officer", "Executive Office", ""
+            loc, country, cc = "Austin", "United States", "CC-EXE-00"
+        elif role == "director":
+            level, profile, org, boss = "L4", fam.director_profile, family, ceo_id
+            loc, country, cc = "Austin", "United States", f"CC-{fam.code}-00"
+        else:
+            loc, country = sites[(family, team)]
+            org, cc = f"{family} - Team {team:02d}", f"CC-{fam.code}-{team:02d}"
+            if role == "manager":
+                level, profile, boss = fam.manager_level, fam.manager_profile, director_id[family]
+            else:
+                level = LEVELS[rng.choice(4, p=fam.ic_level_weights)]
+                profile, boss = fam.ic_profiles[LEVELS.index(level)], manager_id[(family, team)]
+
+        fte = 1.0 if role != "ic" else float(rng.choice([1.0, 0.8, 0.5], p=[0.88, 0.07, 0.05]))
+        personal = float(np.exp(rng.normal(0, 0.07)))  # pay varies around the band
+        if role == "ceo":
+            pay = round(320000 * personal, -2)
+        else:
+            bump = {"director": 1.5, "manager": 1.15}.get(role, 1.0)
+            pay = _pay(family, level, personal, fte, bump)
+        hire, exit_ = _hire_and_exit(rng, role)
+
+        w = Worker(
+            idx=i, employee_id=ids[i], first=firsts[i], last=lasts[i], email=emails[i],
+            family=family, role=role, team=team, level=level, profile=profile, org=org,
+            manager_id=boss, location=loc, country=country, cost_center=cc, fte=fte, pay=pay,
+            hire_date=hire, termination_date=exit_,
+        )
+        if role == "ic" and exit_ is None and level != "L4" and rng.random() < PROMOTION_SHARE:
+            w.promotion = _promotion(rng, w, personal)
+        workers.append(w)
+    return workers
+
+
+def _promotion(rng: np.random.Generator, w: Worker, personal: float) -> Promotion | None:
+    """One level up, with the new band's pay plus a small raise."""
+    earliest = max(date(2025, 2, 1), w.hire_date + timedelta(days=180))
+    months = [date(y, m, 1) for y in (2025, 2026) for m in range(1, 13)
+              if earliest <= date(y, m, 1) <= PERIOD_END]
+    if not months:
+        return None
+    effective = months[int(rng.integers(0, len(months)))]
+    level = LEVELS[LEVELS.index(w.level) + 1]
+    profile = FAMILIES[w.family].ic_profiles[LEVELS.index(level)]
+    return Promotion(effective, level, profile, _pay(w.family, level, personal, w.fte, 1.03))
+
+
+# --------------------------------------------------------------------------
+# Snapshot rows
+# --------------------------------------------------------------------------
+def hris_rows(workers: list[Worker], d: date) -> list[dict[str, str]]:
+    """The hris/workers snapshot as of d, in Employee_ID order."""
+    rows = []
+    for w in workers:  # already in Employee_ID order
+        if not w.in_snapshot(d):
+            continue
+        level, profile, pay = w.job_on(d)
+        term = w.termination_date if w.termination_date and w.termination_date <= d else None
+        rows.append({
+            "Employee_ID": w.employee_id,
+            "Work_Email": w.email,
+            "Legal_Name": w.legal_name,
+            "Hire_Date": w.hire_date.isoformat(),
+            "Termination_Date": term.isoformat() if term else "",
+            "Job_Profile": profile,
+            "Job_Family": w.family,
+            "Job_Level": level,
+            "Supervisory_Organization": w.org,
+            "Manager_Employee_ID": w.manager_id,
+            "Location": w.location,
+            "Country": w.country,
+            "Cost_Center": w.cost_center,
+            "Worker_Type": "Employee",
+            "FTE": f"{w.fte:.1f}",
+            "Annual_Base_Pay": fmt_number(pay),
+            "Currency": "USD",
+        })
+    return rows
