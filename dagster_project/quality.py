@@ -156,9 +156,50 @@ class SuiteOutcome:
     failures: list[dict[str, Any]]
 
 
-def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: dict[str, Any]) -> SuiteOutcome:
+DOCS_SITE = "impact"
+
+
+def gx_context(data_dir: Path):
+    """A file-backed GX context under the data dir, so that validation results
+    accumulate and Data Docs show every suite's latest runs."""
     import great_expectations as gx
 
+    context = gx.get_context(mode="file", project_root_dir=str(data_dir / "gx"))
+    context.variables.progress_bars = {"globally": False}
+    if DOCS_SITE not in context.get_site_names():
+        context.add_data_docs_site(
+            site_name=DOCS_SITE,
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_dir / "data_docs")},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    return context
+
+
+def _validation_definition(context, name: str, expectations: list[dict[str, Any]]):
+    import great_expectations as gx
+
+    try:
+        source = context.data_sources.get("warehouse")
+    except (KeyError, ValueError):
+        source = context.data_sources.add_pandas("warehouse")
+    try:
+        asset = source.get_asset(name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name=name)
+    try:
+        batch_definition = asset.get_batch_definition("whole_table")
+    except (KeyError, ValueError, LookupError):
+        batch_definition = asset.add_batch_definition_whole_dataframe("whole_table")
+    suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
+    return context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+    )
+
+
+def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: dict[str, Any]) -> SuiteOutcome:
     ledger_rows = None
     if any(e.get("kwargs", {}).get("value") == "$ledger.rows_loaded" for e in suite.expectations):
         feed = suite.table.split(".", 1)[1]
@@ -175,9 +216,7 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
     schema_exps = configured([e for e in suite.expectations if e["type"] in SCHEMA_EXPECTATIONS])
     data_exps = configured([e for e in suite.expectations if e["type"] not in SCHEMA_EXPECTATIONS])
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    source = context.data_sources.add_pandas("warehouse")
+    context = gx_context(Path(settings["data_dir"]))
     frames = []
     if schema_exps:
         frames.append((schema_exps, conn.execute(f"select * from {suite.table} limit 0").df()))
@@ -189,9 +228,9 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
     failures: list[dict[str, Any]] = []
     evaluated = 0
     for index, (exps, frame) in enumerate(frames):
-        batch_definition = source.add_dataframe_asset(name=f"{suite.name}_{index}").add_batch_definition_whole_dataframe("all")
-        gx_suite = context.suites.add(gx.ExpectationSuite(name=f"{suite.name}_{index}", expectations=exps))
-        result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(gx_suite)
+        name = suite.name if index == len(frames) - 1 else f"{suite.name}__schema"
+        validation = _validation_definition(context, name, exps)
+        result = validation.run(batch_parameters={"dataframe": frame})
         for outcome in result.results:
             evaluated += 1
             if not outcome.success:
@@ -206,6 +245,7 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
                         "exception": (outcome.exception_info or {}).get("exception_message"),
                     }
                 )
+    context.build_data_docs(site_names=[DOCS_SITE])
     return SuiteOutcome(success=not failures, evaluated=evaluated, failures=failures)
 
 
