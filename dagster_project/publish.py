@@ -19,6 +19,7 @@ from dagster._core.events import DagsterEventType
 from dagster._core.storage.event_log.base import EventRecordsFilter
 
 from .resources import ImpactSettings
+from .transform import dbt_project
 
 MARTS_SCHEMA = "marts"
 
@@ -36,11 +37,42 @@ def failed_error_checks(context: AssetExecutionContext) -> list[str]:
     return sorted(failed)
 
 
+def pii_column_names(manifest_path: Path) -> set[str]:
+    """Column names flagged `meta: {pii: true}` on any dbt source or model, plus the
+    feed contracts' PII columns: none of them may reach a published table."""
+    import json
+
+    from .ingest.contracts import load_contracts
+
+    names = {c.name.lower() for contract in load_contracts() for c in contract.columns if c.pii}
+    manifest = json.loads(manifest_path.read_text())
+    for node in [*manifest.get("sources", {}).values(), *manifest.get("nodes", {}).values()]:
+        for column in node.get("columns", {}).values():
+            meta = {**column.get("meta", {}), **column.get("config", {}).get("meta", {})}
+            if meta.get("pii"):
+                names.add(column["name"].lower())
+    return names
+
+
+def pii_columns_in(conn: duckdb.DuckDBPyConnection, tables: list[str], pii: set[str]) -> list[str]:
+    rows = conn.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = ?", [MARTS_SCHEMA]
+    ).fetchall()
+    return [f"{t}.{c}" for t, c in rows if t in tables and c.lower() in pii]
+
+
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def publish_marts(warehouse: Path, serving: Path, exports_dir: Path, storage_version: str, tag: str) -> dict[str, int]:
+def publish_marts(
+    warehouse: Path,
+    serving: Path,
+    exports_dir: Path,
+    storage_version: str,
+    tag: str,
+    pii: set[str] = frozenset(),
+) -> dict[str, int]:
     """Copy every table of the marts schema to a fresh serving file and Parquet, then swap them in."""
     tmp_serving = serving.with_name(f".{serving.name}.{tag}.tmp")
     tmp_serving.unlink(missing_ok=True)
@@ -60,6 +92,9 @@ def publish_marts(warehouse: Path, serving: Path, exports_dir: Path, storage_ver
         ]
         if not tables:
             raise Failure(description="the marts schema has no tables to publish")
+        leaked = pii_columns_in(conn, tables, pii)
+        if leaked:
+            raise Failure(description=f"PII column(s) in marts, nothing published: {', '.join(leaked)}")
         conn.execute(f"attach '{_sql_path(tmp_serving)}' as serving (storage_version '{storage_version}')")
         for table in tables:
             conn.execute(f'create table serving.main."{table}" as select * from {MARTS_SCHEMA}."{table}"')
@@ -106,6 +141,7 @@ def build_publish_asset(upstream: list[AssetKey]):
             settings.exports_dir,
             settings.serving_storage_version,
             tag=context.run.run_id[:8],
+            pii=pii_column_names(dbt_project.manifest_path),
         )
         context.log.info(f"published {len(counts)} table(s) to {settings.serving_path}")
         return MaterializeResult(

@@ -99,3 +99,23 @@ def test_a_failed_publish_leaves_the_last_serving_file_untouched(tmp_path):
         publish_marts(empty, serving, tmp_path / "exports", "v1.1.0", tag="bad")
     assert serving.read_bytes() == before
     assert not list(tmp_path.glob(".serving*"))
+
+
+def test_a_pii_column_in_a_mart_stops_publishing(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    build_warehouse(warehouse, 1)
+    conn = duckdb.connect(str(warehouse))
+    conn.execute("alter table marts.program_roi add column work_email varchar")
+    conn.close()
+    with pytest.raises(Exception, match="program_roi.work_email"):
+        publish_marts(warehouse, tmp_path / "serving.duckdb", tmp_path / "exports", "v1.1.0", tag="t", pii={"work_email"})
+    assert not (tmp_path / "serving.duckdb").exists()
+
+
+def test_pii_names_come_from_contracts_and_dbt_meta():
+    from dagster_project.publish import pii_column_names
+    from dagster_project.transform import ensure_manifest
+
+    names = pii_column_names(ensure_manifest())
+    assert {"work_email", "legal_name", "annual_base_pay", "respondent_email", "email"} <= names
+    assert "person_key" not in names and "program_id" not in names
