@@ -1,0 +1,43 @@
+"""The code location loads, and is what the UI and the CLI will see."""
+
+import os
+import subprocess
+import sys
+
+from dagster import AssetKey, Definitions
+
+from dagster_project.definitions import JOB_NAME, build_definitions
+from dagster_project.ingest.contracts import load_contracts
+from tests.helpers import make_settings
+
+
+def test_definitions_load_with_every_layer(tmp_path):
+    defs = build_definitions(make_settings(tmp_path / "data", tmp_path / "landing"))
+    Definitions.validate_loadable(defs)
+    keys = set(defs.resolve_asset_graph().get_all_asset_keys())
+    for contract in load_contracts():
+        assert AssetKey(["raw", contract.name]) in keys
+    for key in (["staging", "stg_lms__xapi_statements"], ["intermediate", "dim_person"],
+                ["marts", "program_impact"], ["marts", "program_roi"], ["serving", "published_marts"]):
+        assert AssetKey(key) in keys
+    job = defs.resolve_job_def(JOB_NAME)
+    assert job.executor_def.name == "in_process"
+    assert {s.name for s in defs.schedules} == {"nightly_impact"}
+    assert {s.name for s in defs.sensors} == {"new_landing_files"}
+
+
+def test_blocking_checks_are_the_error_suites(tmp_path):
+    defs = build_definitions(make_settings(tmp_path / "data", tmp_path / "landing"))
+    specs = {spec.key.name: spec for checks in defs.asset_checks for spec in checks.check_specs}
+    assert specs["gx_program_impact"].blocking
+    assert specs["gx_raw_hris__workers_contract"].blocking
+    assert not specs["gx_stg_lms__xapi_statements_verbs"].blocking
+
+
+def test_dagster_cli_validates_the_workspace(tmp_path):
+    env = {**os.environ, "IMPACT_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(tmp_path)}
+    completed = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
