@@ -5,6 +5,7 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 
 from .automation import build_landing_sensor, build_nightly_schedule
 from .ingest.assets import build_ingest_assets
+from .ingest.freshness import build_freshness_checks
 from .publish import build_publish_asset
 from .quality import build_quality_checks, checked_asset_keys
 from .resources import build_resources
@@ -31,7 +32,7 @@ def build_definitions(settings: Settings) -> Definitions:
     )
     return Definitions(
         assets=[*ingest_assets, dbt_models, publish_asset],
-        asset_checks=quality_checks,
+        asset_checks=[*quality_checks, *build_freshness_checks()],
         jobs=[impact_pipeline],
         schedules=[build_nightly_schedule(impact_pipeline)],
         sensors=[build_landing_sensor(impact_pipeline, settings)],

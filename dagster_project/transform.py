@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from .resources import ImpactSettings
@@ -64,6 +65,52 @@ class ImpactDbtTranslator(DagsterDbtTranslator):
 translator = ImpactDbtTranslator()
 
 
+# Tables a data engineer wants to see at a glance on an asset's page, as Markdown.
+PREVIEWS = {
+    AssetKey(["intermediate", "int_people__match_rates"]): (
+        "select source_system, identities, matched, unmatched, round(match_rate, 4) as match_rate "
+        "from intermediate.int_people__match_rates order by source_system"
+    ),
+    AssetKey(["marts", "program_impact"]): (
+        "select program_id, kpi, n_treated, n_comparison, round(effect, 3) as effect, "
+        "round(effect_ci_low, 3) as ci_low, round(effect_ci_high, 3) as ci_high, suppressed "
+        "from marts.program_impact order by program_id, kpi"
+    ),
+    AssetKey(["marts", "program_roi"]): (
+        "select program_id, participants, round(cost_total) as cost_total, round(benefit) as benefit, "
+        "round(roi_pct, 1) as roi_pct, currency from marts.program_roi order by program_id"
+    ),
+    AssetKey(["marts", "program_scorecard"]): "select program_id, verdict from marts.program_scorecard order by 1",
+}
+
+
+def _previews(warehouse: Path) -> dict[AssetKey, MetadataValue]:
+    previews = {}
+    try:
+        conn = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return previews
+    try:
+        for key, sql in PREVIEWS.items():
+            try:
+                previews[key] = MetadataValue.md(conn.execute(sql).df().to_markdown(index=False))
+            except duckdb.Error:
+                continue
+    finally:
+        conn.close()
+    return previews
+
+
+def _with_previews(context: AssetExecutionContext, events: list, warehouse: Path):
+    previews = _previews(warehouse)
+    for event in events:
+        if isinstance(event, Output):
+            key = context.assets_def.keys_by_output_name.get(event.output_name)
+            if key in previews:
+                event = event.with_metadata({**event.metadata, "preview": previews[key]})
+        yield event
+
+
 @dbt_assets(
     manifest=ensure_manifest(),
     project=dbt_project,
@@ -73,4 +120,14 @@ translator = ImpactDbtTranslator()
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: ImpactSettings):
     settings = impact.settings()
     settings.export_to_environment()
-    yield from dbt.cli(["build", "--vars", json.dumps(settings.dbt_vars())], context=context).stream()
+    # dbt holds the warehouse while it builds: previews are read once it has finished,
+    # so events are passed on after the build (on failure, those that succeeded still are).
+    events, failure = [], None
+    try:
+        for event in dbt.cli(["build", "--vars", json.dumps(settings.dbt_vars())], context=context).stream():
+            events.append(event)
+    except Exception as error:  # re-raised below, after the successful models are reported
+        failure = error
+    yield from _with_previews(context, events, settings.warehouse_path)
+    if failure is not None:
+        raise failure

@@ -48,6 +48,7 @@ class FeedContract:
     root: str = "landing"  # landing | config
     path: str | None = None  # fixed file name (config files); landing feeds use the dated pattern
     version_column: str | None = None
+    cadence_days: int | None = None  # a feed whose newest file lags the landing folder by more warns
     columns: tuple[Column, ...] = ()
     required_fields: tuple[str, ...] = ()
     pii_fields: tuple[str, ...] = ()
