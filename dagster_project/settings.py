@@ -112,6 +112,8 @@ class Settings:
     def ensure_dirs(self) -> None:
         for path in (self.data_dir, self.exports_dir, self.dagster_home):
             path.mkdir(parents=True, exist_ok=True)
+        # An empty instance config: Dagster's defaults, stored under DAGSTER_HOME.
+        (self.dagster_home / "dagster.yaml").touch(exist_ok=True)
 
     def warn_if_insecure(self) -> None:
         if self.salt_is_default:

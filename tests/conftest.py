@@ -27,10 +27,16 @@ def session_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def small_landing(session_root) -> Path:
-    """The generator's small sample, written once per session (read-only for tests)."""
+def small_sample(session_root) -> tuple[Path, dict]:
+    """The generator's small sample, written once per session (read-only for tests),
+    with the generator's summary of what it planted."""
     from sources.generator import generate
 
     landing = session_root / "small-landing"
-    generate(landing, scale="small", seed=7)
-    return landing
+    summary = generate(landing, scale="small", seed=7)
+    return landing, summary
+
+
+@pytest.fixture(scope="session")
+def small_landing(small_sample) -> Path:
+    return small_sample[0]
