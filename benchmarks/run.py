@@ -1,0 +1,137 @@
+"""Benchmarks (not tests): ingest throughput per feed, pipeline stage timings and GX
+validation time per layer, on a generated sample.
+
+    .venv/bin/python -m benchmarks.run --scale medium          # or: make benchmark SCALE=medium
+    .venv/bin/python -m benchmarks.run --scale large --skip-pipeline
+
+Prints Markdown tables and writes benchmarks/results/<scale>.json.
+"""
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+
+
+def bench_generate(landing: Path, scale: str) -> float:
+    from sources.generator import generate
+
+    started = time.perf_counter()
+    generate(landing, scale=scale)
+    return time.perf_counter() - started
+
+
+def bench_ingest(landing: Path, warehouse: Path, config_dir: Path) -> list[dict]:
+    from dagster_project.ingest.contracts import load_contracts
+    from dagster_project.ingest.landing import discover
+    from dagster_project.ingest.loader import load_feed
+
+    rows = []
+    conn = duckdb.connect(str(warehouse))
+    for contract in load_contracts():
+        files = discover(contract, landing, config_dir)
+        size = sum(f.path.stat().st_size for f in files)
+        started = time.perf_counter()
+        result = load_feed(conn, contract, landing, config_dir)
+        seconds = time.perf_counter() - started
+        rows.append(
+            {
+                "feed": contract.name,
+                "files": len(files),
+                "mb": size / 1e6,
+                "rows": result.rows_loaded + result.rows_quarantined,
+                "seconds": seconds,
+                "rows_per_s": (result.rows_loaded + result.rows_quarantined) / seconds if seconds else 0,
+                "mb_per_s": size / 1e6 / seconds if seconds else 0,
+            }
+        )
+    started = time.perf_counter()
+    for contract in load_contracts():
+        load_feed(conn, contract, landing, config_dir)
+    rerun = time.perf_counter() - started
+    conn.close()
+    rows.append({"feed": "(rerun, every file unchanged)", "files": 0, "mb": 0, "rows": 0, "seconds": rerun,
+                 "rows_per_s": 0, "mb_per_s": 0})
+    return rows
+
+
+def bench_pipeline(landing: Path, data_dir: Path) -> dict:
+    """The whole Dagster job, then every GX suite again, timed per layer."""
+    from dagster import DagsterInstance
+
+    from dagster_project.definitions import JOB_NAME, build_definitions
+    from dagster_project.quality import load_suites, validate_suite
+    from dagster_project.settings import SAMPLE_CONFIG_DIR, Settings
+
+    settings = Settings(landing_dir=landing, config_dir=SAMPLE_CONFIG_DIR, data_dir=data_dir,
+                        person_key_salt="benchmark", landing_is_sample=False, salt_is_default=False)
+    home = data_dir / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    with DagsterInstance.local_temp(str(home)) as instance:
+        started = time.perf_counter()
+        result = build_definitions(settings).resolve_job_def(JOB_NAME).execute_in_process(instance=instance, raise_on_error=False)
+        total = time.perf_counter() - started
+        steps = {}
+        for event in result.all_events:
+            if event.event_type_value == "STEP_SUCCESS" or event.event_type_value == "STEP_FAILURE":
+                steps[event.step_key] = event.event_specific_data.duration_ms / 1000 if hasattr(event.event_specific_data, "duration_ms") else None
+    per_layer: dict[str, float] = defaultdict(float)
+    conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    for suite in load_suites():
+        started = time.perf_counter()
+        validate_suite(conn, suite, {"data_dir": str(data_dir / "bench-gx"), "match_rate_threshold": 0.95})
+        per_layer[suite.layer] += time.perf_counter() - started
+    conn.close()
+    stage = {
+        "ingest (all feeds)": sum(v for k, v in steps.items() if v and k.startswith("raw__")),
+        "dbt build": steps.get("dbt_models"),
+        "publish": steps.get("serving__published_marts"),
+    }
+    return {"success": result.success, "total_seconds": total, "stages": stage, "gx_seconds_per_layer": dict(per_layer)}
+
+
+def markdown(rows: list[dict], columns: list[str]) -> str:
+    def fmt(v):
+        return f"{v:,.2f}" if isinstance(v, float) else str(v)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(fmt(r[c]) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
+    parser.add_argument("--skip-pipeline", action="store_true", help="only generation and ingest")
+    args = parser.parse_args()
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+    from dagster_project.settings import SAMPLE_CONFIG_DIR
+
+    with tempfile.TemporaryDirectory(prefix=f"impact-bench-{args.scale}-") as tmp:
+        root = Path(tmp)
+        report: dict = {"scale": args.scale, "cpus": os.cpu_count()}
+        report["generate_seconds"] = bench_generate(root / "landing", args.scale)
+        report["ingest"] = bench_ingest(root / "landing", root / "ingest.duckdb", SAMPLE_CONFIG_DIR)
+        print(f"## Ingest, scale {args.scale} (generation took {report['generate_seconds']:.1f} s)\n")
+        print(markdown(report["ingest"], ["feed", "files", "mb", "rows", "seconds", "rows_per_s", "mb_per_s"]))
+        if not args.skip_pipeline:
+            report["pipeline"] = bench_pipeline(root / "landing", root / "data")
+            pipeline = report["pipeline"]
+            print(f"\n## Pipeline, scale {args.scale}: {'success' if pipeline['success'] else 'FAILED'} "
+                  f"in {pipeline['total_seconds']:.1f} s\n")
+            print(markdown([{"stage": k, "seconds": v} for k, v in pipeline["stages"].items()], ["stage", "seconds"]))
+            print("\n## GX validation time per layer\n")
+            print(markdown([{"layer": k, "seconds": v} for k, v in pipeline["gx_seconds_per_layer"].items()],
+                           ["layer", "seconds"]))
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"{args.scale}.json").write_text(json.dumps(report, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
