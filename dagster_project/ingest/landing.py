@@ -57,7 +57,9 @@ def sha256_of(path: Path) -> str:
 
 def _open_text(path: Path) -> io.TextIOBase:
     raw = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    # A bad byte in the data rows must not stop the header from being read: those rows
+    # are DuckDB's to reject, line by line.
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
 
 
 def read_csv_header(path: Path) -> list[str]:

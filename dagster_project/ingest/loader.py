@@ -17,7 +17,7 @@ import duckdb
 from . import ledger
 from .contracts import FeedContract
 from .landing import LandedFile, discover, sha256_of
-from .readers import MissingColumnsError, raw_table_ddl, stage
+from .readers import UnreadableFileError, raw_table_ddl, stage
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def load_feed(
     for landed in discover(contract, landing_dir, config_dir):
         try:
             result.files.append(load_file(conn, contract, landed))
-        except MissingColumnsError as error:
+        except UnreadableFileError as error:
             result.errors.append(str(error))
         except duckdb.Error as error:
             result.errors.append(f"{landed.key}: {error}")

@@ -1,5 +1,6 @@
 """DuckDB-native readers: each stages a file's good rows in `_incoming` and its bad
-rows in `_rejected (line, raw_text, reason)`, without a Python loop over rows."""
+rows in `_rejected (line, raw_text, reason)`, without a Python loop over rows
+(only the few rejected rows are located in Python, see rejects.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import duckdb
 
 from .contracts import FeedContract
 from .landing import LandedFile, read_csv_header
+from .rejects import rejected_rows, store_rejected
 
 # A character that cannot occur unescaped in valid JSON: it splits a JSONL file into
 # whole lines without any quoting rules.
@@ -14,8 +16,12 @@ _LINE_DELIMITER = "\x1e"
 _MAX_LINE_BYTES = 64 * 1024 * 1024
 
 
-class MissingColumnsError(ValueError):
-    """A file's header lacks columns its contract requires; the feed fails with this."""
+class UnreadableFileError(ValueError):
+    """A file that cannot be read at all (no header, missing required columns, corrupt
+    compression); the feed fails with this after its other files are loaded."""
+
+
+MissingColumnsError = UnreadableFileError
 
 
 def _sql_str(value: str) -> str:
@@ -27,17 +33,11 @@ def _reset_rejects(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("drop table if exists _rejects_scan")
 
 
-def _reject_rows_sql() -> str:
-    # One quarantine row per rejected line, whatever number of errors it had.
-    return """
-        select line, any_value(csv_line) as raw_text,
-               string_agg(distinct error_type || ': ' || error_message, '; ') as reason
-        from _rejects group by line
-    """
-
-
 def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile) -> None:
-    header = read_csv_header(landed.path)
+    try:
+        header = read_csv_header(landed.path)
+    except (OSError, EOFError) as error:
+        raise UnreadableFileError(f"{landed.key}: cannot be read ({error})") from None
     if not header:
         raise MissingColumnsError(f"{landed.key}: the file is empty or has no header row")
     missing = [c for c in contract.required_columns if c not in header]
@@ -68,7 +68,7 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
             max_line_size = {_MAX_LINE_BYTES})
         """
     )
-    conn.execute(f"create or replace temp table _rejected as {_reject_rows_sql()}")
+    store_rejected(conn, rejected_rows(conn, landed.path, expected_columns=len(header)))
 
 
 def _date_sql(landed: LandedFile) -> str:
@@ -122,18 +122,19 @@ def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed:
             max_line_size = {_MAX_LINE_BYTES})
         """
     )
-    # Lines the reader itself rejected leave gaps: the good lines' numbers are the
-    # complement of the rejected ones, in order.
+    # Lines the reader itself rejected (rare: a line with the separator character, or
+    # longer than the limit) leave gaps: the good lines' numbers are the complement.
+    store_rejected(conn, rejected_rows(conn, landed.path, expected_columns=None))
     conn.execute(
         """
         create or replace temp table _lines as
         with all_lines as (
             select range + 1 as line_number
-            from range((select count(*) from _read) + (select count(distinct line) from _rejects))
+            from range((select count(*) from _read) + (select count(*) from _rejected))
         ),
         good_lines as (
             select line_number, row_number() over (order by line_number) as ordinal
-            from all_lines where line_number not in (select line from _rejects)
+            from all_lines where line_number not in (select line from _rejected)
         )
         select g.line_number, r.line from _read r join good_lines g using (ordinal)
         """
@@ -144,7 +145,7 @@ def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed:
         select line_number, line, {_XAPI_REASON} as reason
         from (
             select line_number, line, case when json_valid(line) then line::json end as j
-            from _lines where line is not null and trim(line) <> ''
+            from _lines where line is not null and not regexp_full_match(line, '[[:space:]]*')
         )
         """
     )
@@ -164,14 +165,7 @@ def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed:
         from _checked where reason is null
         """
     )
-    conn.execute(
-        f"""
-        create or replace temp table _rejected as
-        select line_number as line, line as raw_text, reason from _checked where reason is not null
-        union all
-        {_reject_rows_sql()}
-        """
-    )
+    conn.execute("insert into _rejected select line_number, line, reason from _checked where reason is not null")
 
 
 def raw_table_ddl(contract: FeedContract) -> str:
