@@ -24,7 +24,8 @@ from dagster_project.ingest import ledger, loader
 from dagster_project.ingest.contracts import FeedContract, contract_by_name
 from dagster_project.ingest.loader import FeedFailed, FeedResult, load_feed
 
-XAPI_FIXTURES = Path("/work/shared/fixtures/xapi")
+# shared/ sits beside the repository (here and in CI).
+XAPI_FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "xapi"
 
 XAPI = contract_by_name("lms__xapi_statements")
 INCIDENTS = contract_by_name("servicedesk__incidents")
