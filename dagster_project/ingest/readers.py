@@ -8,7 +8,7 @@ import duckdb
 
 from .contracts import FeedContract
 from .landing import LandedFile, read_csv_header
-from .rejects import rejected_rows, store_rejected
+from .rejects import records_at_lines, rejected_rows, store_rejected
 
 # A character that cannot occur unescaped in valid JSON: it splits a JSONL file into
 # whole lines without any quoting rules.
@@ -45,22 +45,16 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
         raise MissingColumnsError(
             f"{landed.key}: header is missing required column(s) {', '.join(missing)}"
         )
-    types = {c.name: c.duckdb_type for c in contract.columns}
+    # Integers are read as text: DuckDB's integer cast rounds "4.6" to 5, and a value
+    # that is not a whole number must be quarantined, not changed.
+    types = {c.name: "VARCHAR" if c.type == "integer" else c.duckdb_type for c in contract.columns}
     # Unknown extra columns are read as text and then left out of the raw table.
     columns = "{" + ", ".join(f"{_sql_str(n)}: {_sql_str(types.get(n, 'VARCHAR'))}" for n in header) + "}"
-    select_list = ", ".join(
-        f'timezone(\'UTC\', "{c.name}") as "{c.name}"' if c.type == "timestamp" else f'"{c.name}"'
-        for c in contract.columns
-    )
     _reset_rejects(conn)
     conn.execute(
         f"""
-        create or replace temp table _incoming as
-        select {select_list},
-               {_sql_str(landed.key)} as _file,
-               {_date_sql(landed)} as _extract_date,
-               row_number() over () as _record_number,
-               now() as _loaded_at
+        create or replace temp table _read as
+        select *, row_number() over () as _record_number
         from read_csv({_sql_str(str(landed.path))},
             header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
             columns = {columns}, store_rejects = true,
@@ -68,7 +62,42 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
             max_line_size = {_MAX_LINE_BYTES})
         """
     )
-    store_rejected(conn, rejected_rows(conn, landed.path, expected_columns=len(header)))
+    rejected = rejected_rows(conn, landed.path, expected_columns=len(header))
+    integers = [c.name for c in contract.columns if c.type == "integer"]
+    def not_integer_sql(n: str) -> str:
+        return f"""("{n}" is not null and (not regexp_full_match(trim("{n}"), '[+-]?[0-9]+')
+                    or try_cast(trim("{n}") as BIGINT) is null))"""
+
+    not_whole = " or ".join(not_integer_sql(n) for n in integers) or "false"
+    reason = " || '; ' || ".join(
+        f"""coalesce(case when {not_integer_sql(n)}
+                     then 'CAST: not a whole number in column "{n}": ' || "{n}" end, '')"""
+        for n in integers
+    ) or "''"
+    not_integer = conn.execute(
+        f"select _record_number, trim(both '; ' from {reason}) from _read where {not_whole}"
+    ).fetchall()
+    if not_integer:
+        rejected += records_at_lines(landed.path, dict(not_integer), {r.line for r in rejected})
+    store_rejected(conn, sorted(rejected, key=lambda r: r.line))
+    select_list = ", ".join(
+        f'timezone(\'UTC\', "{c.name}") as "{c.name}"' if c.type == "timestamp"
+        else f'cast(trim("{c.name}") as BIGINT) as "{c.name}"' if c.type == "integer"
+        else f'"{c.name}"'
+        for c in contract.columns
+    )
+    conn.execute(
+        f"""
+        create or replace temp table _incoming as
+        select {select_list},
+               {_sql_str(landed.key)} as _file,
+               {_date_sql(landed)} as _extract_date,
+               row_number() over (order by _record_number) as _record_number,
+               now() as _loaded_at
+        from _read
+        where not ({not_whole})
+        """
+    )
 
 
 def _date_sql(landed: LandedFile) -> str:

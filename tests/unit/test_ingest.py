@@ -818,11 +818,6 @@ def test_corrupt_gzip_jsonl_fails_the_feed_naming_the_file(tmp_path):
     assert [f.status for f in failed.value.result.files] == ["loaded"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: integer columns are cast with DuckDB's rounding cast, so '4.6' loads as 5 and "
-    "'1.5' as 2 instead of being quarantined",
-)
 def test_non_integer_value_in_an_integer_column_is_quarantined_not_rounded(tmp_path):
     landing = tmp_path / "landing"
     row = lambda rid, score: [rid, "a@example.com", "C1", "2024-01-01T10:00:00Z", "Q1", score, ""]

@@ -58,8 +58,7 @@ TIMESTAMP_FORMATS = ["%Y-%m-%dT%H:%M:%S{tz}", "%Y-%m-%d %H:%M:%S{tz}", "%Y-%m-%d
 
 BAD_VALUES = {
     "timestamp": ["not a date", "2024-13-01", "2024-02-30T10:00:00Z", "yesterday", "2024/01/01 25:00", "31.12.2024"],
-    # (non-integers such as 1.5 are rounded, not quarantined: known bug)
-    "integer": ["two", "12abc", "9" * 25, "--1", "1 2", "n/a"],
+    "integer": ["two", "12abc", "9" * 25, "--1", "1 2", "n/a", "1.5", "4.6", "1e3"],
     "boolean": ["maybe", "2", "yesno", "truee", "-1", "si"],
 }
 
