@@ -132,3 +132,16 @@ def test_second_run_on_same_landing_changes_no_row_count(pipeline):
     assert result.success
     assert exact_counts() == before
     assert pipeline.query("select count(*), max(loaded_at) from raw._file_ledger")[0] == ledger_before
+
+
+def test_learner_outcomes_average_to_the_program_effect(pipeline):
+    rows = pipeline.query(
+        """select i.program_id, i.kpi, i.effect, avg(o.did_value)
+           from marts.program_impact i
+           join marts.learner_outcomes o on o.program_id = i.program_id and o.kpi = i.kpi and o.is_matched
+           where not i.suppressed
+           group by i.program_id, i.kpi, i.effect"""
+    )
+    assert len(rows) == sum(1 for v in PLANTED.values())
+    for program_id, kpi, effect, mean_did in rows:
+        assert mean_did == pytest.approx(effect, rel=1e-9, abs=1e-12), (program_id, kpi)

@@ -175,7 +175,11 @@ select
     banded.placebo_value,
     banded.pre_value,
     banded.post_value,
-    banded.post_value - banded.pre_value as change_value
+    banded.post_value - banded.pre_value as change_value,
+    avg(case when banded.unit_role = 'comparison' then banded.post_value - banded.pre_value end) over (
+        partition by banded.program_id, banded.kpi, banded.registration_week, banded.completion_week,
+                     banded.job_family, banded.job_level, banded.tenure_band, banded.baseline_band
+    ) as stratum_comparison_change
 from banded
 inner join strata
     on banded.program_id = strata.program_id
