@@ -4,8 +4,9 @@ an asset check, sources mapped onto the raw ingest assets."""
 
 import json
 import os
+import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,12 @@ class ImpactDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             return AssetKey(["raw", f"{dbt_resource_props['source_name']}__{dbt_resource_props['name']}"])
         return AssetKey([self._layer(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        # The marts are L&D analytics' product; everything under them is data engineering's.
+        if self._layer(dbt_resource_props) == "marts":
+            return ["team:ld-analytics"]
+        return ["team:data-engineering"]
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
@@ -123,11 +130,24 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
     # dbt holds the warehouse while it builds: previews are read once it has finished,
     # so events are passed on after the build (on failure, those that succeeded still are).
     events, failure = [], None
+    target = settings.dbt_target_dir / context.run.run_id
     try:
-        for event in dbt.cli(["build", "--vars", json.dumps(settings.dbt_vars())], context=context).stream():
+        invocation = dbt.cli(["build", "--vars", json.dumps(settings.dbt_vars())], context=context, target_path=target)
+        for event in invocation.stream():
             events.append(event)
     except Exception as error:  # re-raised below, after the successful models are reported
         failure = error
     yield from _with_previews(context, events, settings.warehouse_path)
+    prune_target_dirs(settings.dbt_target_dir, keep=KEEP_DBT_TARGETS)
     if failure is not None:
         raise failure
+
+
+KEEP_DBT_TARGETS = 10
+
+
+def prune_target_dirs(root: Path, keep: int) -> None:
+    """Each run's dbt artifacts and logs go to their own folder; keep the newest few."""
+    runs = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)

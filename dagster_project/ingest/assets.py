@@ -37,6 +37,7 @@ def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
         description=f"{contract.description.strip()}\n\nRead from {where} ({contract.kind}); "
         f"contract: `sources/contracts/{contract.source_file.name}`.",
         kinds={"duckdb"},
+        owners=["team:data-engineering"],
         tags={"system": contract.system, "feed_kind": contract.kind},
         metadata={"contract": MetadataValue.path(str(contract.source_file))},
     )
