@@ -18,7 +18,7 @@ install: $(STAMP)
 ## Generate the sample (if IMPACT_LANDING_DIR is unset), run the whole pipeline once, print a summary.
 run: $(STAMP)
 	mkdir -p "$(DAGSTER_HOME)"
-	$(BIN)/python -m dagster_project.run
+	$(BIN)/python -m dagster_project.run $(ARGS)
 
 ## The whole test suite.
 test: $(STAMP)

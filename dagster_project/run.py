@@ -4,10 +4,13 @@ project's Dagster instance, and print what it produced."""
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 from .settings import get_settings
 
@@ -21,9 +24,41 @@ def ensure_sample_landing(settings) -> None:
         generate(settings.landing_dir, scale=settings.sample_scale)
 
 
+def fingerprint(settings) -> str:
+    """What a published run was built from, besides the extracts: the dbt project,
+    the expectation suites, the feed contracts and the settings dbt sees."""
+    from .settings import CONTRACTS_DIR, EXPECTATIONS_DIR
+    from .transform import ensure_manifest
+
+    digest = hashlib.sha256(ensure_manifest().read_bytes())
+    for path in sorted([*EXPECTATIONS_DIR.rglob("*.json"), *CONTRACTS_DIR.glob("*.yml")]):
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(settings.dbt_vars(), sort_keys=True).encode())
+    digest.update(str(settings.serving_storage_version).encode())
+    return digest.hexdigest()
+
+
+def _state_file(settings) -> Path:
+    return settings.data_dir / "last_published_run.json"
+
+
+def up_to_date(settings, current: str) -> str | None:
+    """The run id of the last published run when nothing has changed since it."""
+    from .automation import unloaded_files
+
+    state = _state_file(settings)
+    if not (state.exists() and settings.serving_path.exists()):
+        return None
+    last = json.loads(state.read_text())
+    if last.get("fingerprint") != current or unloaded_files(settings):
+        return None
+    return last.get("run_id")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.parse_args(argv)
+    parser.add_argument("--force", action="store_true", help="run even when nothing changed since the last published run")
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     settings = get_settings()
@@ -36,6 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     from .definitions import JOB_NAME, build_definitions
     from .summary import print_summary
 
+    current = fingerprint(settings)
+    last_run = None if args.force else up_to_date(settings, current)
+    if last_run:
+        print(
+            f"Up to date: no new or changed extract, and the same models, audits and settings as "
+            f"published run {last_run}. Nothing to do (`make run ARGS=--force` rebuilds)."
+        )
+        print_summary(settings, None, 0.0)
+        return 0
+
     started = time.monotonic()
     with DagsterInstance.get() as instance:
         job = build_definitions(settings).resolve_job_def(JOB_NAME)
@@ -47,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
         print_summary(settings, result, time.monotonic() - started)
+    if result.success:
+        _state_file(settings).write_text(json.dumps({"run_id": result.run_id, "fingerprint": current}))
     return 0 if result.success else 1
 
 

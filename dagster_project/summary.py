@@ -33,11 +33,13 @@ def _table(conn: duckdb.DuckDBPyConnection, sql: str) -> str:
     return "\n".join(lines)
 
 
-def print_summary(settings: Settings, result: ExecuteInProcessResult, seconds: float) -> None:
+def print_summary(settings: Settings, result: ExecuteInProcessResult | None, seconds: float) -> None:
+    """After a run (or, with no result, of what the last run left)."""
     print()
-    print(f"Run {result.run_id}: {'SUCCESS' if result.success else 'FAILED'} in {seconds:.1f} s")
-    passed, failed, names = _check_counts(result)
-    print(f"Checks: {passed} passed, {failed} failed" + ("".join(f"\n  failed: {n}" for n in names)))
+    if result is not None:
+        print(f"Run {result.run_id}: {'SUCCESS' if result.success else 'FAILED'} in {seconds:.1f} s")
+        passed, failed, names = _check_counts(result)
+        print(f"Checks: {passed} passed, {failed} failed" + ("".join(f"\n  failed: {n}" for n in names)))
     if not settings.warehouse_path.exists():
         return
     conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
