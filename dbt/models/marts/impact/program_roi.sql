@@ -33,9 +33,14 @@ paid as (
         and (person.valid_to is null or person.valid_to > cast(registrations.registered_at as date))
 ),
 
+-- One pay per matched participant (as of their first registration in the program).
+participant_pay as (
+    {{ latest_by("(select * from paid where hourly_pay is not null) as known", 'program_id, learner_key', 'registered_at') }}
+),
+
 median_pay as (
     select program_id, {{ median('hourly_pay') }} as median_hourly_pay
-    from (select distinct program_id, learner_key, hourly_pay from paid where hourly_pay is not null) as known
+    from participant_pay
     group by program_id
 ),
 
