@@ -18,6 +18,7 @@ from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult,
 from dagster._core.events import DagsterEventType
 from dagster._core.storage.event_log.base import EventRecordsFilter
 
+from .report import write_report
 from .resources import ImpactSettings
 from .transform import dbt_project
 
@@ -143,12 +144,14 @@ def build_publish_asset(upstream: list[AssetKey]):
             tag=context.run.run_id[:8],
             pii=pii_column_names(dbt_project.manifest_path),
         )
-        context.log.info(f"published {len(counts)} table(s) to {settings.serving_path}")
+        report = write_report(settings.serving_path, settings.exports_dir, context.run.run_id)
+        context.log.info(f"published {len(counts)} table(s) to {settings.serving_path}; report {report}")
         return MaterializeResult(
             metadata={
                 "serving_file": MetadataValue.path(str(settings.serving_path)),
                 "exports_dir": MetadataValue.path(str(settings.exports_dir)),
                 "tables": MetadataValue.json(counts),
+                "report": MetadataValue.path(str(report)),
                 "storage_version": MetadataValue.text(settings.serving_storage_version),
             }
         )

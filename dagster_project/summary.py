@@ -65,5 +65,6 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
         conn.close()
     published = settings.serving_path.exists()
     print(f"\nServing file: {settings.serving_path}{'' if published else ' (not published yet)'}")
-    print(f"Parquet exports: {settings.exports_dir}")
+    print(f"Parquet exports and the Markdown report: {settings.exports_dir}")
+    print(f"Data Docs (Great Expectations): {settings.data_docs_dir / 'index.html'}")
     print(f"Run history: `make dev` (DAGSTER_HOME={settings.dagster_home})")

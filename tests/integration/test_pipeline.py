@@ -145,3 +145,13 @@ def test_learner_outcomes_average_to_the_program_effect(pipeline):
     assert len(rows) == sum(1 for v in PLANTED.values())
     for program_id, kpi, effect, mean_did in rows:
         assert mean_did == pytest.approx(effect, rel=1e-9, abs=1e-12), (program_id, kpi)
+
+
+def test_the_nightly_report_names_every_program_with_its_verdict(pipeline):
+    report = (pipeline.settings.exports_dir / "impact_report.md").read_text()
+    verdicts = pipeline.query("select program_id, verdict from marts.program_scorecard")
+    assert len(verdicts) == 4
+    for program_id, verdict in verdicts:
+        assert program_id in report and verdict in report
+    assert "suppressed (too few people)" in report
+    assert "@" not in report
