@@ -20,8 +20,13 @@ def build_definitions(settings: Settings) -> Definitions:
     model_keys = set(dbt_models.keys)
     mart_keys = {k for k in model_keys if k.path[0] == "marts"}
     # Publishing waits for every audited asset, so a failed blocking check stops it.
-    publish_asset = build_publish_asset(sorted(mart_keys | checked_asset_keys(), key=lambda k: k.to_user_string()))
     quality_checks = build_quality_checks(model_keys | {k for a in ingest_assets for k in a.keys})
+    blocking_checks = {
+        spec.key.to_user_string() for checks in quality_checks for spec in checks.check_specs if spec.blocking
+    }
+    publish_asset = build_publish_asset(
+        sorted(mart_keys | checked_asset_keys(), key=lambda k: k.to_user_string()), mart_keys, blocking_checks
+    )
 
     # DuckDB allows one writing process per file: the whole pipeline runs in one process.
     impact_pipeline = define_asset_job(

@@ -25,17 +25,29 @@ from .transform import dbt_project
 MARTS_SCHEMA = "marts"
 
 
-def failed_error_checks(context: AssetExecutionContext) -> list[str]:
-    """Checks of this run that failed at ERROR severity (blocking or not)."""
-    records = context.instance.get_records_for_run(
-        run_id=context.run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
-    failed = []
-    for record in records:
-        evaluation = record.event_log_entry.dagster_event.event_specific_data
-        if not evaluation.passed and evaluation.severity.value == "ERROR":
-            failed.append(evaluation.asset_check_key.to_user_string())
-    return sorted(failed)
+def audit_problems(context: AssetExecutionContext, mart_keys: set[AssetKey], required_checks: set[str]) -> list[str]:
+    """Why this run may not publish: a check failed at ERROR severity, a blocking check
+    did not run, or the marts were not built in this run. Publishing only what the
+    same run built and audited means a run that selects the publish asset alone can
+    never push marts whose audit failed earlier."""
+    instance, run_id = context.instance, context.run.run_id
+    evaluations = [
+        r.event_log_entry.dagster_event.event_specific_data
+        for r in instance.get_records_for_run(run_id=run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records
+    ]
+    problems = sorted(
+        f"failed: {e.asset_check_key.to_user_string()}"
+        for e in evaluations
+        if not e.passed and e.severity.value == "ERROR"
+    )
+    evaluated = {e.asset_check_key.to_user_string() for e in evaluations}
+    problems += [f"not run: {key}" for key in sorted(required_checks - evaluated)]
+    built = {
+        r.event_log_entry.dagster_event.asset_key
+        for r in instance.get_records_for_run(run_id=run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
+    }
+    problems += [f"not built in this run: {key.to_user_string()}" for key in sorted(mart_keys - built, key=str)]
+    return problems
 
 
 def pii_column_names(manifest_path: Path) -> set[str]:
@@ -118,23 +130,24 @@ def publish_marts(
     return counts
 
 
-def build_publish_asset(upstream: list[AssetKey]):
+def build_publish_asset(upstream: list[AssetKey], mart_keys: set[AssetKey], required_checks: set[str]):
     @asset(
         key=AssetKey(["serving", "published_marts"]),
         group_name="publish",
         deps=upstream,
         kinds={"duckdb", "parquet"},
         description="Atomically replaces `$IMPACT_DATA_DIR/serving.duckdb` and the Parquet exports with "
-        "the marts of this run, only when none of the run's checks failed at ERROR severity.",
+        "the marts built in this run, only when the run ran every blocking audit and none failed at "
+        "ERROR severity.",
     )
     def published_marts(context: AssetExecutionContext, impact: ImpactSettings) -> MaterializeResult:
         settings = impact.settings()
-        failed = failed_error_checks(context)
-        if failed:
+        problems = audit_problems(context, mart_keys, required_checks)
+        if problems:
             raise Failure(
-                description="Audit failed, nothing published; the last published marts stay in place. "
-                f"Failed checks: {', '.join(failed)}",
-                metadata={"failed_checks": MetadataValue.json(failed)},
+                description="Nothing published; the last published marts stay in place. "
+                + "; ".join(problems),
+                metadata={"problems": MetadataValue.json(problems)},
             )
         counts = publish_marts(
             settings.warehouse_path,

@@ -25,12 +25,17 @@ def ensure_sample_landing(settings) -> None:
 
 
 def fingerprint(settings) -> str:
-    """What a published run was built from, besides the extracts: the dbt project,
-    the expectation suites, the feed contracts and the settings dbt sees."""
+    """What a published run was built from: every landed file's content, the dbt
+    project, the expectation suites, the feed contracts and the settings dbt sees."""
+    from .ingest.contracts import load_contracts
+    from .ingest.landing import discover, sha256_of
     from .settings import CONTRACTS_DIR, EXPECTATIONS_DIR
     from .transform import ensure_manifest
 
     digest = hashlib.sha256(ensure_manifest().read_bytes())
+    for contract in load_contracts():
+        for landed in discover(contract, settings.landing_dir, settings.config_dir):
+            digest.update(f"{landed.key}={sha256_of(landed.path)}".encode())
     for path in sorted([*EXPECTATIONS_DIR.rglob("*.json"), *CONTRACTS_DIR.glob("*.yml")]):
         digest.update(path.read_bytes())
     digest.update(json.dumps(settings.dbt_vars(), sort_keys=True).encode())
@@ -44,15 +49,11 @@ def _state_file(settings) -> Path:
 
 def up_to_date(settings, current: str) -> str | None:
     """The run id of the last published run when nothing has changed since it."""
-    from .automation import unloaded_files
-
     state = _state_file(settings)
     if not (state.exists() and settings.serving_path.exists()):
         return None
     last = json.loads(state.read_text())
-    if last.get("fingerprint") != current or unloaded_files(settings):
-        return None
-    return last.get("run_id")
+    return last.get("run_id") if last.get("fingerprint") == current else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,3 +81,21 @@ def test_suppressed_rows_with_figures_fail_the_marts_suite(tampered_warehouse, t
     tampered_warehouse.execute("update marts.program_impact set effect = 1.0 where suppressed")
     outcome = validate_suite(tampered_warehouse, suite("program_impact"), settings)
     assert not outcome.success
+
+
+def test_publishing_alone_is_refused_so_unaudited_marts_never_reach_bi(pipeline, tmp_path):
+    from dagster import AssetKey
+
+    from dagster_project.definitions import build_definitions
+
+    settings = make_settings(tmp_path / "data", pipeline.settings.landing_dir)
+    settings.ensure_dirs()
+    shutil.copy(pipeline.settings.warehouse_path, settings.warehouse_path)  # marts built by another run
+    defs = build_definitions(settings)
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection={AssetKey(["serving", "published_marts"])})
+    result = job.execute_in_process(instance=pipeline.instance, raise_on_error=False)
+    assert not result.success
+    assert not settings.serving_path.exists()
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "not built in this run: marts/program_impact" in str(failure.event_specific_data.error)
+    assert "not run: marts/program_impact:gx_program_impact" in str(failure.event_specific_data.error)

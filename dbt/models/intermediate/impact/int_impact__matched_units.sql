@@ -8,7 +8,9 @@
       post = the window_days after the completion week, placebo = the window
       before pre (for the pre-trend check). Partial weeks are left out.
     - Comparison people had not started the program by the end of the cohort's
-      post window (never- or not-yet-treated) and were employed through it.
+      post window (never- or not-yet-treated), nor any other program that targets
+      the same KPI (whose effect would leak into the comparison), and were employed
+      through it.
     - Coarsened exact matching: stratum = job family, job level, tenure band (all
       as of the registration week) and baseline band (the ntile of the pre-window
       KPI among the cohort's candidates of the same family, level and tenure).
@@ -51,9 +53,10 @@ cohorts as (
     from treated
 ),
 
--- A post window must lie inside the data we have for the KPI.
+-- A post window must lie inside the data we have for the KPI; the last week is left
+-- out, since an extract usually ends mid-week (and its long tickets are not yet resolved).
 kpi_coverage as (
-    select kpi, cast({{ dbt.dateadd('week', 1, 'max(period_start)') }} as date) as data_end
+    select kpi, max(period_start) as data_end
     from {{ ref('fct_person_kpi_week') }}
     group by kpi
 ),
@@ -86,12 +89,28 @@ people_at_cohort as (
       and (person.termination_date is null or person.termination_date >= complete_cohorts.post_end)
 ),
 
+-- People who started another program aimed at the same KPI before the end of a
+-- cohort's post window: that program's effect would leak into the comparison.
+trained_on_same_kpi as (
+    select distinct
+        people_at_cohort.program_id, people_at_cohort.kpi, people_at_cohort.registration_week,
+        people_at_cohort.completion_week, people_at_cohort.person_key
+    from people_at_cohort
+    inner join program_enrolments as other
+        on people_at_cohort.person_key = other.person_key
+        and people_at_cohort.program_id <> other.program_id
+        and cast(other.started_at as date) < people_at_cohort.post_end
+    inner join programs as other_program
+        on other.program_id = other_program.program_id
+        and people_at_cohort.kpi = other_program.kpi
+),
+
 units as (
     select
         people_at_cohort.*,
         case
             when treated.person_key is not null then 'treated'
-            when started.person_key is null then 'comparison'
+            when started.person_key is null and trained_on_same_kpi.person_key is null then 'comparison'
         end as unit_role
     from people_at_cohort
     left join treated
@@ -104,6 +123,12 @@ units as (
         on people_at_cohort.program_id = started.program_id
         and people_at_cohort.person_key = started.person_key
         and cast(started.started_at as date) < people_at_cohort.post_end
+    left join trained_on_same_kpi
+        on people_at_cohort.program_id = trained_on_same_kpi.program_id
+        and people_at_cohort.kpi = trained_on_same_kpi.kpi
+        and people_at_cohort.registration_week = trained_on_same_kpi.registration_week
+        and people_at_cohort.completion_week = trained_on_same_kpi.completion_week
+        and people_at_cohort.person_key = trained_on_same_kpi.person_key
 ),
 
 windowed as (
@@ -143,7 +168,7 @@ banded as (
         valued.*,
         ntile({{ var('baseline_bands') }}) over (
             partition by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band
-            order by pre_value
+            order by pre_value, person_key
         ) as baseline_band
     from valued
 ),

@@ -37,7 +37,8 @@ select
 from statements
 inner join courses
     on statements.object_id = courses.course_iri
-    or statements.object_id like courses.course_iri || '/%'
+    -- a prefix match, not LIKE: an IRI may hold _ or %
+    or substr(statements.object_id, 1, length(courses.course_iri) + 1) = courses.course_iri || '/'
 left join crosswalk
     on statements.actor_identity_type = crosswalk.identity_type
     and statements.actor_identity = crosswalk.source_identity

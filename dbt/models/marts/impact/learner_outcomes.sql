@@ -5,6 +5,11 @@
 
 with units as (
     select * from {{ ref('int_impact__matched_units') }}
+),
+
+-- A suppressed program x KPI shows no figures anywhere: its learners' rows are left out too.
+published as (
+    select program_id, kpi from {{ ref('program_impact') }} where not suppressed
 )
 
 select
@@ -20,4 +25,5 @@ select
     cast(units.change_value - units.stratum_comparison_change as {{ type_double() }}) as did_value,
     cast(units.is_matched as boolean) as is_matched
 from units
+inner join published on units.program_id = published.program_id and units.kpi = published.kpi
 where units.unit_role = 'treated'

@@ -23,6 +23,13 @@ placebo as (
     {{ did_estimate(ref('int_impact__matched_units'), 'placebo_value', 'pre_value') }}
 ),
 
+completers as (
+    select program_id, count(distinct person_key) as n_completers
+    from {{ ref('int_learning__program_enrolments') }}
+    where is_completed and person_key is not null
+    group by program_id
+),
+
 unmatched as (
     select program_id, kpi, count(distinct person_key) as n_treated_unmatched
     from units
@@ -37,12 +44,14 @@ estimates as (
         coalesce(main.n_treated, 0) as n_treated,
         coalesce(main.n_comparison, 0) as n_comparison,
         coalesce(unmatched.n_treated_unmatched, 0) as n_treated_unmatched,
+        coalesce(completers.n_completers, 0) as n_completers,
         main.before_treated as pre_treated,
         main.after_treated as post_treated,
         main.before_comparison as pre_comparison,
         main.after_comparison as post_comparison,
         main.effect,
         main.effect_se,
+        main.t_critical,
         main.change_treated as naive_change,
         placebo.effect as pretrend_effect,
         placebo.effect_se as pretrend_se,
@@ -52,6 +61,7 @@ estimates as (
     left join main on programs.program_id = main.program_id and programs.kpi = main.kpi
     left join placebo on programs.program_id = placebo.program_id and programs.kpi = placebo.kpi
     left join unmatched on programs.program_id = unmatched.program_id and programs.kpi = unmatched.kpi
+    left join completers on programs.program_id = completers.program_id
 )
 
 select
@@ -62,11 +72,12 @@ select
     cast(estimates.n_treated as {{ dbt.type_bigint() }}) as n_treated,
     cast(estimates.n_comparison as {{ dbt.type_bigint() }}) as n_comparison,
     cast(estimates.n_treated_unmatched as {{ dbt.type_bigint() }}) as n_treated_unmatched,
+    cast(estimates.n_completers as {{ dbt.type_bigint() }}) as n_completers,
     {%- for col in ['pre_treated', 'post_treated', 'pre_comparison', 'post_comparison', 'effect'] %}
     cast(case when not estimates.suppressed then estimates.{{ col }} end as {{ type_double() }}) as {{ col }},
     {%- endfor %}
-    cast(case when not estimates.suppressed then estimates.effect - 1.96 * estimates.effect_se end as {{ type_double() }}) as effect_ci_low,
-    cast(case when not estimates.suppressed then estimates.effect + 1.96 * estimates.effect_se end as {{ type_double() }}) as effect_ci_high,
+    cast(case when not estimates.suppressed then estimates.effect - estimates.t_critical * estimates.effect_se end as {{ type_double() }}) as effect_ci_low,
+    cast(case when not estimates.suppressed then estimates.effect + estimates.t_critical * estimates.effect_se end as {{ type_double() }}) as effect_ci_high,
     cast(case when not estimates.suppressed then estimates.effect_se end as {{ type_double() }}) as effect_se,
     cast(case when not estimates.suppressed and estimates.pre_treated <> 0
          then 100.0 * estimates.effect / estimates.pre_treated end as {{ type_double() }}) as effect_pct,
@@ -74,7 +85,7 @@ select
     cast(case when not estimates.suppressed then estimates.pretrend_effect end as {{ type_double() }}) as pretrend_effect,
     cast(case when not estimates.suppressed then estimates.pretrend_se end as {{ type_double() }}) as pretrend_se,
     cast('difference-in-differences vs coarsened-exact-matched comparisons (job family, level, tenure band, baseline band); '
-         || '{{ var("window_days") }}-day windows; 95% CI from person-clustered SE' as {{ dbt.type_string() }}) as method,
+         || '{{ var("window_days") }}-day windows; 95% CI from person-clustered SE and t(n_treated - 1)' as {{ dbt.type_string() }}) as method,
     cast({{ var('window_days') }} as {{ dbt.type_int() }}) as window_days,
     cast(estimates.suppressed as boolean) as suppressed
 from estimates

@@ -75,10 +75,11 @@ impact as (
     inner join {{ ref('kpi_catalogue') }} as catalogue on impact.kpi = catalogue.kpi
 ),
 
+-- One behaviour KPI per program (the first by name when several are configured),
+-- its figures taken from the same row.
 behaviour as (
-    select program_id, max(kpi) as behaviour_kpi, max(effect) as behaviour_effect, max(outcome) as behaviour_outcome
-    from impact where kirkpatrick_level = 3
-    group by program_id
+    select program_id, kpi as behaviour_kpi, effect as behaviour_effect, outcome as behaviour_outcome
+    from ({{ latest_by("(select * from impact where kirkpatrick_level = 3) as level3", 'program_id', 'kpi') }}) as first_kpi
 ),
 
 results as (

@@ -12,4 +12,5 @@ select
     score,
     nullif(trim(comment), '') as comment
 from answers
-where score between 1 and 5
+-- An out-of-range score is dropped; a comment-only answer (no score) is kept.
+where score is null or score between 1 and 5

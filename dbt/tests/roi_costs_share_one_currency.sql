@@ -1,0 +1,27 @@
+{#- program_roi adds course costs and HRIS pay under the currency of programs.csv:
+    that is only right when they share it (no conversion is done). Fails listing
+    the programs whose courses or participants' pay are in another currency. -#}
+{{ config(severity='error') }}
+
+with programs as (
+    select program_id, max(currency) as currency from {{ ref('stg_config__programs') }} group by program_id
+),
+
+course_currencies as (
+    select program_id, currency from {{ ref('stg_lms__courses') }} where program_id is not null
+),
+
+pay_currencies as (
+    select distinct enrolments.program_id, person.currency
+    from {{ ref('int_learning__enrolments') }} as enrolments
+    inner join {{ ref('dim_person') }} as person on enrolments.person_key = person.person_key
+    where person.currency is not null
+)
+
+select programs.program_id, 'course' as cost, course_currencies.currency
+from programs inner join course_currencies on programs.program_id = course_currencies.program_id
+where course_currencies.currency <> programs.currency
+union all
+select programs.program_id, 'participant pay', pay_currencies.currency
+from programs inner join pay_currencies on programs.program_id = pay_currencies.program_id
+where pay_currencies.currency <> programs.currency
