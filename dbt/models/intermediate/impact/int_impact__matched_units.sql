@@ -173,45 +173,36 @@ banded as (
     from valued
 ),
 
-strata as (
+stratified as (
     select
-        program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band, baseline_band,
-        sum(case when unit_role = 'treated' then 1 else 0 end) as stratum_treated,
-        sum(case when unit_role = 'comparison' then 1 else 0 end) as stratum_comparison
+        banded.*,
+        sum(case when unit_role = 'treated' then 1 else 0 end) over stratum as stratum_treated,
+        sum(case when unit_role = 'comparison' then 1 else 0 end) over stratum as stratum_comparison,
+        avg(case when unit_role = 'comparison' then post_value - pre_value end) over stratum as stratum_comparison_change
     from banded
-    group by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band, baseline_band
+    window stratum as (
+        partition by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band, baseline_band
+    )
 )
 
 select
-    banded.program_id,
-    banded.kpi,
-    banded.registration_week,
-    banded.completion_week,
-    banded.person_key,
-    banded.unit_role,
-    banded.job_family,
-    banded.job_level,
-    banded.tenure_band,
-    banded.baseline_band,
-    strata.stratum_treated,
-    strata.stratum_comparison,
+    program_id,
+    kpi,
+    registration_week,
+    completion_week,
+    person_key,
+    unit_role,
+    job_family,
+    job_level,
+    tenure_band,
+    baseline_band,
+    stratum_treated,
+    stratum_comparison,
     -- Treated people in a stratum without comparisons cannot be matched: kept, flagged, counted.
-    strata.stratum_treated > 0 and strata.stratum_comparison > 0 as is_matched,
-    banded.placebo_value,
-    banded.pre_value,
-    banded.post_value,
-    banded.post_value - banded.pre_value as change_value,
-    avg(case when banded.unit_role = 'comparison' then banded.post_value - banded.pre_value end) over (
-        partition by banded.program_id, banded.kpi, banded.registration_week, banded.completion_week,
-                     banded.job_family, banded.job_level, banded.tenure_band, banded.baseline_band
-    ) as stratum_comparison_change
-from banded
-inner join strata
-    on banded.program_id = strata.program_id
-    and banded.kpi = strata.kpi
-    and banded.registration_week = strata.registration_week
-    and banded.completion_week = strata.completion_week
-    and banded.job_family = strata.job_family
-    and banded.job_level = strata.job_level
-    and banded.tenure_band = strata.tenure_band
-    and banded.baseline_band = strata.baseline_band
+    stratum_treated > 0 and stratum_comparison > 0 as is_matched,
+    placebo_value,
+    pre_value,
+    post_value,
+    post_value - pre_value as change_value,
+    stratum_comparison_change
+from stratified
