@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(abspath $(or $(IMPACT_DATA_DIR),data))/dagster_home
 
-.PHONY: run test dev install generate benchmark clean
+.PHONY: run test dev docs install generate benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: $(STAMP)
 dev: $(STAMP)
 	mkdir -p "$(DAGSTER_HOME)"
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+## dbt docs (models, columns, PII flags, the impact method, lineage) on http://127.0.0.1:8080, after `make run`.
+docs: $(STAMP)
+	cd dbt && IMPACT_WAREHOUSE_PATH=$(abspath $(or $(IMPACT_DATA_DIR),data))/warehouse.duckdb \
+		../$(BIN)/dbt docs generate --profiles-dir . --target-path $(abspath $(or $(IMPACT_DATA_DIR),data))/dbt_docs
+	cd dbt && ../$(BIN)/dbt docs serve --profiles-dir . --target-path $(abspath $(or $(IMPACT_DATA_DIR),data))/dbt_docs --host 127.0.0.1 --port 8080
 
 ## Write a sample landing folder: make generate SCALE=medium OUT=/tmp/landing
 generate: $(STAMP)
