@@ -9,6 +9,7 @@ so a rerun ends where a single clean run would.
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import duckdb
 from . import ledger
 from .contracts import FeedContract
 from .landing import LandedFile, discover, sha256_of
-from .readers import UnreadableFileError, raw_table_ddl, stage
+from .readers import UnreadableFileError, is_line_ending_problem, normalise_line_endings, raw_table_ddl, stage
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,27 @@ def load_file(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
     previous = ledger.loaded_hash(conn, landed.key)
     if previous == digest:
         return FileResult(landed.key, "skipped")
+    try:
+        loaded, quarantined = _load_in_transaction(conn, contract, landed, landed.path, digest)
+    except duckdb.Error as error:
+        if not is_line_ending_problem(error):
+            raise
+        log.warning("%s: mixed line endings; reading a copy with consistent ones", landed.key)
+        with tempfile.TemporaryDirectory(prefix="impact-ingest-") as tmp:
+            copy = normalise_line_endings(landed.path, Path(tmp) / "normalised")
+            loaded, quarantined = _load_in_transaction(conn, contract, landed, copy, digest)
+    if quarantined:
+        log.warning("%s: %d row(s) quarantined", landed.key, quarantined)
+    return FileResult(landed.key, "replaced" if previous else "loaded", loaded, quarantined)
+
+
+def _load_in_transaction(
+    conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, path: Path, digest: str
+) -> tuple[int, int]:
+    """Stage the file's bytes from `path` and swap them in for the file, all or nothing."""
     conn.execute("begin transaction")
     try:
-        stage(conn, contract, landed)
+        stage(conn, contract, landed, path)
         ledger.forget_file(conn, contract.table, landed.key)
         conn.execute(f"insert into {contract.table} by name select * from _incoming")
         conn.execute(
@@ -93,10 +112,7 @@ def load_file(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
     except BaseException:
         conn.execute("rollback")
         raise
-    status = "replaced" if previous else "loaded"
-    if quarantined:
-        log.warning("%s: %d row(s) quarantined", landed.key, quarantined)
-    return FileResult(landed.key, status, loaded, quarantined)
+    return loaded, quarantined
 
 
 def load_feed(

@@ -4,6 +4,9 @@ rows in `_rejected (line, raw_text, reason)`, without a Python loop over rows
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
+
 import duckdb
 
 from .contracts import FeedContract
@@ -33,9 +36,9 @@ def _reset_rejects(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("drop table if exists _rejects_scan")
 
 
-def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile) -> None:
+def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, path: Path) -> None:
     try:
-        header = read_csv_header(landed.path)
+        header = read_csv_header(path)
     except (OSError, EOFError) as error:
         raise UnreadableFileError(f"{landed.key}: cannot be read ({error})") from None
     if not header:
@@ -55,14 +58,14 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
         f"""
         create or replace temp table _read as
         select *, row_number() over () as _record_number
-        from read_csv({_sql_str(str(landed.path))},
+        from read_csv({_sql_str(str(path))},
             header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
             columns = {columns}, store_rejects = true,
             rejects_table = '_rejects', rejects_scan = '_rejects_scan',
             max_line_size = {_MAX_LINE_BYTES})
         """
     )
-    rejected = rejected_rows(conn, landed.path, expected_columns=len(header))
+    rejected = rejected_rows(conn, path, expected_columns=len(header))
     integers = [c.name for c in contract.columns if c.type == "integer"]
     def not_integer_sql(n: str) -> str:
         return f"""("{n}" is not null and (not regexp_full_match(trim("{n}"), '[+-]?[0-9]+')
@@ -78,7 +81,7 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
         f"select _record_number, trim(both '; ' from {reason}) from _read where {not_whole}"
     ).fetchall()
     if not_integer:
-        rejected += records_at_lines(landed.path, dict(not_integer), {r.line for r in rejected})
+        rejected += records_at_lines(path, dict(not_integer), {r.line for r in rejected})
     store_rejected(conn, sorted(rejected, key=lambda r: r.line))
     select_list = ", ".join(
         f'timezone(\'UTC\', "{c.name}") as "{c.name}"' if c.type == "timestamp"
@@ -138,13 +141,13 @@ _XAPI_REASON = """
 )
 
 
-def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile) -> None:
+def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, path: Path) -> None:
     _reset_rejects(conn)
     conn.execute(
         f"""
         create or replace temp table _read as
         select row_number() over () as ordinal, line
-        from read_csv({_sql_str(str(landed.path))},
+        from read_csv({_sql_str(str(path))},
             header = false, auto_detect = false, delim = {_sql_str(_LINE_DELIMITER)},
             quote = '', escape = '', columns = {{'line': 'VARCHAR'}},
             store_rejects = true, rejects_table = '_rejects', rejects_scan = '_rejects_scan',
@@ -153,7 +156,7 @@ def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed:
     )
     # Lines the reader itself rejected (rare: a line with the separator character, or
     # longer than the limit) leave gaps: the good lines' numbers are the complement.
-    store_rejected(conn, rejected_rows(conn, landed.path, expected_columns=None))
+    store_rejected(conn, rejected_rows(conn, path, expected_columns=None))
     conn.execute(
         """
         create or replace temp table _lines as
@@ -212,8 +215,32 @@ def raw_table_ddl(contract: FeedContract) -> str:
     )
 
 
-def stage(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile) -> None:
+def stage(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, path: Path | None = None) -> None:
+    """Stage a landed file; `path` is where its bytes are read from (the file itself,
+    or a copy with its line endings made consistent)."""
     if contract.format == "jsonl":
-        stage_jsonl(conn, contract, landed)
+        stage_jsonl(conn, contract, landed, path or landed.path)
     else:
-        stage_csv(conn, contract, landed)
+        stage_csv(conn, contract, landed, path or landed.path)
+
+
+def is_line_ending_problem(error: Exception) -> bool:
+    """DuckDB's strict reader gives up on a file whose line endings are mixed."""
+    return isinstance(error, duckdb.InvalidInputException) and "invalid state" in str(error)
+
+
+def normalise_line_endings(source: Path, target: Path) -> Path:
+    """A plain copy with CRLF turned into LF and a lone CR into a space. The number of
+    lines stays the same, so quarantine line numbers still point into the original."""
+    opener = gzip.open if source.suffix == ".gz" else open
+    with opener(source, "rb") as src, open(target, "wb") as dst:
+        held_cr = False
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            if held_cr:
+                chunk, held_cr = b"\r" + chunk, False
+            if chunk.endswith(b"\r"):
+                chunk, held_cr = chunk[:-1], True
+            dst.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b" "))
+        if held_cr:
+            dst.write(b" ")
+    return target

@@ -398,8 +398,8 @@ def test_crash_between_files_then_rerun_equals_a_single_run(tmp_path, monkeypatc
     elif crash_point == "after_staging":
         real = loader.stage
 
-        def patched(conn, c, landed):
-            real(conn, c, landed)
+        def patched(conn, c, landed, *args):
+            real(conn, c, landed, *args)
             if landed.key == crash_key:
                 raise SimulatedCrash(landed.key)
 
@@ -859,12 +859,6 @@ def test_whitespace_only_jsonl_line_with_a_tab_is_skipped_like_a_blank_line(tmp_
     assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FeedFailed,
-    reason="BUG: the DuckDB reader runs in strict mode with one auto-detected newline style: a single "
-    "line with another line ending (or a stray CR) makes the whole file unreadable and fails the feed",
-)
 @pytest.mark.parametrize(
     "contract, data",
     [
@@ -931,3 +925,15 @@ def test_jsonl_line_ending_in_a_record_separator_is_counted_and_quarantined(tmp_
 
     assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
     assert [r[0] for r in quarantine_of(conn, file_key(XAPI, "xapi_statements_2024-01-01.jsonl"))] == [2, 3]
+
+
+def test_mixed_line_endings_keep_quarantine_lines_pointing_into_the_original(tmp_path):
+    landing = tmp_path / "landing"
+    data = b"Id,Email,IsActive\r\nu1,a@example.com,true\nu2,b@example.com,true\r\nu3,c@example.com,maybe\r\nu4,d,false\n"
+    deliver_text(landing, CRM_USERS, "2024-01-01", data)
+    conn = connect(tmp_path / "w.duckdb")
+
+    result = load(conn, CRM_USERS, landing)
+
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 1)
+    assert q(conn, "select line, raw_text from raw._quarantine") == [(4, "u3,c@example.com,maybe")]
