@@ -112,6 +112,12 @@ def _date_sql(landed: LandedFile) -> str:
 _XAPI_REASON = """
     case
         when j is null then 'line is not valid JSON'
+        -- DuckDB's parser is lenient: outside string literals, a trailing comma or a
+        -- NaN / Infinity is not RFC 8259 JSON, and an LRS would reject it.
+        when regexp_matches(
+                 regexp_replace(line, '"(?:[^"\\\\]|\\\\.)*"', '""', 'g'),
+                 ',\\s*[}}\\]]|(^|[^A-Za-z0-9_"])(NaN|-?Infinity)([^A-Za-z0-9_]|$)')
+            then 'line is not valid JSON'
         when json_type(j) <> 'OBJECT' then 'line is not a JSON object'
         when coalesce(json_type(j, '$.actor'), 'NULL') = 'NULL' then 'statement has no actor'
         when coalesce(json_type(j, '$.verb'), 'NULL') = 'NULL' then 'statement has no verb'

@@ -830,11 +830,15 @@ def test_non_integer_value_in_an_integer_column_is_quarantined_not_rounded(tmp_p
     assert [r[0] for r in quarantine_of(conn, file_key(SURVEYS, "surveys_2024-01-01.csv"))] == [3]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: json_valid() in DuckDB accepts trailing commas (and NaN), so a line that is not "
-    "RFC 8259 JSON and that an LRS would reject is loaded as a statement",
-)
+def test_json_look_alikes_inside_strings_stay_valid(tmp_path):
+    landing = tmp_path / "landing"
+    line = json.dumps({**statement(1), "result": {"response": "a,} NaN [1,]"}})
+    deliver_text(landing, XAPI, "2024-01-01", (line + "\n").encode())
+    conn = connect(tmp_path / "w.duckdb")
+    result = load(conn, XAPI, landing)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
+
+
 def test_json_line_with_a_trailing_comma_is_quarantined_as_invalid_json(tmp_path):
     landing = tmp_path / "landing"
     line = json.dumps(statement(1))[:-1] + ", }"
