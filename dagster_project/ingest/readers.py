@@ -13,9 +13,10 @@ from .contracts import FeedContract
 from .landing import LandedFile, read_csv_header
 from .rejects import records_at_lines, rejected_rows, store_rejected
 
-# A character that cannot occur unescaped in valid JSON: it splits a JSONL file into
-# whole lines without any quoting rules.
-_LINE_DELIMITER = "\x1e"
+# Control characters that cannot occur unescaped in valid JSON, as a 4-byte
+# sequence: it splits a JSONL file into whole lines without any quoting rules, and a
+# line holding one of them alone is still read whole.
+_LINE_DELIMITER = "\x1e\x1f\x1d\x1c"
 _MAX_LINE_BYTES = 64 * 1024 * 1024
 
 

@@ -913,12 +913,6 @@ def test_reason_for_a_short_row_states_the_number_of_columns_found_once(tmp_path
     assert reason.count("Found:") == 1 and "Found: 2" in reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: readers.stage_jsonl splits lines with read_csv(delim='\\x1e'), which accepts one trailing "
-    "delimiter: a line that is just '\\x1e' vanishes (not loaded, not quarantined, not counted) and "
-    "'{statement}\\x1e' loads as if it were valid JSON",
-)
 def test_jsonl_line_ending_in_a_record_separator_is_counted_and_quarantined(tmp_path):
     landing = tmp_path / "landing"
     good = json.dumps(statement(1))

@@ -7,8 +7,6 @@ What counts as a record:
 - JSONL: every physical line (split on \\n, a \\r\\n line end counting as one) that is not
   blank; a blank line is empty or holds only spaces. Random text never holds \\n or \\r.
 
-Known engine bugs (demonstrated by strict-xfail tests in test_ingest.py) are kept out of
-the generated inputs or out of the exact checks, each at the place marked "known bug".
 """
 
 from __future__ import annotations
@@ -44,8 +42,8 @@ PROPERTY_SETTINGS = settings(
 
 DATES = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(0, 90, 7)]
 
-# Text without line breaks: \n and \r end lines (a lone \r makes DuckDB's strict reader fail
-# the whole file: known bug); a leading BOM would be taken as the file's encoding mark.
+# Text without line breaks: \n and \r end lines; a leading BOM would be taken as the
+# file's encoding mark.
 line_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\ufeff"),
     max_size=20,
@@ -160,9 +158,7 @@ class CsvFile:
 
     @property
     def exact_lines(self) -> bool:
-        # Known bug: CSV quarantine line numbers are off when blank lines or quoted
-        # multi-line fields are present; line numbers are then only checked to be in range.
-        return not any(self.blank_after) and not any("\n" in r.text for r in self.records)
+        return True
 
 
 @st.composite
@@ -253,8 +249,7 @@ def test_every_csv_record_is_loaded_or_quarantined_exactly_once(feed):
             for line, raw_text, _ in bad:
                 record = by_line[line]
                 assert record.kind != "valid", (line, record)
-                # Known bug: in CRLF files raw_text may start with the previous line's "\n".
-                assert (raw_text.lstrip("\r\n") if f.line_end == "\r\n" else raw_text) == record.text
+                assert raw_text == record.text.split("\n")[0].rstrip("\r")
             quarantined_lines = {line for line, _, _ in bad}
             assert all(start in quarantined_lines for start, r in zip(starts, f.records) if r.kind == "broken")
             kept = [r for start, r in zip(starts, f.records) if start not in quarantined_lines]
@@ -322,11 +317,10 @@ class JsonLine:
 def json_line(draw) -> JsonLine:
     kind = draw(st.sampled_from(["valid", "valid", "valid", "truncated", "non_object", "missing", "raw", "blank"]))
     if kind == "blank":
-        # (a blank line holding a tab is quarantined: known bug)
-        return JsonLine("blank", draw(st.sampled_from(["", " ", "    "])))
+        return JsonLine("blank", draw(st.sampled_from(["", " ", "    ", " \t ", "\t"])))
     if kind == "raw":
-        # (a line ending in \x1e loses it, or vanishes when it is nothing else: known bug)
-        return JsonLine("raw", draw(line_text.filter(lambda s: not set(s) <= {" ", "\t"} and not s.endswith("\x1e"))))
+        # (text that is only ASCII whitespace is a blank line, not a record)
+        return JsonLine("raw", draw(line_text.filter(lambda s: s.strip(" \t\x0b\x0c") != "")))
     statement = draw(xapi_statement())
     if kind == "valid":
         return JsonLine("valid", dumps(draw, statement), id=statement.get("id"))
