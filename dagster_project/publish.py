@@ -10,13 +10,11 @@ file the same way.
 
 
 import os
-import shutil
 from pathlib import Path
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 from dagster._core.events import DagsterEventType
-from dagster._core.storage.event_log.base import EventRecordsFilter
 
 from .report import write_report
 from .resources import ImpactSettings

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import Failure
 
 from dagster_project.publish import publish_marts
 
@@ -95,7 +96,7 @@ def test_a_failed_publish_leaves_the_last_serving_file_untouched(tmp_path):
     before = serving.read_bytes()
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
-    with pytest.raises(Exception):
+    with pytest.raises(Failure, match="no tables to publish"):
         publish_marts(empty, serving, tmp_path / "exports", "v1.1.0", tag="bad")
     assert serving.read_bytes() == before
     assert not list(tmp_path.glob(".serving*"))
