@@ -42,6 +42,8 @@ def build_definitions(settings: Settings) -> Definitions:
         schedules=[build_nightly_schedule(impact_pipeline)],
         sensors=[build_landing_sensor(impact_pipeline, settings)],
         resources=build_resources(settings, DBT_PROJECT_DIR),
+        # Also for "Materialize" in the UI: parallel processes would fight over the DuckDB file.
+        executor=in_process_executor,
     )
 
 

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,20 @@ def gx_context(data_dir: Path):
     return context
 
 
+KEEP_RESULTS = 60
+
+
+def prune_results(data_dir: Path, suite_names: list[str], keep: int = KEEP_RESULTS) -> None:
+    """Keep each suite's newest results (and their Data Docs pages): a nightly run adds
+    one per suite, which would otherwise pile up for ever. Run folders are named by
+    UTC time, so their names sort by age."""
+    for root in (data_dir / "gx" / "gx" / "uncommitted" / "validations", data_dir / "data_docs" / "validations"):
+        for name in suite_names:
+            runs = sorted(p for p in (root / name).glob("*/*") if p.is_dir())
+            for old in runs[:-keep] if keep else runs:
+                shutil.rmtree(old, ignore_errors=True)
+
+
 def _validation_definition(context, name: str, expectations: list[dict[str, Any]]):
     import great_expectations as gx
 
@@ -245,6 +260,7 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
                         "exception": (outcome.exception_info or {}).get("exception_message"),
                     }
                 )
+    prune_results(Path(settings["data_dir"]), [suite.name, f"{suite.name}__schema"])
     context.build_data_docs(site_names=[DOCS_SITE])
     return SuiteOutcome(success=not failures, evaluated=evaluated, failures=failures)
 

@@ -22,6 +22,8 @@ def test_definitions_load_with_every_layer(tmp_path):
         assert AssetKey(key) in keys
     job = defs.resolve_job_def(JOB_NAME)
     assert job.executor_def.name == "in_process"
+    # What the UI's "Materialize" runs, too: one process per run, one writer per DuckDB file.
+    assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
     assert {s.name for s in defs.schedules} == {"nightly_impact"}
     assert {s.name for s in defs.sensors} == {"new_landing_files"}
 
