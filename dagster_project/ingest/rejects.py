@@ -113,8 +113,9 @@ def store_rejected(conn: duckdb.DuckDBPyConnection, rows: list[RejectedRow]) -> 
 def records_at_lines(path: Path, reasons: dict[int, str], rejected_lines: set[int]) -> list[RejectedRow]:
     """Rows DuckDB accepted but the contract does not (e.g. 4.6 in an integer column),
     by their ordinal among accepted records, located by one pass of Python's csv
-    reader. Only runs for a file that has such rows."""
-    found: list[RejectedRow] = []
+    reader and quoted by their first physical line. Only runs for a file that has
+    such rows."""
+    starts: dict[int, int] = {}
     with _open(path) as raw:
         handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         reader = csv.reader(handle)
@@ -124,8 +125,13 @@ def records_at_lines(path: Path, reasons: dict[int, str], rejected_lines: set[in
             if row and start not in rejected_lines:
                 ordinal += 1
                 if ordinal in reasons:
-                    text = io.StringIO()
-                    csv.writer(text, lineterminator="").writerow(row)
-                    found.append(RejectedRow(start, text.getvalue(), reasons[ordinal]))
+                    starts[start] = ordinal
             start = reader.line_num + 1
-    return found
+    texts: dict[int, str] = {}
+    with _open(path) as raw:
+        for number, line in enumerate(raw, start=1):
+            if number in starts:
+                texts[number] = line.rstrip(b"\r\n").decode("utf-8", errors="replace")
+                if len(texts) == len(starts):
+                    break
+    return [RejectedRow(line, texts.get(line, ""), reasons[ordinal]) for line, ordinal in starts.items()]
