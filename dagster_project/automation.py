@@ -21,14 +21,22 @@ from .ingest.landing import discover, sha256_of
 from .settings import Settings
 
 
-def build_nightly_schedule(job: JobDefinition) -> ScheduleDefinition:
+def build_nightly_schedule(job: JobDefinition, settings: Settings) -> ScheduleDefinition:
+    def something_changed(context) -> bool:
+        from .state import up_to_date
+        from .transform import dbt_project
+
+        return up_to_date(settings, dbt_project.manifest_path) is None
+
     return ScheduleDefinition(
         name="nightly_impact",
         job=job,
         cron_schedule="0 2 * * *",
         execution_timezone="UTC",
         default_status=DefaultScheduleStatus.RUNNING,
-        description="Rebuild everything at 02:00 UTC: new extracts, marts, audits, publish.",
+        should_execute=something_changed,
+        description="At 02:00 UTC, rebuild and publish when anything changed since the last published run "
+        "(a landed file, the models, suites, contracts or settings).",
     )
 
 

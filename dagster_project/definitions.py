@@ -39,7 +39,7 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=[*ingest_assets, dbt_models, publish_asset],
         asset_checks=[*quality_checks, *build_freshness_checks()],
         jobs=[impact_pipeline],
-        schedules=[build_nightly_schedule(impact_pipeline)],
+        schedules=[build_nightly_schedule(impact_pipeline, settings)],
         sensors=[build_landing_sensor(impact_pipeline, settings)],
         resources=build_resources(settings, DBT_PROJECT_DIR),
         # Also for "Materialize" in the UI: parallel processes would fight over the DuckDB file.

@@ -18,6 +18,7 @@ from dagster._core.events import DagsterEventType
 
 from .report import write_report
 from .resources import ImpactSettings
+from .state import record_published
 from .transform import dbt_project
 
 MARTS_SCHEMA = "marts"
@@ -156,6 +157,7 @@ def build_publish_asset(upstream: list[AssetKey], mart_keys: set[AssetKey], requ
             pii=pii_column_names(dbt_project.manifest_path),
         )
         report = write_report(settings.serving_path, settings.exports_dir, context.run.run_id)
+        record_published(settings, context.run.run_id, dbt_project.manifest_path)
         context.log.info(f"published {len(counts)} table(s) to {settings.serving_path}; report {report}")
         return MaterializeResult(
             metadata={

@@ -1,37 +1,40 @@
-"""`make run` on an unchanged landing folder is up to date and does nothing."""
+"""A run with nothing new to do says so: the published state is what decides."""
 
+import shutil
 from dataclasses import replace
 
-from dagster_project.run import _state_file, fingerprint, up_to_date
+from dagster import build_schedule_context
+
+from dagster_project.definitions import JOB_NAME, build_definitions
+from dagster_project.state import state_file, up_to_date
+from dagster_project.transform import ensure_manifest
 
 
-def test_nothing_changed_means_up_to_date_and_any_change_means_run(pipeline):
+def test_the_publish_records_what_it_published_and_nothing_changed_means_up_to_date(pipeline):
     settings = pipeline.settings
-    current = fingerprint(settings)
-    assert up_to_date(settings, current) is None  # no published run recorded yet by the CLI
-    _state_file(settings).write_text(f'{{"run_id": "{pipeline.result.run_id}", "fingerprint": "{current}"}}')
-    try:
-        assert up_to_date(settings, current) == pipeline.result.run_id
-        changed_settings = replace(settings, window_days=settings.window_days + 7)
-        assert fingerprint(changed_settings) != current
-        assert up_to_date(changed_settings, fingerprint(changed_settings)) is None
-    finally:
-        _state_file(settings).unlink()
+    manifest = ensure_manifest()
+    assert state_file(settings).exists()
+    assert up_to_date(settings, manifest) is not None
+    changed_settings = replace(settings, window_days=settings.window_days + 7)
+    assert up_to_date(changed_settings, manifest) is None
 
 
 def test_a_new_file_in_the_landing_folder_means_run(pipeline, tmp_path):
-    import shutil
-
     landing = tmp_path / "landing"
     shutil.copytree(pipeline.settings.landing_dir, landing)
     settings = replace(pipeline.settings, landing_dir=landing)
-    current = fingerprint(settings)
-    _state_file(settings).write_text(f'{{"run_id": "x", "fingerprint": "{current}"}}')
-    try:
-        assert up_to_date(settings, fingerprint(settings)) == "x"
-        extra = landing / "crm" / "users" / "users_2026-07-31.csv"
-        extra.write_text("Id,Email,IsActive\n005X,new.rep@acme.example,true\n")
-        # Whether or not some run has loaded it since, it was never published.
-        assert up_to_date(settings, fingerprint(settings)) is None
-    finally:
-        _state_file(settings).unlink()
+    manifest = ensure_manifest()
+    assert up_to_date(settings, manifest) is not None
+    extra = landing / "crm" / "users" / "users_2026-07-31.csv"
+    extra.write_text("Id,Email,IsActive\n005X,new.rep@acme.example,true\n")
+    # Whether or not some run has loaded it since, it was never published.
+    assert up_to_date(settings, manifest) is None
+
+
+def test_the_nightly_schedule_skips_when_nothing_changed(pipeline, tmp_path):
+    schedule = next(iter(build_definitions(pipeline.settings).schedules))
+    assert not schedule.evaluate_tick(build_schedule_context()).run_requests
+    moved = replace(pipeline.settings, window_days=pipeline.settings.window_days + 7)
+    schedule = next(iter(build_definitions(moved).schedules))
+    assert schedule.evaluate_tick(build_schedule_context()).run_requests
+    assert JOB_NAME == schedule.job_name

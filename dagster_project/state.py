@@ -1,0 +1,62 @@
+"""What the last published run was built from, so that a run with nothing new to
+do can say so instead of rebuilding.
+
+The publish asset records, beside the serving file, the code fingerprint (dbt
+project, expectation suites, feed contracts, settings dbt sees) and the ledger's
+files and hashes as of publishing, i.e. exactly what the published marts contain.
+Everything is up to date when the code is the same and the landing folder holds
+exactly those files with those bytes."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+
+from .ingest.contracts import load_contracts
+from .ingest.landing import discover, sha256_of
+from .settings import CONTRACTS_DIR, EXPECTATIONS_DIR, Settings
+
+
+def code_fingerprint(settings: Settings, manifest: Path) -> str:
+    digest = hashlib.sha256(manifest.read_bytes())
+    for path in sorted([*EXPECTATIONS_DIR.rglob("*.json"), *CONTRACTS_DIR.glob("*.yml")]):
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(settings.dbt_vars(), sort_keys=True).encode())
+    digest.update(str(settings.serving_storage_version).encode())
+    return digest.hexdigest()
+
+
+def landed_files(settings: Settings) -> dict[str, str]:
+    return {
+        landed.key: sha256_of(landed.path)
+        for contract in load_contracts()
+        for landed in discover(contract, settings.landing_dir, settings.config_dir)
+    }
+
+
+def state_file(settings: Settings) -> Path:
+    return settings.data_dir / "last_published_run.json"
+
+
+def record_published(settings: Settings, run_id: str, manifest: Path) -> None:
+    """Called by the publish asset once the serving file is in place."""
+    conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        ledger = dict(conn.execute("select file, sha256 from raw._file_ledger").fetchall())
+    finally:
+        conn.close()
+    staged = state_file(settings).with_suffix(".tmp")
+    staged.write_text(json.dumps({"run_id": run_id, "code": code_fingerprint(settings, manifest), "ledger": ledger}))
+    staged.replace(state_file(settings))
+
+
+def up_to_date(settings: Settings, manifest: Path) -> str | None:
+    """The run id of the last published run when nothing has changed since it."""
+    path = state_file(settings)
+    if not (path.exists() and settings.serving_path.exists()):
+        return None
+    last = json.loads(path.read_text())
+    if last.get("code") != code_fingerprint(settings, manifest) or last.get("ledger") != landed_files(settings):
+        return None
+    return last.get("run_id")
