@@ -1,6 +1,12 @@
 {#- Type-2 history of each worker's job, organisation and pay, built from HRIS
     snapshots at whatever cadence they arrive: consecutive snapshots with the same
     attributes collapse into one version [valid_from, valid_to). -#}
+{#- The attributes whose change starts a new version. -#}
+{%- set tracked = [
+    'job_profile', 'job_family', 'job_level', 'supervisory_organization', 'manager_employee_id',
+    'location', 'country', 'cost_center', 'worker_type', 'fte', 'annual_base_pay', 'currency',
+] -%}
+
 with snapshots as (
     select * from {{ ref('stg_hris__workers') }}
 ),
@@ -9,18 +15,9 @@ flagged as (
     select
         *,
         case when lag(snapshot_date) over w is null
-              or lag(job_profile) over w is distinct from job_profile
-              or lag(job_family) over w is distinct from job_family
-              or lag(job_level) over w is distinct from job_level
-              or lag(supervisory_organization) over w is distinct from supervisory_organization
-              or lag(manager_employee_id) over w is distinct from manager_employee_id
-              or lag(location) over w is distinct from location
-              or lag(country) over w is distinct from country
-              or lag(cost_center) over w is distinct from cost_center
-              or lag(worker_type) over w is distinct from worker_type
-              or lag(fte) over w is distinct from fte
-              or lag(annual_base_pay) over w is distinct from annual_base_pay
-              or lag(currency) over w is distinct from currency
+              {%- for column in tracked %}
+              or lag({{ column }}) over w is distinct from {{ column }}
+              {%- endfor %}
              then 1 else 0 end as starts_version
     from snapshots
     window w as (partition by employee_id order by snapshot_date)
@@ -37,18 +34,9 @@ versions as (
         version_number,
         min(snapshot_date) as first_seen,
         max(snapshot_date) as last_seen,
-        max(job_profile) as job_profile,
-        max(job_family) as job_family,
-        max(job_level) as job_level,
-        max(supervisory_organization) as supervisory_organization,
-        max(manager_employee_id) as manager_employee_id,
-        max(location) as location,
-        max(country) as country,
-        max(cost_center) as cost_center,
-        max(worker_type) as worker_type,
-        max(fte) as fte,
-        max(annual_base_pay) as annual_base_pay,
-        max(currency) as currency
+        {%- for column in tracked %}
+        max({{ column }}) as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
     from numbered
     group by employee_id, version_number
 ),
