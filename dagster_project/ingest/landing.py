@@ -55,8 +55,13 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def open_bytes(path: Path):
+    """A landed file's bytes, decompressed when it is gzipped."""
+    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+
+
 def _open_text(path: Path) -> io.TextIOBase:
-    raw = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+    raw = open_bytes(path)
     # A bad byte in the data rows must not stop the header from being read: those rows
     # are DuckDB's to reject, line by line.
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")

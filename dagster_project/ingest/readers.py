@@ -4,13 +4,12 @@ rows in `_rejected (line, raw_text, reason)`, without a Python loop over rows
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import duckdb
 
 from .contracts import FeedContract
-from .landing import LandedFile, read_csv_header
+from .landing import LandedFile, open_bytes, read_csv_header
 from .rejects import records_at_lines, rejected_rows, store_rejected
 
 # Control characters that cannot occur unescaped in valid JSON, as a 4-byte
@@ -23,9 +22,6 @@ _MAX_LINE_BYTES = 64 * 1024 * 1024
 class UnreadableFileError(ValueError):
     """A file that cannot be read at all (no header, missing required columns, corrupt
     compression); the feed fails with this after its other files are loaded."""
-
-
-MissingColumnsError = UnreadableFileError
 
 
 def _sql_str(value: str) -> str:
@@ -43,10 +39,10 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
     except (OSError, EOFError) as error:
         raise UnreadableFileError(f"{landed.key}: cannot be read ({error})") from None
     if not header:
-        raise MissingColumnsError(f"{landed.key}: the file is empty or has no header row")
+        raise UnreadableFileError(f"{landed.key}: the file is empty or has no header row")
     missing = [c for c in contract.required_columns if c not in header]
     if missing:
-        raise MissingColumnsError(
+        raise UnreadableFileError(
             f"{landed.key}: header is missing required column(s) {', '.join(missing)}"
         )
     # Integers are read as text: DuckDB's integer cast rounds "4.6" to 5, and a value
@@ -239,8 +235,7 @@ def is_line_ending_problem(error: Exception) -> bool:
 def normalise_line_endings(source: Path, target: Path) -> Path:
     """A plain copy with CRLF turned into LF and a lone CR into a space. The number of
     lines stays the same, so quarantine line numbers still point into the original."""
-    opener = gzip.open if source.suffix == ".gz" else open
-    with opener(source, "rb") as src, open(target, "wb") as dst:
+    with open_bytes(source) as src, open(target, "wb") as dst:
         held_cr = False
         for chunk in iter(lambda: src.read(1 << 20), b""):
             if held_cr:

@@ -11,12 +11,13 @@ read of the file when a file has rejects and nothing otherwise.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from .landing import open_bytes
 
 _CHUNK = 1 << 20
 _COUNT_ERRORS = {"MISSING COLUMNS", "TOO MANY COLUMNS"}
@@ -29,15 +30,11 @@ class RejectedRow:
     reason: str
 
 
-def _open(path: Path):
-    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
-
-
 def locate(path: Path, positions: list[int]) -> dict[int, tuple[int, str]]:
     """For each position in a row's first line: (physical line number, that line).
     A position on a line ending (or a blank line) means the next non-blank line."""
     located: dict[int, tuple[int, str]] = {}
-    with _open(path) as handle:
+    with open_bytes(path) as handle:
         line, offset, tail = 1, 0, b""
         for position in sorted(set(positions)):
             while offset < position:
@@ -116,7 +113,7 @@ def records_at_lines(path: Path, reasons: dict[int, str], rejected_lines: set[in
     reader and quoted by their first physical line. Only runs for a file that has
     such rows."""
     starts: dict[int, int] = {}
-    with _open(path) as raw:
+    with open_bytes(path) as raw:
         handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         reader = csv.reader(handle)
         next(reader, None)
@@ -128,7 +125,7 @@ def records_at_lines(path: Path, reasons: dict[int, str], rejected_lines: set[in
                     starts[start] = ordinal
             start = reader.line_num + 1
     texts: dict[int, str] = {}
-    with _open(path) as raw:
+    with open_bytes(path) as raw:
         for number, line in enumerate(raw, start=1):
             if number in starts:
                 texts[number] = line.rstrip(b"\r\n").decode("utf-8", errors="replace")
