@@ -16,16 +16,13 @@ from dagster import (
     sensor,
 )
 
-from .ingest.contracts import load_contracts
-from .ingest.landing import discover, sha256_of
 from .settings import Settings
+from .state import landed_files, up_to_date
+from .transform import dbt_project
 
 
 def build_nightly_schedule(job: JobDefinition, settings: Settings) -> ScheduleDefinition:
     def something_changed(context) -> bool:
-        from .state import up_to_date
-        from .transform import dbt_project
-
         return up_to_date(settings, dbt_project.manifest_path) is None
 
     return ScheduleDefinition(
@@ -54,12 +51,7 @@ def unloaded_files(settings: Settings) -> list[str]:
             loaded = {}
         finally:
             conn.close()
-    pending = []
-    for contract in load_contracts():
-        for landed in discover(contract, settings.landing_dir, settings.config_dir):
-            if loaded.get(landed.key) != sha256_of(landed.path):
-                pending.append(landed.key)
-    return pending
+    return [key for key, digest in landed_files(settings).items() if loaded.get(key) != digest]
 
 
 def build_landing_sensor(job: JobDefinition, settings: Settings):

@@ -7,7 +7,7 @@ from .automation import build_landing_sensor, build_nightly_schedule
 from .ingest.assets import build_ingest_assets
 from .ingest.freshness import build_freshness_checks
 from .publish import build_publish_asset
-from .quality import build_quality_checks, checked_asset_keys
+from .quality import build_quality_checks
 from .resources import build_resources
 from .settings import DBT_PROJECT_DIR, Settings, get_settings
 from .transform import dbt_models
@@ -21,11 +21,11 @@ def build_definitions(settings: Settings) -> Definitions:
     mart_keys = {k for k in model_keys if k.path[0] == "marts"}
     # Publishing waits for every audited asset, so a failed blocking check stops it.
     quality_checks = build_quality_checks(model_keys | {k for a in ingest_assets for k in a.keys})
-    blocking_checks = {
-        spec.key.to_user_string() for checks in quality_checks for spec in checks.check_specs if spec.blocking
-    }
+    check_specs = [spec for checks in quality_checks for spec in checks.check_specs]
+    blocking_checks = {spec.key.to_user_string() for spec in check_specs if spec.blocking}
+    audited = {spec.asset_key for spec in check_specs}
     publish_asset = build_publish_asset(
-        sorted(mart_keys | checked_asset_keys(), key=lambda k: k.to_user_string()), mart_keys, blocking_checks
+        sorted(mart_keys | audited, key=lambda k: k.to_user_string()), mart_keys, blocking_checks
     )
 
     # DuckDB allows one writing process per file: the whole pipeline runs in one process.

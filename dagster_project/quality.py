@@ -14,7 +14,6 @@ checking a wide table's columns never loads its rows.
 
 
 import json
-import logging
 import os
 import re
 import shutil
@@ -39,7 +38,6 @@ from .resources import ImpactSettings
 from .settings import EXPECTATIONS_DIR
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-log = logging.getLogger(__name__)
 
 SCHEMA_EXPECTATIONS = {
     "expect_table_columns_to_match_set",
@@ -299,6 +297,3 @@ def build_quality_checks(known_assets: set[AssetKey]) -> list[AssetChecksDefinit
         raise ValueError(f"expectation suites for assets that do not exist: {unknown}")
     return [build_suite_check(s) for s in suites]
 
-
-def checked_asset_keys() -> set[AssetKey]:
-    return {s.asset_key for s in load_suites()}

@@ -55,6 +55,3 @@ def record_file(conn: duckdb.DuckDBPyConnection, **entry) -> None:
         entry,
     )
 
-
-def quarantine_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return dict(conn.execute(f"select feed, count(*) from {QUARANTINE} group by feed").fetchall())
