@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, Config, Failure, MaterializeResult, MetadataValue, asset
 from dagster._core.events import DagsterEventType
 
 from .report import write_report
@@ -46,6 +46,51 @@ def audit_problems(context: AssetExecutionContext, mart_keys: set[AssetKey], req
         for r in instance.get_records_for_run(run_id=run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
     }
     problems += [f"not built in this run: {key.to_user_string()}" for key in sorted(mart_keys - built, key=str)]
+    return problems
+
+
+class PublishConfig(Config):
+    """`make run ARGS=--accept-shrink`, or this in the launchpad, publishes a run whose
+    marts lost more rows than IMPACT_MAX_SHRINK allows (say, after a reorganisation)."""
+
+    accept_shrink: bool = False
+
+
+def published_counts(serving: Path) -> dict[str, int]:
+    """Row counts of the tables BI tools read now (nothing when nothing was published)."""
+    if not serving.exists():
+        return {}
+    conn = duckdb.connect(str(serving), read_only=True)
+    try:
+        tables = [r[0] for r in conn.execute("select table_name from information_schema.tables").fetchall()]
+        return {t: conn.execute(f'select count(*) from "{t}"').fetchall()[0][0] for t in tables}
+    finally:
+        conn.close()
+
+
+def mart_counts(warehouse: Path) -> dict[str, int]:
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE'",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
+        return {t: conn.execute(f'select count(*) from {MARTS_SCHEMA}."{t}"').fetchall()[0][0] for t in tables}
+    finally:
+        conn.close()
+
+
+def shrinkage(previous: dict[str, int], new: dict[str, int], max_shrink: float) -> list[str]:
+    """Tables that lost more than `max_shrink` of their rows since the last publish: a
+    run that empties dashboards is more often a broken extract than news."""
+    problems = []
+    for table, before in sorted(previous.items()):
+        after = new.get(table, 0)
+        if before > 0 and (before - after) / before > max_shrink:
+            problems.append(f"{table}: {before} -> {after} rows (-{(before - after) / before:.0%})")
     return problems
 
 
@@ -139,7 +184,7 @@ def build_publish_asset(upstream: list[AssetKey], mart_keys: set[AssetKey], requ
         "the marts built in this run, only when the run ran every blocking audit and none failed at "
         "ERROR severity.",
     )
-    def published_marts(context: AssetExecutionContext, impact: ImpactSettings) -> MaterializeResult:
+    def published_marts(context: AssetExecutionContext, config: PublishConfig, impact: ImpactSettings) -> MaterializeResult:
         settings = impact.settings()
         problems = audit_problems(context, mart_keys, required_checks)
         if problems:
@@ -148,6 +193,18 @@ def build_publish_asset(upstream: list[AssetKey], mart_keys: set[AssetKey], requ
                 + "; ".join(problems),
                 metadata={"problems": MetadataValue.json(problems)},
             )
+        shrunk = shrinkage(published_counts(settings.serving_path), mart_counts(settings.warehouse_path), settings.max_shrink)
+        if shrunk and not config.accept_shrink:
+            raise Failure(
+                description=f"Nothing published; the last published marts stay in place: {len(shrunk)} table(s) "
+                f"lost more than IMPACT_MAX_SHRINK={settings.max_shrink:.0%} of their rows since the last publish ("
+                + "; ".join(shrunk)
+                + "). If that is expected, publish anyway with `make run ARGS=--accept-shrink` "
+                "(or accept_shrink: true in the publish asset's run config).",
+                metadata={"shrunk": MetadataValue.json(shrunk)},
+            )
+        if shrunk:
+            context.log.warning("publishing despite shrinkage (accept_shrink): " + "; ".join(shrunk))
         counts = publish_marts(
             settings.warehouse_path,
             settings.serving_path,

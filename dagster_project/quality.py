@@ -60,13 +60,14 @@ class SuiteSpec:
     description: str
     expectations: list[dict[str, Any]]
     derived_columns: dict[str, str] = field(default_factory=dict)
+    row_key: str | None = None  # how people name a row (incident number, deal id), for failures
 
     @property
     def blocking(self) -> bool:
         return self.severity == "ERROR"
 
     def needed_columns(self) -> list[str]:
-        columns: list[str] = []
+        columns: list[str] = [self.row_key] if self.row_key else []
         for exp in self.expectations:
             if exp["type"] in SCHEMA_EXPECTATIONS:
                 continue
@@ -89,6 +90,7 @@ def load_suite_file(path: Path) -> SuiteSpec:
         description=meta.get("description", ""),
         expectations=data["expectations"],
         derived_columns=meta.get("derived_columns", {}),
+        row_key=meta.get("row_key"),
     )
 
 
@@ -148,11 +150,26 @@ def _quote(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
+def plausibility_rule(expectation: dict[str, Any]) -> str | None:
+    """A row-level plausibility rule (timestamps in order, values in range) names itself
+    in its meta; whole-table invariants (keys, formulas, PII) do not."""
+    return (expectation.get("meta") or {}).get("plausibility")
+
+
+def with_tolerance(expectation: dict[str, Any], tolerance: float) -> dict[str, Any]:
+    """A plausibility rule passes while at most `tolerance` of rows break it (GX's
+    `mostly`), unless the suite file sets its own `mostly`."""
+    if not plausibility_rule(expectation) or "mostly" in expectation.get("kwargs", {}):
+        return expectation
+    return {**expectation, "kwargs": {**expectation.get("kwargs", {}), "mostly": 1 - tolerance}}
+
+
 @dataclass
 class SuiteOutcome:
     success: bool
     evaluated: int
     failures: list[dict[str, Any]]
+    flagged: list[dict[str, Any]] = field(default_factory=list)  # per plausibility rule, pass or fail
 
 
 DOCS_SITE = "impact"
@@ -222,7 +239,10 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
 
     def configured(exps):
         return [
-            {**e, "kwargs": {k: _resolve(v, settings, ledger_rows) for k, v in e.get("kwargs", {}).items()}}
+            with_tolerance(
+                {**e, "kwargs": {k: _resolve(v, settings, ledger_rows) for k, v in e.get("kwargs", {}).items()}},
+                settings["row_rule_tolerance"],
+            )
             for e in exps
         ]
 
@@ -239,28 +259,67 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
         frames.append((data_exps, conn.execute(f"select {', '.join(selected) or '1 as _row'} from {suite.table}").df()))
 
     failures: list[dict[str, Any]] = []
+    flagged: list[dict[str, Any]] = []
     evaluated = 0
     for index, (exps, frame) in enumerate(frames):
         name = suite.name if index == len(frames) - 1 else f"{suite.name}__schema"
         validation = _validation_definition(context, name, exps)
-        result = validation.run(batch_parameters={"dataframe": frame})
+        result_format = {"result_format": "SUMMARY"}
+        if suite.row_key and suite.row_key in frame.columns:
+            result_format["unexpected_index_column_names"] = [suite.row_key]
+        result = validation.run(batch_parameters={"dataframe": frame}, result_format=result_format)
         for outcome in result.results:
             evaluated += 1
+            details = outcome.result or {}
+            config = outcome.expectation_config
+            keys = [
+                str(row.get(suite.row_key)) for row in (details.get("partial_unexpected_index_list") or [])[:5]
+                if isinstance(row, dict)
+            ]
+            rule = (config.meta or {}).get("plausibility")
+            if rule:
+                rows, broken = details.get("element_count") or 0, details.get("unexpected_count") or 0
+                flagged.append(
+                    {
+                        "rule": rule,
+                        "column": config.kwargs.get("column"),
+                        "flagged_rows": broken,
+                        "rows": rows,
+                        "share": broken / rows if rows else 0.0,
+                        "tolerance": 1 - config.kwargs.get("mostly", 1.0),
+                        "passed": outcome.success,
+                        "sample_keys": keys,
+                    }
+                )
             if not outcome.success:
-                details = outcome.result or {}
                 failures.append(
                     {
-                        "expectation": outcome.expectation_config.type,
-                        "kwargs": {k: v for k, v in outcome.expectation_config.kwargs.items() if k != "batch_id"},
+                        "expectation": config.type,
+                        "rule": rule,
+                        "kwargs": {k: v for k, v in config.kwargs.items() if k != "batch_id"},
                         "unexpected_count": details.get("unexpected_count"),
+                        "unexpected_share": (details.get("unexpected_percent") or 0) / 100 if rule else None,
                         "observed_value": details.get("observed_value"),
                         "sample_unexpected": [str(v) for v in (details.get("partial_unexpected_list") or [])[:5]],
+                        "sample_keys": keys,
                         "exception": (outcome.exception_info or {}).get("exception_message"),
                     }
                 )
     prune_results(Path(settings["data_dir"]), [suite.name, f"{suite.name}__schema"])
     context.build_data_docs(site_names=[DOCS_SITE])
-    return SuiteOutcome(success=not failures, evaluated=evaluated, failures=failures)
+    return SuiteOutcome(success=not failures, evaluated=evaluated, failures=failures, flagged=flagged)
+
+
+def describe_flagged(suite: SuiteSpec, rule: dict[str, Any]) -> str:
+    """One line per plausibility rule: the rule, the count, the share, the verdict."""
+    verdict = "within" if rule["passed"] else "ABOVE"
+    line = (
+        f"{suite.table}: {rule['flagged_rows']:,} of {rule['rows']:,} rows ({rule['share']:.2%}) {rule['rule']}; "
+        f"{verdict} the {rule['tolerance']:.2%} tolerance"
+    )
+    if rule["flagged_rows"] and rule["sample_keys"]:
+        line += f" (e.g. {', '.join(rule['sample_keys'])})"
+    return line + ("; flagged rows are kept and left out of the KPIs they would corrupt" if rule["passed"] else "")
 
 
 def build_suite_check(suite: SuiteSpec) -> AssetChecksDefinition:
@@ -274,8 +333,11 @@ def build_suite_check(suite: SuiteSpec) -> AssetChecksDefinition:
     def _check(context: AssetCheckExecutionContext, duckdb: DuckDBResource, impact: ImpactSettings) -> AssetCheckResult:
         with duckdb.get_connection() as conn:
             outcome = validate_suite(conn, suite, impact.model_dump())
+        for rule in outcome.flagged:
+            (context.log.info if rule["passed"] else context.log.error)(describe_flagged(suite, rule))
         for failure in outcome.failures:
-            context.log.warning(f"{suite.name}: {failure['expectation']} failed: {json.dumps(failure, default=str)}")
+            if not failure["rule"]:
+                context.log.warning(f"{suite.name}: {failure['expectation']} failed: {json.dumps(failure, default=str)}")
         return AssetCheckResult(
             passed=outcome.success,
             severity=AssetCheckSeverity.ERROR if suite.blocking else AssetCheckSeverity.WARN,
@@ -283,6 +345,9 @@ def build_suite_check(suite: SuiteSpec) -> AssetChecksDefinition:
                 "expectations_evaluated": MetadataValue.int(outcome.evaluated),
                 "expectations_failed": MetadataValue.int(len(outcome.failures)),
                 "failed_expectations": MetadataValue.json(outcome.failures),
+                "flagged_rows": MetadataValue.json(
+                    {r["rule"]: {k: r[k] for k in ("flagged_rows", "rows", "share", "tolerance")} for r in outcome.flagged}
+                ),
                 "table": MetadataValue.text(suite.table),
             },
         )

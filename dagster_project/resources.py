@@ -23,6 +23,10 @@ class ImpactSettings(ConfigurableResource):
     min_group_size: int
     match_rate_threshold: float
     serving_storage_version: str
+    row_rule_tolerance: float
+    max_shrink: float
+    censoring_quantile: float
+    anticipation_weeks: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ImpactSettings":
@@ -35,6 +39,10 @@ class ImpactSettings(ConfigurableResource):
             min_group_size=settings.min_group_size,
             match_rate_threshold=settings.match_rate_threshold,
             serving_storage_version=settings.serving_storage_version,
+            row_rule_tolerance=settings.row_rule_tolerance,
+            max_shrink=settings.max_shrink,
+            censoring_quantile=settings.censoring_quantile,
+            anticipation_weeks=settings.anticipation_weeks,
         )
 
     def settings(self) -> Settings:
@@ -49,6 +57,10 @@ class ImpactSettings(ConfigurableResource):
             min_group_size=self.min_group_size,
             match_rate_threshold=self.match_rate_threshold,
             serving_storage_version=self.serving_storage_version,
+            row_rule_tolerance=self.row_rule_tolerance,
+            max_shrink=self.max_shrink,
+            censoring_quantile=self.censoring_quantile,
+            anticipation_weeks=self.anticipation_weeks,
         )
 
 

@@ -24,6 +24,11 @@ def ensure_sample_landing(settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--force", action="store_true", help="run even when nothing changed since the last published run")
+    parser.add_argument(
+        "--accept-shrink",
+        action="store_true",
+        help="publish even when a mart lost more than IMPACT_MAX_SHRINK of its rows since the last publish",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -31,6 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     settings.ensure_dirs()
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
     ensure_sample_landing(settings)
+
+    from .ingest.contracts import load_contracts
+    from .ingest.landing import LandingError, check_landing
+
+    try:
+        check_landing(load_contracts(), settings.landing_dir, settings.config_dir)
+    except LandingError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2
 
     from dagster import DagsterInstance
 
@@ -57,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                "ops": {"serving__published_marts": {"config": {"accept_shrink": args.accept_shrink}}},
+            },
         )
         print_summary(settings, result, time.monotonic() - started)
     return 0 if result.success else 1

@@ -51,6 +51,10 @@ class Settings:
     match_rate_threshold: float = 0.95
     serving_storage_version: str = "v1.1.0"
     sample_scale: str = "small"
+    row_rule_tolerance: float = 0.01
+    max_shrink: float = 0.5
+    censoring_quantile: float = 0.99
+    anticipation_weeks: int = 0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -68,7 +72,24 @@ class Settings:
             match_rate_threshold=_float("IMPACT_MATCH_RATE_THRESHOLD", 0.95),
             serving_storage_version=os.environ.get("IMPACT_SERVING_STORAGE_VERSION", "v1.1.0"),
             sample_scale=os.environ.get("IMPACT_SAMPLE_SCALE", "small"),
+            row_rule_tolerance=_float("IMPACT_ROW_RULE_TOLERANCE", 0.01),
+            max_shrink=_float("IMPACT_MAX_SHRINK", 0.5),
+            censoring_quantile=_float("IMPACT_CENSORING_QUANTILE", 0.99),
+            anticipation_weeks=_int("IMPACT_ANTICIPATION_WEEKS", 0),
         )
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.row_rule_tolerance < 1:
+            raise ValueError(f"IMPACT_ROW_RULE_TOLERANCE must be in [0, 1), not {self.row_rule_tolerance}")
+        if not 0 < self.max_shrink <= 1:
+            raise ValueError(f"IMPACT_MAX_SHRINK must be in (0, 1], not {self.max_shrink}")
+        if not 0.95 <= self.censoring_quantile < 1:
+            raise ValueError(
+                f"IMPACT_CENSORING_QUANTILE must be in [0.95, 1), not {self.censoring_quantile}: the censoring "
+                "buffer is at least the 95th percentile of how long work takes"
+            )
+        if self.anticipation_weeks < 0:
+            raise ValueError(f"IMPACT_ANTICIPATION_WEEKS must be 0 or more, not {self.anticipation_weeks}")
 
     # Derived locations: all outputs live under data_dir.
     @property
@@ -102,6 +123,8 @@ class Settings:
             "window_days": self.window_days,
             "min_group_size": self.min_group_size,
             "match_rate_threshold": self.match_rate_threshold,
+            "censoring_quantile": self.censoring_quantile,
+            "anticipation_weeks": self.anticipation_weeks,
         }
 
     def export_to_environment(self) -> None:

@@ -39,13 +39,23 @@ def state_file(settings: Settings) -> Path:
     return settings.data_dir / "last_published_run.json"
 
 
-def record_published(settings: Settings, run_id: str, manifest: Path) -> None:
-    """Called by the publish asset once the serving file is in place."""
-    conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+def warehouse_ledger(settings: Settings) -> dict[str, str] | None:
+    """The files (and hashes) the warehouse's raw layer holds; None when unreadable."""
     try:
-        ledger = dict(conn.execute("select file, sha256 from raw._file_ledger").fetchall())
+        conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return dict(conn.execute("select file, sha256 from raw._file_ledger").fetchall())
+    except duckdb.Error:
+        return None
     finally:
         conn.close()
+
+
+def record_published(settings: Settings, run_id: str, manifest: Path) -> None:
+    """Called by the publish asset once the serving file is in place."""
+    ledger = warehouse_ledger(settings) or {}
     staged = state_file(settings).with_suffix(".tmp")
     staged.write_text(json.dumps({"run_id": run_id, "code": code_fingerprint(settings, manifest), "ledger": ledger}))
     staged.replace(state_file(settings))
@@ -57,6 +67,13 @@ def up_to_date(settings: Settings, manifest: Path) -> str | None:
     if not (path.exists() and settings.serving_path.exists()):
         return None
     last = json.loads(path.read_text())
-    if last.get("code") != code_fingerprint(settings, manifest) or last.get("ledger") != landed_files(settings):
+    landed = landed_files(settings)
+    # The warehouse must hold what the landing folder holds too: a file withdrawn after a
+    # failed audit is still in raw until a run retracts it.
+    if (
+        last.get("code") != code_fingerprint(settings, manifest)
+        or last.get("ledger") != landed
+        or warehouse_ledger(settings) != landed
+    ):
         return None
     return last.get("run_id")

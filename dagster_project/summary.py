@@ -22,6 +22,17 @@ def _check_counts(result: ExecuteInProcessResult) -> tuple[int, int, list[str]]:
     return passed, failed, names
 
 
+def _retracted(result: ExecuteInProcessResult) -> list[tuple[str, int, int]]:
+    out = []
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        metadata = materialization.metadata
+        files = metadata.get("files_retracted")
+        if files is not None and files.value:
+            out.append((materialization.asset_key.to_user_string(), files.value, metadata["rows_retracted"].value))
+    return out
+
+
 def _table(conn: duckdb.DuckDBPyConnection, sql: str) -> str:
     rel = conn.sql(sql)
     header = rel.columns
@@ -40,6 +51,10 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
         print(f"Run {result.run_id}: {'SUCCESS' if result.success else 'FAILED'} in {seconds:.1f} s")
         passed, failed, names = _check_counts(result)
         print(f"Checks: {passed} passed, {failed} failed" + ("".join(f"\n  failed: {n}" for n in names)))
+        retracted = _retracted(result)
+        if retracted:
+            print("Files retracted (no longer in the landing folder; their rows left raw):")
+            print("".join(f"  {feed}: {files} file(s), {rows} row(s)\n" for feed, files, rows in retracted), end="")
     if not settings.warehouse_path.exists():
         return
     conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
@@ -52,6 +67,10 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
                                   when 'intermediate' then 4 else 5 end"""))
         print("\nQuarantined rows per feed:")
         print(_table(conn, "select feed, count(*) as rows from raw._quarantine group by 1 order by 1"))
+        print("\nRows flagged by plausibility rules (kept; left out of the KPIs their flaw corrupts):")
+        print(_table(conn, """select model_name as model, rule, flagged_rows, total_rows,
+                                     round(100 * flagged_share, 3) as flagged_pct, left_out_of
+                              from intermediate.int_quality__row_flags order by 1, 2"""))
         print("\nprogram_impact:")
         print(_table(conn, """select program_id, kpi, n_treated, n_comparison, pre_treated, post_treated,
                                      effect, effect_ci_low, effect_ci_high, suppressed

@@ -1,12 +1,25 @@
 """One raw asset per feed contract, all built by the same factory."""
 
 
-from dagster import AssetKey, AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 from dagster_duckdb import DuckDBResource
 
 from ..resources import ImpactSettings
 from .contracts import FeedContract, load_contracts
+from .landing import LandingError, check_landing, survey
 from .loader import FeedFailed, FeedResult, load_feed
+
+LANDING_KEY = AssetKey(["raw", "landing_folder"])
 
 
 def raw_asset_key(contract: FeedContract) -> AssetKey:
@@ -20,6 +33,8 @@ def _metadata(result: FeedResult) -> dict:
         "files_loaded": MetadataValue.int(result.count("loaded")),
         "files_replaced": MetadataValue.int(result.count("replaced")),
         "files_skipped_unchanged": MetadataValue.int(result.count("skipped")),
+        "files_retracted": MetadataValue.int(result.count("retracted")),
+        "rows_retracted": MetadataValue.int(result.rows_retracted),
         "rows_loaded_this_run": MetadataValue.int(result.rows_loaded),
         "rows_quarantined_this_run": MetadataValue.int(result.rows_quarantined),
         "rows_quarantined_total": MetadataValue.int(result.quarantined_total),
@@ -39,6 +54,7 @@ def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
         kinds={"duckdb"},
         owners=["team:data-engineering"],
         tags={"system": contract.system, "feed_kind": contract.kind},
+        deps=[LANDING_KEY],
         metadata={"contract": MetadataValue.path(str(contract.source_file))},
     )
     def _ingest(context, duckdb: DuckDBResource, impact: ImpactSettings) -> MaterializeResult:
@@ -50,13 +66,75 @@ def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
                 raise Failure(description=str(failed), metadata=_metadata(failed.result)) from None
         context.log.info(
             f"{contract.name}: {result.count('loaded')} new, {result.count('replaced')} replaced, "
-            f"{result.count('skipped')} unchanged file(s); {result.rows_loaded} row(s) loaded, "
-            f"{result.rows_quarantined} quarantined"
+            f"{result.count('skipped')} unchanged, {result.count('retracted')} retracted file(s); "
+            f"{result.rows_loaded} row(s) loaded, {result.rows_quarantined} quarantined"
         )
         return MaterializeResult(metadata=_metadata(result))
 
     return _ingest
 
 
+def build_landing_asset() -> AssetsDefinition:
+    """The landing folder as the run finds it. It fails the run, before any work, when
+    the folder would publish emptiness (missing, empty, a required feed without a file),
+    and warns about what no feed reads."""
+
+    @asset(
+        key=LANDING_KEY,
+        group_name="raw",
+        description="What `$IMPACT_LANDING_DIR` (and `$IMPACT_CONFIG_DIR/programs.csv`) hold: files and "
+        "newest extract date per feed. A missing or empty folder, or a required feed without a file, "
+        "fails the run before anything is loaded, so the last published marts stay in place.",
+        kinds={"file"},
+        owners=["team:data-engineering"],
+        check_specs=[
+            AssetCheckSpec(
+                "landing_files_recognised",
+                asset=LANDING_KEY,
+                blocking=False,
+                description="WARN when a file matches no feed's name pattern, or a link resolves outside "
+                "the landing folder: neither is read, and neither goes unmentioned.",
+            )
+        ],
+    )
+    def landing_folder(context, impact: ImpactSettings):
+        settings = impact.settings()
+        contracts = load_contracts()
+        found = survey(contracts, settings.landing_dir, settings.config_dir)
+        try:
+            check_landing(contracts, settings.landing_dir, settings.config_dir, found)
+        except LandingError as error:
+            raise Failure(description=str(error)) from None
+        for path in found.unrecognised:
+            context.log.warning(f"{path}: matches no feed's file name pattern; not read")
+        for path in found.outside:
+            context.log.warning(f"{path}: resolves outside the landing folder {settings.landing_dir}; not read")
+        newest = {
+            name: str(max(f.extract_date for f in files if f.extract_date))
+            for name, files in found.files.items()
+            if any(f.extract_date for f in files)
+        }
+        yield MaterializeResult(
+            metadata={
+                "landing_dir": MetadataValue.path(str(settings.landing_dir)),
+                "files_per_feed": MetadataValue.json({name: len(files) for name, files in found.files.items()}),
+                "newest_extract_per_feed": MetadataValue.json(newest),
+                "unrecognised_files": MetadataValue.int(len(found.unrecognised)),
+                "outside_links": MetadataValue.int(len(found.outside)),
+            }
+        )
+        yield AssetCheckResult(
+            check_name="landing_files_recognised",
+            passed=not (found.unrecognised or found.outside),
+            severity=AssetCheckSeverity.WARN,
+            metadata={
+                "unrecognised": MetadataValue.json([str(p) for p in found.unrecognised[:50]]),
+                "outside_landing_folder": MetadataValue.json([str(p) for p in found.outside[:50]]),
+            },
+        )
+
+    return landing_folder
+
+
 def build_ingest_assets() -> list[AssetsDefinition]:
-    return [build_ingest_asset(c) for c in load_contracts()]
+    return [build_landing_asset(), *(build_ingest_asset(c) for c in load_contracts())]

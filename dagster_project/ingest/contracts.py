@@ -31,6 +31,7 @@ class Column:
     type: str
     required: bool = True
     pii: bool = False
+    not_after_extract: bool = False  # an event time: later than the day after the extract date is quarantined
 
     @property
     def duckdb_type(self) -> str:
@@ -52,6 +53,8 @@ class FeedContract:
     columns: tuple[Column, ...] = ()
     required_fields: tuple[str, ...] = ()
     pii_fields: tuple[str, ...] = ()
+    not_after_extract_fields: tuple[str, ...] = ()  # JSONL: top-level event-time fields
+    optional: bool = False  # a feed the pipeline can run without (no file is not an error)
     source_file: Path = field(default=Path(), compare=False)
 
     @property
@@ -72,6 +75,11 @@ class FeedContract:
         ext = re.escape(self.format)
         return re.compile(rf"^{re.escape(self.feed)}_(?P<date>\d{{4}}-\d{{2}}-\d{{2}})\.{ext}(\.gz)?$")
 
+    def expected_name(self) -> str:
+        if self.path:
+            return f"{self.path}[.gz]"
+        return f"{self.system}/{self.feed}/{self.feed}_<YYYY-MM-DD>.{self.format}[.gz]"
+
     def folder(self, landing_dir: Path, config_dir: Path) -> Path:
         if self.root == "config":
             return config_dir
@@ -81,7 +89,7 @@ class FeedContract:
 def _parse(path: Path) -> FeedContract:
     data = yaml.safe_load(path.read_text())
     columns = tuple(Column(**c) for c in data.pop("columns", []) or [])
-    for key in ("key", "required_fields", "pii_fields"):
+    for key in ("key", "required_fields", "pii_fields", "not_after_extract_fields"):
         if key in data:
             data[key] = tuple(data[key])
     contract = FeedContract(columns=columns, source_file=path, **data)

@@ -24,8 +24,19 @@ class LandedFile:
         return self.path.suffix == ".gz"
 
 
+def resolves_inside(path: Path, root: Path) -> bool:
+    """Whether a path, symlinks and `..` resolved, stays inside root: a landing folder
+    is read, never what a link points at elsewhere."""
+    try:
+        path.resolve(strict=True).relative_to(root.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def discover(contract: FeedContract, landing_dir: Path, config_dir: Path) -> list[LandedFile]:
-    """Files of a feed, oldest extract first; names not matching the contract are ignored."""
+    """Files of a feed, oldest extract first. Names not matching the contract, and paths
+    resolving outside their root, are left out here and reported by `survey`."""
     folder = contract.folder(landing_dir, config_dir)
     if not folder.is_dir():
         return []
@@ -34,7 +45,7 @@ def discover(contract: FeedContract, landing_dir: Path, config_dir: Path) -> lis
     files = []
     for path in folder.iterdir():
         match = pattern.match(path.name)
-        if not match or not path.is_file():
+        if not match or not path.is_file() or not resolves_inside(path, root):
             continue
         date = match.groupdict().get("date")
         files.append(
@@ -45,6 +56,63 @@ def discover(contract: FeedContract, landing_dir: Path, config_dir: Path) -> lis
             )
         )
     return sorted(files, key=lambda f: (f.extract_date or dt.date.min, f.key))
+
+
+@dataclass
+class LandingSurvey:
+    """What a landing folder holds: each feed's files, and what no feed reads."""
+
+    files: dict[str, list[LandedFile]]  # feed name -> its files
+    unrecognised: list[Path]  # names matching no feed's pattern (or outside feed folders)
+    outside: list[Path]  # symlinks (or `..` paths) resolving outside the landing folder
+
+
+def survey(contracts, landing_dir: Path, config_dir: Path) -> LandingSurvey:
+    files = {c.name: discover(c, landing_dir, config_dir) for c in contracts}
+    read = {f.path for found in files.values() for f in found}
+    unrecognised, outside = [], []
+    if landing_dir.is_dir():
+        for path in sorted(landing_dir.rglob("*")):
+            if path.is_dir() and not path.is_symlink():
+                continue
+            if not resolves_inside(path, landing_dir):
+                outside.append(path)
+            elif path not in read:
+                unrecognised.append(path)
+    return LandingSurvey(files, unrecognised, outside)
+
+
+class LandingError(RuntimeError):
+    """The landing folder cannot be what this run reads: nothing is done."""
+
+
+def check_landing(contracts, landing_dir: Path, config_dir: Path, found: LandingSurvey | None = None) -> LandingSurvey:
+    """Refuse to start on a landing folder that would publish emptiness: missing, empty,
+    or without a file for a required feed. The message names the path and the setting."""
+    if not landing_dir.is_dir():
+        raise LandingError(
+            f"the landing folder {landing_dir} does not exist (IMPACT_LANDING_DIR). Point IMPACT_LANDING_DIR "
+            "at the folder your extracts land in; nothing was run and the last published marts stay in place."
+        )
+    found = found or survey(contracts, landing_dir, config_dir)
+    if not any(found.files[c.name] for c in contracts if c.root == "landing"):
+        raise LandingError(
+            f"the landing folder {landing_dir} (IMPACT_LANDING_DIR) holds no extract file of any feed; nothing was "
+            "run and the last published marts stay in place. Expected <system>/<feed>/<feed>_<YYYY-MM-DD>.csv|jsonl[.gz]."
+        )
+    missing = [c for c in contracts if not c.optional and not found.files[c.name]]
+    if missing:
+        lines = [
+            f"  {c.name}: no file in {c.folder(landing_dir, config_dir)} ("
+            + ("IMPACT_CONFIG_DIR" if c.root == "config" else "IMPACT_LANDING_DIR")
+            + f"); expected {c.expected_name()}; contract sources/contracts/{c.source_file.name}"
+            for c in missing
+        ]
+        raise LandingError(
+            "required feed(s) without a file; nothing was run and the last published marts stay in place:\n"
+            + "\n".join(lines)
+        )
+    return found
 
 
 def sha256_of(path: Path) -> str:

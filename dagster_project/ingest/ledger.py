@@ -40,6 +40,11 @@ def loaded_hash(conn: duckdb.DuckDBPyConnection, file_key: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def files_of(conn: duckdb.DuckDBPyConnection, feed: str) -> dict[str, int]:
+    """The files the ledger holds for a feed, with the rows each loaded."""
+    return dict(conn.execute(f"select file, rows_loaded from {LEDGER} where feed = ?", [feed]).fetchall())
+
+
 def forget_file(conn: duckdb.DuckDBPyConnection, raw_table: str, file_key: str) -> None:
     """Remove every trace of a file so that a changed re-delivery replaces it."""
     conn.execute(f"delete from {raw_table} where _file = ?", [file_key])

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class FileResult:
     key: str
-    status: str  # loaded | replaced | skipped
+    status: str  # loaded | replaced | skipped | retracted
     rows_loaded: int = 0
     rows_quarantined: int = 0
 
@@ -39,12 +39,16 @@ class FeedResult:
     table_rows: int = 0
     quarantined_total: int = 0
 
+    @property
+    def rows_retracted(self) -> int:
+        return sum(f.rows_loaded for f in self.files if f.status == "retracted")
+
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
 
     @property
     def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
+        return sum(f.rows_loaded for f in self.files if f.status != "retracted")
 
     @property
     def rows_quarantined(self) -> int:
@@ -115,6 +119,26 @@ def _load_in_transaction(
     return loaded, quarantined
 
 
+def retract_missing(conn: duckdb.DuckDBPyConnection, contract: FeedContract, present: set[str]) -> list[FileResult]:
+    """The ledger follows the landing folder: a file that is no longer there (withdrawn
+    by its operator, say after it failed an audit) takes its rows out of raw, each file
+    in one transaction."""
+    retracted = []
+    for key, rows in sorted(ledger.files_of(conn, contract.name).items()):
+        if key in present:
+            continue
+        conn.execute("begin transaction")
+        try:
+            ledger.forget_file(conn, contract.table, key)
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        log.warning("%s: no longer in the landing folder; retracted its %d row(s) from %s", key, rows, contract.table)
+        retracted.append(FileResult(key, "retracted", rows_loaded=rows))
+    return retracted
+
+
 def load_feed(
     conn: duckdb.DuckDBPyConnection,
     contract: FeedContract,
@@ -126,7 +150,9 @@ def load_feed(
     conn.execute("set TimeZone = 'UTC'")
     ensure_raw_tables(conn, contract)
     result = FeedResult(contract.name)
-    for landed in discover(contract, landing_dir, config_dir):
+    landed_files = discover(contract, landing_dir, config_dir)
+    result.files += retract_missing(conn, contract, {landed.key for landed in landed_files})
+    for landed in landed_files:
         try:
             result.files.append(load_file(conn, contract, landed))
         except UnreadableFileError as error:

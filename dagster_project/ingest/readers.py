@@ -4,6 +4,7 @@ rows in `_rejected (line, raw_text, reason)`, without a Python loop over rows
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -40,6 +41,11 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
         raise UnreadableFileError(f"{landed.key}: cannot be read ({error})") from None
     if not header:
         raise UnreadableFileError(f"{landed.key}: the file is empty or has no header row")
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        raise UnreadableFileError(
+            f"duplicated column {', '.join(duplicated)} in {landed.key}: each column may appear once in the header"
+        )
     missing = [c for c in contract.required_columns if c not in header]
     if missing:
         raise UnreadableFileError(
@@ -63,22 +69,36 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
         """
     )
     rejected = rejected_rows(conn, path, expected_columns=len(header))
-    integers = [c.name for c in contract.columns if c.type == "integer"]
-    def not_integer_sql(n: str) -> str:
-        return f"""("{n}" is not null and (not regexp_full_match(trim("{n}"), '[+-]?[0-9]+')
-                    or try_cast(trim("{n}") as BIGINT) is null))"""
-
-    not_whole = " or ".join(not_integer_sql(n) for n in integers) or "false"
+    # Rows DuckDB read but the contract refuses: each rule is (condition, reason), SQL.
+    rules = [
+        (
+            f"""("{c.name}" is not null and (not regexp_full_match(trim("{c.name}"), '[+-]?[0-9]+')
+                 or try_cast(trim("{c.name}") as BIGINT) is null))""",
+            f"""'CAST: not a whole number in column "{c.name}": ' || "{c.name}\"""",
+        )
+        for c in contract.columns
+        if c.type == "integer"
+    ]
+    if landed.extract_date is not None:
+        limit = landed.extract_date + dt.timedelta(days=2)
+        rules += [
+            (
+                f"""coalesce("{c.name}" >= timestamptz '{limit.isoformat()} 00:00:00+00', false)""",
+                f"""'FUTURE: "{c.name}" ' || strftime(timezone('UTC', "{c.name}"), '%Y-%m-%dT%H:%M:%SZ')
+                    || ' is later than the day after the extract date {landed.extract_date.isoformat()}'""",
+            )
+            for c in contract.columns
+            if c.not_after_extract and c.type == "timestamp"
+        ]
+    refused = " or ".join(condition for condition, _ in rules) or "false"
     reason = " || '; ' || ".join(
-        f"""coalesce(case when {not_integer_sql(n)}
-                     then 'CAST: not a whole number in column "{n}": ' || "{n}" end, '')"""
-        for n in integers
+        f"coalesce(case when {condition} then {text} end, '')" for condition, text in rules
     ) or "''"
-    not_integer = conn.execute(
-        f"select _record_number, trim(both '; ' from {reason}) from _read where {not_whole}"
+    refused_rows = conn.execute(
+        f"select _record_number, trim(both '; ' from {reason}) from _read where {refused}"
     ).fetchall()
-    if not_integer:
-        rejected += records_at_lines(path, dict(not_integer), {r.line for r in rejected})
+    if refused_rows:
+        rejected += records_at_lines(path, dict(refused_rows), {r.line for r in rejected})
     store_rejected(conn, sorted(rejected, key=lambda r: r.line))
     select_list = ", ".join(
         f'timezone(\'UTC\', "{c.name}") as "{c.name}"' if c.type == "timestamp"
@@ -95,7 +115,7 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
                row_number() over (order by _record_number) as _record_number,
                now() as _loaded_at
         from _read
-        where not ({not_whole})
+        where not ({refused})
         """
     )
 
@@ -136,12 +156,28 @@ _XAPI_REASON = """
         when json_extract_string(j, '$.stored') is not null
              and try_cast(json_extract_string(j, '$.stored') as timestamptz) is null
             then 'unparseable stored: ' || json_extract_string(j, '$.stored')
+        {{future}}
     end
 """.format(
     identified=" or ".join(
         f"json_extract(j, '$.actor.{f}') is not null" for f in ("mbox", "mbox_sha1sum", "openid", "account")
     )
 )
+
+
+def _xapi_reason(contract: FeedContract, landed: LandedFile) -> str:
+    """The LRS checks, plus the contract's event times that cannot be later than the
+    day after the file's extract date."""
+    future = ""
+    if landed.extract_date is not None:
+        limit = landed.extract_date + dt.timedelta(days=2)
+        future = "\n".join(
+            f"""when try_cast(json_extract_string(j, '$.{name}') as timestamptz) >= timestamptz '{limit.isoformat()} 00:00:00+00'
+            then 'FUTURE: {name} ' || json_extract_string(j, '$.{name}')
+                 || ' is later than the day after the extract date {landed.extract_date.isoformat()}'"""
+            for name in contract.not_after_extract_fields
+        )
+    return _XAPI_REASON.replace("{future}", future)
 
 
 def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, path: Path) -> None:
@@ -177,7 +213,7 @@ def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed:
     conn.execute(
         f"""
         create or replace temp table _checked as
-        select line_number, line, {_XAPI_REASON} as reason
+        select line_number, line, {_xapi_reason(contract, landed)} as reason
         from (
             select line_number, line, case when json_valid(line) then line::json end as j
             from _lines where line is not null and not regexp_full_match(line, '[[:space:]]*')

@@ -1,8 +1,10 @@
 {#- Person x period x KPI: the period's numerator, denominator and value. A period
-    with fewer events than the KPI's minimum has a null value, never zero. -#}
+    with fewer events than the KPI's minimum has a null value, never zero. Censored
+    events (work too recent to have finished) count in no period. -#}
 {% macro person_kpi_by_period(period) %}
 with events as (
-    select * from {{ ref('int_kpis__events') }}
+    select * from {{ ref('int_kpis__measured_events') }}
+    where not is_censored
 ),
 
 catalogue as (

@@ -96,3 +96,14 @@
 {% macro duckdb__trim_whitespace(expr) -%}
     regexp_replace({{ expr }}, '^\s+|\s+$', '', 'g')
 {%- endmacro %}
+
+{# The q-quantile of expr, interpolated (an aggregate). #}
+{% macro quantile(expr, q) -%}
+    {{ return(adapter.dispatch('quantile', 'learning_impact')(expr, q)) }}
+{%- endmacro %}
+{% macro default__quantile(expr, q) -%}
+    percentile({{ expr }}, {{ q }})
+{%- endmacro %}
+{% macro duckdb__quantile(expr, q) -%}
+    quantile_cont({{ expr }}, {{ q }})
+{%- endmacro %}

@@ -132,11 +132,11 @@ def incident(n: int, **overrides) -> list[str]:
     row = {
         "number": f"INC{n:07d}",
         "sys_id": f"sys-{n}",
-        "opened_at": "2024-03-01T08:00:00Z",
-        "first_response_at": "2024-03-01T09:30:00+01:00",
-        "resolved_at": "2024-03-02 10:00:00",
+        "opened_at": "2023-03-01T08:00:00Z",
+        "first_response_at": "2023-03-01T09:30:00+01:00",
+        "resolved_at": "2023-03-02 10:00:00",
         "closed_at": "",
-        "sys_updated_on": "2024-03-02T10:00:00Z",
+        "sys_updated_on": "2023-03-02T10:00:00Z",
         "assigned_to.email": f"agent{n}@example.com",
         "assignment_group": "Service Desk, L1",
         "priority": "2 - High",
@@ -158,7 +158,7 @@ def statement(n: int, with_id: bool = True, **extra) -> dict:
         "actor": {"objectType": "Agent", "name": f"Learner {n}", "mbox": f"mailto:learner{n}@example.com"},
         "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed"}},
         "object": {"id": f"http://lms.example.com/course/{n}", "definition": {"name": {"en-US": f"Course {n}"}}},
-        "timestamp": f"2024-03-0{1 + n % 9}T10:00:00+02:00",
+        "timestamp": f"2023-03-0{1 + n % 9}T10:00:00+02:00",
         **extra,
     }
     if with_id:
@@ -596,7 +596,7 @@ def test_timestamps_are_stored_as_utc_and_empty_values_as_null(tmp_path):
     load(conn, INCIDENTS, landing)
 
     assert q(conn, f"select opened_at, first_response_at, resolved_at, closed_at, u_csat_score from {INCIDENTS.table}") == [
-        (dt.datetime(2024, 3, 1, 8, 0), dt.datetime(2024, 3, 1, 8, 30), dt.datetime(2024, 3, 2, 10, 0), None, None)
+        (dt.datetime(2023, 3, 1, 8, 0), dt.datetime(2023, 3, 1, 8, 30), dt.datetime(2023, 3, 2, 10, 0), None, None)
     ]
     assert dict(q(conn, f"select column_name, column_type from (describe {INCIDENTS.table})"))["opened_at"] == "TIMESTAMP"
 

@@ -6,11 +6,15 @@
       and completed in the same week (cohorts are staggered).
     - Windows are whole weeks: pre = the window_days before the registration week,
       post = the window_days after the completion week, placebo = the window
-      before pre (for the pre-trend check). Partial weeks are left out.
+      before pre (for the pre-trend check). A post window ends before the KPI's
+      measurable_until (censoring, int_kpis__coverage).
+    - Completers whose windows overlap another program on the same KPI are left out
+      (int_impact__overlaps).
     - Comparison people had not started the program by the end of the cohort's
       post window (never- or not-yet-treated), nor any other program that targets
       the same KPI (whose effect would leak into the comparison), and were employed
-      through it.
+      through it (a leaver who vanished from HRIS without a date left after the last
+      snapshot that showed them).
     - Coarsened exact matching: stratum = job family, job level, tenure band (all
       as of the registration week) and baseline band (the ntile of the pre-window
       KPI among the cohort's candidates of the same family, level and tenure).
@@ -27,7 +31,7 @@ program_enrolments as (
     where person_key is not null
 ),
 
-treated as (
+completers as (
     select
         programs.program_id,
         programs.kpi,
@@ -37,6 +41,17 @@ treated as (
     from program_enrolments
     inner join programs on program_enrolments.program_id = programs.program_id
     where program_enrolments.is_completed
+),
+
+-- Completers whose windows overlap another program on the same KPI are nobody's treated.
+treated as (
+    select completers.*
+    from completers
+    left join {{ ref('int_impact__overlaps') }} as overlapping
+        on completers.program_id = overlapping.program_id
+        and completers.kpi = overlapping.kpi
+        and completers.person_key = overlapping.person_key
+    where overlapping.person_key is null
 ),
 
 cohorts as (
@@ -53,19 +68,13 @@ cohorts as (
     from treated
 ),
 
--- A post window must lie inside the data we have for the KPI; the last week is left
--- out, since an extract usually ends mid-week (and its long tickets are not yet resolved).
-kpi_coverage as (
-    select kpi, max(period_start) as data_end
-    from {{ ref('fct_person_kpi_week') }}
-    group by kpi
-),
-
+-- A post window must end before the KPI's work can be censored: by measurable_until,
+-- the as-of date of the KPI's feed less its censoring buffer (int_kpis__coverage).
 complete_cohorts as (
     select cohorts.*
     from cohorts
-    inner join kpi_coverage on cohorts.kpi = kpi_coverage.kpi
-    where cohorts.post_end <= kpi_coverage.data_end
+    inner join {{ ref('int_kpis__coverage') }} as coverage on cohorts.kpi = coverage.kpi
+    where cohorts.post_end <= coverage.measurable_until
 ),
 
 -- Everyone's job as of each cohort's registration week.
@@ -86,7 +95,7 @@ people_at_cohort as (
         on person.valid_from <= complete_cohorts.registration_week
         and (person.valid_to is null or person.valid_to > complete_cohorts.registration_week)
     where person.hire_date <= complete_cohorts.pre_start
-      and (person.termination_date is null or person.termination_date >= complete_cohorts.post_end)
+      and (person.left_on is null or person.left_on >= complete_cohorts.post_end)
 ),
 
 -- People who started another program aimed at the same KPI before the end of a

@@ -5,14 +5,16 @@
     - early_attrition: 1 when the person left within 12 months of hire, 0 when they
       stayed 12 months; null while fewer than 12 months have been observed. -#}
 with people as (
-    select person_key, max(job_family) as job_family, max(hire_date) as hire_date, max(termination_date) as termination_date
+    select person_key, max(job_family) as job_family, max(hire_date) as hire_date, max(left_on) as termination_date
     from {{ ref('dim_person') }}
     where is_current_version
     group by person_key
 ),
 
+-- The data's as-of date: the newest HRIS extract (never the max of an event timestamp).
 observed as (
-    select max(period_start) as last_week from {{ ref('fct_person_kpi_week') }}
+    select max(extract_date) as last_week from {{ ref('stg_ingest__file_ledger') }}
+    where feed = 'hris__workers'
 ),
 
 weekly_output as (

@@ -1,5 +1,8 @@
-{#- One row per measured event and KPI: the numerator and denominator it adds to
-    its person's period. Each KPI's definition is in the kpi_catalogue seed. -#}
+{#- One row per event x KPI: when its work began (started_at, the date it belongs to,
+    see the catalogue's dated_by), when its outcome became known (ended_at, null while
+    the work is still open) and the value it adds once known. Censoring and capping
+    happen in int_kpis__measured_events. A row flagged in staging is left out only of
+    the KPIs its flaw corrupts. -#}
 with incidents as (
     select incidents.*, crosswalk.person_key
     from {{ ref('stg_servicedesk__incidents') }} as incidents
@@ -15,26 +18,40 @@ opportunities as (
     inner join {{ ref('int_people__identity_crosswalk') }} as crosswalk
         on crosswalk.source_system = 'crm_user'
         and opportunities.owner_crm_user_id = crosswalk.source_identity
-    where crosswalk.person_key is not null and opportunities.is_closed
+    where crosswalk.person_key is not null
+),
+
+deals as (
+    select
+        opportunities.*,
+        case when is_closed then cast(close_date as timestamp) end as closed_at
+    from opportunities
 )
 
-select person_key, 'ticket_resolution_hours' as kpi, opened_at as event_at,
-       {{ dbt.datediff('opened_at', 'resolved_at', 'second') }} / 3600.0 as numerator, 1 as denominator
-from incidents where resolved_at is not null and resolved_at >= opened_at
+select person_key, 'ticket_resolution_hours' as kpi, incident_id as event_id,
+       opened_at as started_at, resolved_at as ended_at,
+       {{ dbt.datediff('opened_at', 'resolved_at', 'second') }} / 3600.0 as event_value
+from incidents where not has_resolution_before_open
 union all
-select person_key, 'first_response_minutes', opened_at,
-       {{ dbt.datediff('opened_at', 'first_response_at', 'second') }} / 60.0, 1
-from incidents where first_response_at is not null and first_response_at >= opened_at
+select person_key, 'first_response_minutes', incident_id, opened_at, first_response_at,
+       {{ dbt.datediff('opened_at', 'first_response_at', 'second') }} / 60.0
+from incidents
+-- A ticket resolved with no first response recorded has no response time (missing, not open).
+where not has_response_before_open and not has_resolution_before_response
+  and not (first_response_at is null and resolved_at is not null)
 union all
-select person_key, 'csat', resolved_at, cast(csat_score as double), 1
-from incidents where csat_score is not null and resolved_at is not null
+-- An unrated resolved ticket is no csat event; an open one may still be rated.
+select person_key, 'csat', incident_id, opened_at, resolved_at, cast(csat_score as double)
+from incidents where csat_score is not null or resolved_at is null
 union all
-select person_key, 'knowledge_use_rate', opened_at, case when used_knowledge then 1.0 else 0.0 end, 1
-from incidents where resolved_at is not null
+select person_key, 'knowledge_use_rate', incident_id, opened_at, resolved_at,
+       case when resolved_at is not null then (case when used_knowledge then 1.0 else 0.0 end) end
+from incidents
 union all
-select person_key, 'sales_cycle_days', cast(close_date as timestamp),
-       cast({{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }} as double), 1
-from opportunities where close_date >= cast(created_at as date)
+select person_key, 'sales_cycle_days', opportunity_id, created_at, closed_at,
+       case when is_closed then cast({{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }} as double) end
+from deals where not has_close_before_creation
 union all
-select person_key, 'win_rate', cast(close_date as timestamp), case when is_won then 1.0 else 0.0 end, 1
-from opportunities
+select person_key, 'win_rate', opportunity_id, created_at, closed_at,
+       case when is_closed then (case when is_won then 1.0 else 0.0 end) end
+from deals

@@ -7,8 +7,22 @@
     'location', 'country', 'cost_center', 'worker_type', 'fte', 'annual_base_pay', 'currency',
 ] -%}
 
-with snapshots as (
+with workers as (
     select * from {{ ref('stg_hris__workers') }}
+),
+
+-- An implausible FTE (flagged in staging) is unknown, not a value to compute pay with.
+snapshots as (
+    select
+        employee_id,
+        snapshot_date,
+        hire_date,
+        termination_date,
+        {%- for column in tracked if column != 'fte' %}
+        {{ column }},
+        {%- endfor %}
+        case when has_fte_out_of_range then null else fte end as fte
+    from workers
 ),
 
 flagged as (
@@ -71,6 +85,13 @@ select
     versions.currency,
     latest_facts.hire_date,
     latest_facts.termination_date,
+    latest_facts.snapshot_date as last_seen_on,
+    -- A leaver who vanished from HRIS without a termination date left after the last
+    -- snapshot that showed them: they are not treated as employed for ever.
+    coalesce(
+        latest_facts.termination_date,
+        case when latest_facts.snapshot_date < overall.last_snapshot then latest_facts.snapshot_date end
+    ) as left_on,
     latest_facts.snapshot_date = overall.last_snapshot as in_latest_snapshot,
     lead(versions.first_seen) over (partition by versions.employee_id order by versions.version_number) is null as is_current_version
 from versions

@@ -30,6 +30,30 @@ completers as (
     group by program_id
 ),
 
+overlapping as (
+    select program_id, kpi, count(distinct person_key) as n_treated_overlap
+    from {{ ref('int_impact__overlaps') }}
+    group by program_id, kpi
+),
+
+coverage as (
+    select * from {{ ref('int_kpis__coverage') }}
+),
+
+-- Work the completers began after completing that is too recent to have finished.
+censored as (
+    select programs.program_id, events.kpi, count(*) as n_events_censored
+    from {{ ref('int_kpis__measured_events') }} as events
+    inner join {{ ref('int_learning__program_enrolments') }} as enrolments
+        on events.person_key = enrolments.person_key
+        and enrolments.is_completed
+        and events.event_at >= enrolments.completed_at
+    inner join programs
+        on enrolments.program_id = programs.program_id and events.kpi = programs.kpi
+    where events.is_censored
+    group by programs.program_id, events.kpi
+),
+
 unmatched as (
     select program_id, kpi, count(distinct person_key) as n_treated_unmatched
     from units
@@ -44,6 +68,10 @@ estimates as (
         coalesce(main.n_treated, 0) as n_treated,
         coalesce(main.n_comparison, 0) as n_comparison,
         coalesce(unmatched.n_treated_unmatched, 0) as n_treated_unmatched,
+        coalesce(overlapping.n_treated_overlap, 0) as n_treated_overlap,
+        coalesce(censored.n_events_censored, 0) as n_events_censored,
+        coverage.buffer_days as censoring_buffer_days,
+        coverage.as_of_date as data_as_of,
         coalesce(completers.n_completers, 0) as n_completers,
         main.before_treated as pre_treated,
         main.after_treated as post_treated,
@@ -61,6 +89,9 @@ estimates as (
     left join main on programs.program_id = main.program_id and programs.kpi = main.kpi
     left join placebo on programs.program_id = placebo.program_id and programs.kpi = placebo.kpi
     left join unmatched on programs.program_id = unmatched.program_id and programs.kpi = unmatched.kpi
+    left join overlapping on programs.program_id = overlapping.program_id and programs.kpi = overlapping.kpi
+    left join censored on programs.program_id = censored.program_id and programs.kpi = censored.kpi
+    left join coverage on programs.kpi = coverage.kpi
     left join completers on programs.program_id = completers.program_id
 )
 
@@ -73,6 +104,10 @@ select
     cast(estimates.n_comparison as {{ dbt.type_bigint() }}) as n_comparison,
     cast(estimates.n_treated_unmatched as {{ dbt.type_bigint() }}) as n_treated_unmatched,
     cast(estimates.n_completers as {{ dbt.type_bigint() }}) as n_completers,
+    cast(estimates.n_treated_overlap as {{ dbt.type_bigint() }}) as n_treated_overlap,
+    cast(estimates.n_events_censored as {{ dbt.type_bigint() }}) as n_events_censored,
+    cast(estimates.censoring_buffer_days as {{ dbt.type_int() }}) as censoring_buffer_days,
+    cast(estimates.data_as_of as date) as data_as_of,
     {%- for col in ['pre_treated', 'post_treated', 'pre_comparison', 'post_comparison', 'effect'] %}
     cast(case when not estimates.suppressed then estimates.{{ col }} end as {{ type_double() }}) as {{ col }},
     {%- endfor %}

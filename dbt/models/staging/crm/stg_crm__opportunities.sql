@@ -16,6 +16,8 @@ select
     CloseDate as close_date,
     IsClosed as is_closed,
     IsWon as is_won,
-    LastModifiedDate as last_modified_at
+    LastModifiedDate as last_modified_at,
+    -- Plausibility flag: kept, and left out of the sales cycle only (int_kpis__events).
+    coalesce(IsClosed and CloseDate < cast(CreatedDate as date), false) as has_close_before_creation
 from latest
 where not coalesce(IsDeleted, false)

@@ -21,5 +21,7 @@ select
     Worker_Type as worker_type,
     FTE as fte,
     Annual_Base_Pay as annual_base_pay,
-    upper(trim(Currency)) as currency
+    upper(trim(Currency)) as currency,
+    -- Plausibility flag: kept, and its pay left out of participant-time costs (program_roi).
+    coalesce(not (FTE > 0 and FTE <= 1), false) as has_fte_out_of_range
 from snapshots

@@ -20,5 +20,11 @@ select
     reopen_count,
     reassignment_count,
     coalesce(knowledge, false) as used_knowledge,
-    u_csat_score as csat_score
+    u_csat_score as csat_score,
+    -- Plausibility flags: the row is kept, and left out only of the KPIs its flaw corrupts
+    -- (int_kpis__events). ServiceNow holds such rows: a ticket fixed on the spot, or a
+    -- first response logged late.
+    coalesce(first_response_at < opened_at, false) as has_response_before_open,
+    coalesce(resolved_at < first_response_at, false) as has_resolution_before_response,
+    coalesce(resolved_at < opened_at, false) as has_resolution_before_open
 from latest
