@@ -3,6 +3,7 @@ sensor and resources."""
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
+from .console import impact_console
 from .automation import build_landing_sensor, build_nightly_schedule
 from .ingest.assets import build_ingest_assets
 from .ingest.freshness import build_freshness_checks
@@ -42,6 +43,7 @@ def build_definitions(settings: Settings) -> Definitions:
         schedules=[build_nightly_schedule(impact_pipeline, settings)],
         sensors=[build_landing_sensor(impact_pipeline, settings)],
         resources=build_resources(settings, DBT_PROJECT_DIR),
+        loggers={"console": impact_console},
         # Also for "Materialize" in the UI: parallel processes would fight over the DuckDB file.
         executor=in_process_executor,
     )

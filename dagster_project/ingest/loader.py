@@ -56,9 +56,22 @@ class FeedResult:
 
 
 class FeedFailed(RuntimeError):
-    def __init__(self, result: FeedResult):
+    """A feed with a file that could not be read at all: said once, with what the
+    contract expects and what was loaded anyway."""
+
+    def __init__(self, result: FeedResult, contract: FeedContract):
         self.result = result
-        super().__init__(f"feed {result.feed} failed: " + "; ".join(result.errors))
+        loaded = result.count("loaded") + result.count("replaced")
+        super().__init__(
+            f"feed {result.feed}: {len(result.errors)} file(s) could not be read:\n"
+            + "".join(f"  - {error}\n" for error in result.errors)
+            + f"The contract (sources/contracts/{contract.source_file.name}) expects "
+            + (f"a header with the columns {', '.join(contract.required_columns)}" if contract.format == "csv"
+               else "one JSON statement a line")
+            + f", in {contract.expected_name()}.\n"
+            + f"Loaded anyway: {loaded} other file(s) of this feed ({result.rows_loaded} rows), "
+            f"{result.count('skipped')} unchanged. Nothing downstream runs and the last published marts stay in place."
+        )
 
 
 def ensure_raw_tables(conn: duckdb.DuckDBPyConnection, contract: FeedContract) -> None:
@@ -164,5 +177,5 @@ def load_feed(
         f"select count(*) from {ledger.QUARANTINE} where feed = ?", [contract.name]
     ).fetchall()[0][0]
     if result.errors:
-        raise FeedFailed(result)
+        raise FeedFailed(result, contract)
     return result

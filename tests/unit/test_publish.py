@@ -120,3 +120,17 @@ def test_pii_names_come_from_contracts_and_dbt_meta():
     names = pii_column_names(ensure_manifest())
     assert {"work_email", "legal_name", "annual_base_pay", "respondent_email", "email"} <= names
     assert "person_key" not in names and "program_id" not in names
+
+
+def test_a_mart_that_lost_more_than_the_allowed_share_of_its_rows_is_named():
+    from dagster_project.publish import shrinkage
+
+    previous = {"program_impact": 6, "learner_outcomes": 1000, "program_roi": 4}
+    assert shrinkage(previous, {"program_impact": 6, "learner_outcomes": 100, "program_roi": 4}, 0.5) == [
+        "learner_outcomes: 1000 -> 100 rows (-90%)"
+    ]
+    assert shrinkage(previous, {"program_impact": 3, "learner_outcomes": 600, "program_roi": 4}, 0.5) == []
+    assert shrinkage(previous, {}, 0.5) == [
+        "learner_outcomes: 1000 -> 0 rows (-100%)", "program_impact: 6 -> 0 rows (-100%)", "program_roi: 4 -> 0 rows (-100%)"
+    ]
+    assert shrinkage({}, {"program_impact": 6}, 0.5) == []  # the first publish

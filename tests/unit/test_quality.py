@@ -1,5 +1,6 @@
 """GX suites as checks: how suites are read, and how their history is kept."""
 
+import pytest
 from dagster import AssetKey
 
 from dagster_project.ingest.contracts import contract_by_name
@@ -37,3 +38,50 @@ def test_old_validation_results_are_pruned_newest_kept(tmp_path):
         kept = sorted(p.name for p in (tmp_path / root / "suite_a" / "__none__").iterdir())
         assert kept == runs[-3:]
         assert (tmp_path / root / "suite_b" / "__none__" / runs[0]).exists()
+
+
+def _incidents_table(conn, n: int, flagged: int) -> None:
+    conn.execute("create schema staging")
+    conn.execute(
+        f"""create table staging.stg_servicedesk__incidents as
+            select 'sys' || i as incident_id, 'INC' || lpad(i::varchar, 7, '0') as incident_number,
+                   timestamp '2025-01-01' as opened_at, 3 as priority_code,
+                   false as has_response_before_open, i <= {flagged} as has_resolution_before_response,
+                   false as has_resolution_before_open
+            from range(1, {n + 1}) t(i)"""
+    )
+
+
+@pytest.mark.parametrize(("flagged", "passes"), [(2, True), (50, False)])
+def test_a_plausibility_rule_passes_at_0_2_percent_and_fails_at_5_percent(tmp_path, flagged, passes):
+    import duckdb
+
+    from dagster_project.quality import validate_suite
+
+    conn = duckdb.connect()
+    _incidents_table(conn, 1000, flagged)
+    suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
+    outcome = validate_suite(conn, suite, {"data_dir": str(tmp_path), "row_rule_tolerance": 0.01})
+
+    assert outcome.success is passes
+    rule = next(r for r in outcome.flagged if r["column"] == "has_resolution_before_response")
+    assert (rule["flagged_rows"], rule["rows"], rule["share"]) == (flagged, 1000, flagged / 1000)
+    assert rule["rule"] == "resolved before the first response"
+    # The offending rows are named by their incident number, not by "true".
+    assert rule["sample_keys"][:2] == ["INC0000001", "INC0000002"]
+    if not passes:
+        (failure,) = outcome.failures
+        assert failure["rule"] == "resolved before the first response"
+        assert failure["unexpected_count"] == 50 and failure["unexpected_share"] == pytest.approx(0.05)
+
+
+def test_a_suite_files_own_mostly_overrides_the_default_tolerance():
+    from dagster_project.quality import with_tolerance
+
+    rule = {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "f", "value_set": [False]},
+            "meta": {"plausibility": "x"}}
+    assert with_tolerance(rule, 0.01)["kwargs"]["mostly"] == pytest.approx(0.99)
+    own = {**rule, "kwargs": {**rule["kwargs"], "mostly": 0.9}}
+    assert with_tolerance(own, 0.01)["kwargs"]["mostly"] == 0.9
+    invariant = {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "k"}}
+    assert "mostly" not in with_tolerance(invariant, 0.01)["kwargs"]

@@ -1,0 +1,40 @@
+"""The run's console output: one line per event, a failure said once.
+
+Dagster's default console logger prints each failure with the framework's stack trace,
+repeats it for the run, and adds a "Not executing" line for every step downstream. A
+data engineer reading `make run` needs what failed, in which file, against which
+contract: the failing step's own message says that (the stack trace stays in the run's
+event log, where `make dev` shows it)."""
+
+import logging
+import re
+
+from dagster import Field, logger
+from dagster._core.utils import coerce_valid_log_level
+
+_PREFIX = re.compile(r"^[\w.]+ - [0-9a-f-]{36} - (\d+ - )?")
+_EXCEPTION = re.compile(r"^(dagster\._core\.definitions\.events\.Failure|[\w.]+Error): ", re.MULTILINE)
+
+
+class _OneLineFailures(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "Not executing." in message or "RUN_FAILURE" in message:
+            return False  # said by the failing step itself, and in the summary
+        message = message.split("\n\nStack Trace:")[0].rstrip()
+        record.msg, record.args = _EXCEPTION.sub("", _PREFIX.sub("", message)), ()
+        return True
+
+
+@logger(
+    config_schema={"log_level": Field(str, is_required=False, default_value="INFO")},
+    description="The console: one line per event, each failure once, without framework stack traces.",
+)
+def impact_console(init_context) -> logging.Logger:
+    level = coerce_valid_log_level(init_context.logger_config["log_level"])
+    console = logging.Logger("impact", level=level)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
+    handler.addFilter(_OneLineFailures())
+    console.addHandler(handler)
+    return console
