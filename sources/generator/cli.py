@@ -1,4 +1,4 @@
-"""Command line: python -m sources.generator --out DIR [--scale S] [--seed N]."""
+"""Command line: python -m sources.generator --out DIR [--scale S] [--seed N] [--profile P]."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 
 from .constants import SCALES
 from .core import generate
+from .profile import DEFAULT_PROFILE, PROFILES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,6 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", choices=list(SCALES), default="small",
                    help="small ~600 workers, medium 5x, large 20x (default: small)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    p.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
+                   help=f"which real-extract mess to plant: realistic (all of it) or clean (none) "
+                        f"(default: {DEFAULT_PROFILE})")
     p.add_argument("--list-files", action="store_true", help="include every file written in the output")
     return p
 
@@ -29,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not args.out:
         _parser().error("--out is required (or set IMPACT_LANDING_DIR)")
-    summary = generate(args.out, scale=args.scale, seed=args.seed)
+    summary = generate(args.out, scale=args.scale, seed=args.seed, profile=args.profile)
     if not args.list_files:
         summary.pop("files")  # 144 paths; the counts are what people look at
     json.dump(summary, sys.stdout, indent=2)

@@ -78,6 +78,32 @@ def trend_months(ts: np.ndarray) -> np.ndarray:
     return (ts.astype("datetime64[s]") - NP_TREND_ORIGIN).astype(np.float64) / (86400 * DAYS_PER_MONTH)
 
 
+class DipWindows:
+    """The Ashenfelter dip of one KPI: per worker (by position in the list
+    given), the window [first registration - start weeks, first registration
+    - end weeks) in which work begun gets ``size`` KPI units added."""
+
+    def __init__(self, workers, first_registration: dict[int, datetime], weeks_before: tuple[int, int],
+                 size: float):
+        start, end = weeks_before
+        lo, hi = [], []
+        for w in workers:
+            first = first_registration.get(w.idx)
+            lo.append(first - timedelta(weeks=start) if first else None)
+            hi.append(first - timedelta(weeks=end) if first else None)
+        self.lo = np.array([np.datetime64(t, "s") if t else NP_FAR_FUTURE for t in lo])
+        self.hi = np.array([np.datetime64(t, "s") if t else NP_FAR_FUTURE for t in hi])
+        self.size = float(size)
+
+    def mask(self, times: np.ndarray, who: np.ndarray) -> np.ndarray:
+        """Whether work begun at times (by worker position who) falls in the window."""
+        t = times.astype("datetime64[s]")
+        return (t >= self.lo[who]) & (t < self.hi[who])
+
+    def added(self, times: np.ndarray, who: np.ndarray) -> np.ndarray:
+        return np.where(self.mask(times, who), self.size, 0.0)
+
+
 # --------------------------------------------------------------------------
 # Formatting
 # --------------------------------------------------------------------------

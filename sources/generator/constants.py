@@ -43,13 +43,22 @@ FAMILY_SIZES = {
 }
 
 # --------------------------------------------------------------------------
-# Planted truths (effects apply from the completion of a program's LAST course)
+# Planted truths
 # --------------------------------------------------------------------------
+# The true effect of each program on each KPI, on work BEGUN after the
+# completion of the program's LAST course: a ticket by its opened_at, a deal
+# by its CreatedDate (profile option effect_by_start, on in the realistic
+# profile; with it off, deals are drawn close-first and the effect applies by
+# CloseDate). Work begun before completion is not affected, even when it
+# finishes after it.
 PLANTED = {
-    ("PRG-SUP", "ticket_resolution_hours"): -6.0,  # hours, after completion
+    ("PRG-SUP", "ticket_resolution_hours"): -6.0,  # hours, tickets opened after completion
     ("PRG-SUP", "knowledge_use_rate"): 0.15,  # share of tickets using an article
-    ("PRG-SAL", "sales_cycle_days"): -10.0,  # days, by CloseDate
+    ("PRG-SAL", "sales_cycle_days"): -10.0,  # days, deals created after completion
     ("PRG-MND", "first_response_minutes"): 0.0,  # the no-effect program
+    # PRG-MND has no effect on resolution time either; its participants who
+    # also completed PRG-SUP carry PRG-SUP's effect in their windows.
+    ("PRG-MND", "ticket_resolution_hours"): 0.0,
 }
 
 # PRG-NEG has exactly NEG_COMPLETERS completers (all Sales reps who did not
@@ -114,7 +123,8 @@ COURSES = (
 COURSE_BY_ID = {c.course_id: c for c in COURSES}
 
 # Program -> target job family, and the share of that family's individual
-# contributors who register (PRG-MND independently of PRG-SUP).
+# contributors who register (PRG-MND independently of PRG-SUP; the realistic
+# profile's two_programs_same_kpi then adds a few PRG-SUP completers to PRG-MND).
 PROGRAM_FAMILY = {
     "PRG-SUP": "Customer Support",
     "PRG-SAL": "Sales",
@@ -165,6 +175,30 @@ N_VOIDED_STATEMENTS = 1  # a bogus completion of a PRG-SUP dropout, voided next 
 N_BAD_INCIDENT_ROWS = 1  # an extra, truncated interim incident row
 BAD_INCIDENT_ROW_DATE = date(2025, 7, 31)
 N_DELETED_OPPORTUNITY_SHARE = 0.01
+
+# --------------------------------------------------------------------------
+# Realistic-profile mess (see profile.py; each is an option of the profile)
+# --------------------------------------------------------------------------
+# resolved_before_response_share: the late-logged first response comes this
+# many minutes after the resolution.
+LATE_FIRST_RESPONSE_MINUTES = (5, 240)
+# two_programs_same_kpi: at least max(OVERLAP_MIN_WORKERS, OVERLAP_MIN_SHARE x
+# support ICs) workers complete both PRG-SUP and PRG-MND, with their first
+# PRG-MND registration within +-OVERLAP_REGISTRATION_DAYS of the PRG-SUP one.
+OVERLAP_PROGRAMS = ("PRG-SUP", "PRG-MND")
+OVERLAP_MIN_WORKERS = 5
+OVERLAP_MIN_SHARE = 0.03
+OVERLAP_REGISTRATION_DAYS = 60
+# dip: the program whose managers nominate people after a bad spell, per KPI.
+DIP_PROGRAMS = {"ticket_resolution_hours": "PRG-SUP", "sales_cycle_days": "PRG-SAL"}
+# effect_by_start: deals are created from this many days before PERIOD_START
+# (those still open on PERIOD_START show only their closing row), so the first
+# months have closing deals; a new rep opens their first deal this many days
+# after hire; a leaver opens no new deal in their last LEAVER_WIND_DOWN_DAYS
+# (and a deal still open on their last day is closed, lost, that day).
+DEAL_LEAD_IN_DAYS = 90
+NEW_REP_FIRST_DEAL_DAYS = 15
+LEAVER_WIND_DOWN_DAYS = 60
 
 # Compression: every third xAPI file, and one incidents file.
 XAPI_GZIP_EVERY = 3  # extract months 3, 6, 9, ... (1-based) are .jsonl.gz

@@ -2,47 +2,110 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import crm, lms, servicedesk, xapi
-from .common import extract_dates, month_index, substream
+from .common import DipWindows, extract_dates, month_index, substream
 from .constants import (
-    BAD_INCIDENT_ROW_DATE, CRM_INTEGRATION_EMAIL, INCIDENTS_GZIP_DATE, MALFORMED_XAPI_DATE, SCALES, XAPI_GZIP_EVERY,
+    BAD_INCIDENT_ROW_DATE, CRM_INTEGRATION_EMAIL, DIP_PROGRAMS, INCIDENTS_GZIP_DATE, MALFORMED_XAPI_DATE,
+    OVERLAP_PROGRAMS, SCALES, XAPI_GZIP_EVERY,
 )
 from .contracts import csv_columns, validate_against_contracts
-from .people import Worker, build_workers, hris_rows
+from .people import Worker, build_workers, hris_rows, plan_job_moves, plan_vanishing_leavers
+from .profile import DEFAULT_PROFILE, Profile, resolve_profile
 from .training import Training, plan_training
 from .writers import LandingWriter
 
 
-def generate(out_dir: str | Path, scale: str = "small", seed: int = 7) -> dict:
-    """Write the sample landing folder under out_dir and return a summary.
+@dataclass
+class World:
+    """Who works where and who trains when, for one (scale, seed, profile)."""
 
-    The same (scale, seed) always gives byte-identical files: every draw comes
-    from seeded numpy streams, nothing reads the clock, gzip headers carry
-    mtime 0. Existing files of the same name are replaced.
+    scale: str
+    seed: int
+    profile: Profile
+    workers: list[Worker]
+    training: Training
+    job_moves: int = 0
+    vanished_leaver_ids: list[str] = field(default_factory=list)
+
+    @property
+    def support_agents(self) -> list[Worker]:
+        return [w for w in self.workers if w.family == "Customer Support" and w.role == "ic"]
+
+    @property
+    def sales(self) -> list[Worker]:
+        return [w for w in self.workers if w.family == "Sales"]
+
+    @property
+    def reps(self) -> list[Worker]:
+        return [w for w in self.sales if w.role == "ic"]
+
+    def dip(self, kpi: str, workers: list[Worker]) -> DipWindows | None:
+        """The dip windows of kpi over workers, or None when the profile has no dip for it."""
+        dip = self.profile.dip
+        if dip is None or kpi not in dip.size:
+            return None
+        first = self.training.first_registration(DIP_PROGRAMS[kpi])
+        return DipWindows(workers, first, dip.weeks_before, dip.size[kpi])
+
+
+def build_world(scale: str = "small", seed: int = 7, profile: str | Profile = DEFAULT_PROFILE,
+                **overrides) -> World:
+    """The people and the training plan generate() writes feeds from.
+
+    Each part of the realistic mess draws from its own substream, so that
+    switching one option leaves everything it does not touch unchanged.
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {sorted(SCALES)}, not {scale!r}")
+    prof = resolve_profile(profile, overrides)
     seed = int(seed)
+    workers = build_workers(substream(seed, "workers"), SCALES[scale])
+    moves = plan_job_moves(substream(seed, "job-moves"), workers, prof.job_move_share)
+    vanished = plan_vanishing_leavers(substream(seed, "vanishing-leavers"), workers, prof.vanishing_leaver_share)
+    overlap_rng = substream(seed, "training-overlap") if prof.two_programs_same_kpi else None
+    training = plan_training(substream(seed, "training"), workers, overlap_rng)
+    return World(scale, seed, prof, workers, training, moves, vanished)
+
+
+def generate(out_dir: str | Path, scale: str = "small", seed: int = 7,
+             profile: str | Profile = DEFAULT_PROFILE, **overrides) -> dict:
+    """Write the sample landing folder under out_dir and return a summary.
+
+    profile: "realistic" (the default: every kind of real-extract mess of
+    profile.Profile on) or "clean" (all off), or a Profile; overrides switch
+    single options of it, e.g. dip=None or resolved_before_response_share=0.05
+    (an unknown option name raises TypeError).
+
+    The same (scale, seed, profile, options) always gives byte-identical
+    files: every draw comes from seeded numpy streams, nothing reads the
+    clock, gzip headers carry mtime 0. Existing files of the same name are
+    replaced.
+    """
+    world = build_world(scale, seed, profile, **overrides)
+    prof = world.profile
     dates = extract_dates()
     out = LandingWriter(out_dir)
 
-    workers = build_workers(substream(seed, "workers"), SCALES[scale])
-    training = plan_training(substream(seed, "training"), workers)
-    support_agents = [w for w in workers if w.family == "Customer Support" and w.role == "ic"]
-    sales = [w for w in workers if w.family == "Sales"]
-    reps = [w for w in sales if w.role == "ic"]
-
-    _write_hris(out, dates, workers)
-    mess = _write_lms(out, dates, training, seed)
-    incidents = _write_incidents(out, dates, support_agents, training, seed)
+    _write_hris(out, dates, world.workers)
+    mess = _write_lms(out, dates, world.training, world.seed)
+    incidents = _write_incidents(out, dates, world)
     mess["bad_incident_row"] = incidents.pop("bad_row")
-    opportunities = _write_crm(out, dates, sales, reps, training, seed)
+    mess["incidents_resolved_before_first_response"] = incidents.pop("resolved_before_first_response")
+    mess["vanished_leaver_ids"] = list(world.vanished_leaver_ids)
+    opportunities = _write_crm(out, dates, world)
 
     validate_against_contracts(out.out_dir)
-    return _summary(out, scale, seed, workers, support_agents, reps, training,
-                    {"incidents": incidents, "opportunities": opportunities}, mess)
+    records = {
+        "incidents": incidents,
+        "opportunities": opportunities,
+        "open_incidents_at_end": incidents.pop("open_at_end"),
+        "open_opportunities_at_end": opportunities.pop("open_at_end"),
+    }
+    summary = _summary(out, world, records, mess)
+    return {"profile": prof.name, "options": prof.options(), **summary}
 
 
 # --------------------------------------------------------------------------
@@ -77,9 +140,15 @@ def _write_lms(out: LandingWriter, dates, training: Training, seed: int) -> dict
     return info
 
 
-def _write_incidents(out: LandingWriter, dates, agents: list[Worker], training: Training, seed: int) -> dict:
-    rng = substream(seed, "incidents")
-    incidents = servicedesk.draw_incidents(rng, agents, training.completion("PRG-SUP"))
+def _write_incidents(out: LandingWriter, dates, world: World) -> dict:
+    agents, prof = world.support_agents, world.profile
+    incidents = servicedesk.draw_incidents(
+        substream(world.seed, "incidents"), agents, world.training.completion("PRG-SUP"),
+        dip=world.dip("ticket_resolution_hours", agents),
+        late_rng=substream(world.seed, "incidents-late-first-response"),
+        late_share=prof.resolved_before_response_share,
+        open_at_end=prof.open_work_at_end,
+    )
     bad_row = None
     for m, table, bad in servicedesk.monthly_tables(incidents, len(dates)):
         extra = [(bad["position"], bad["fields"])] if bad else []
@@ -94,23 +163,31 @@ def _write_incidents(out: LandingWriter, dates, agents: list[Worker], training: 
                 "n_fields": len(bad["fields"]),
                 "expected_fields": len(csv_columns("servicedesk", "incidents")),
             }
-    return {"n_incidents": len(incidents["agent"]), "bad_row": bad_row}
+    latest = servicedesk.latest_counts(incidents)
+    return {"n_incidents": latest["exported"], "bad_row": bad_row, "open_at_end": latest["open_at_end"],
+            "resolved_before_first_response": latest["resolved_before_first_response"]}
 
 
-def _write_crm(out: LandingWriter, dates, sales, reps, training: Training, seed: int) -> dict:
-    users = crm.CrmUsers(substream(seed, "crm-users"), sales)
+def _write_crm(out: LandingWriter, dates, world: World) -> dict:
+    reps, prof = world.reps, world.profile
+    users = crm.CrmUsers(substream(world.seed, "crm-users"), world.sales)
     for d in dates:
         out.write_csv("crm", "users", d, users.rows(d))
-    opps = crm.draw_opportunities(substream(seed, "opportunities"), reps, users.id_of, training.completion("PRG-SAL"))
+    opps = crm.draw_opportunities(
+        substream(world.seed, "opportunities"), reps, users.id_of, world.training.completion("PRG-SAL"),
+        by_start=prof.effect_by_start, dip=world.dip("sales_cycle_days", reps), open_at_end=prof.open_work_at_end,
+    )
     for d, table in zip(dates, crm.monthly_tables(opps, len(dates))):
         out.write_csv("crm", "opportunities", d, table)
-    return {"n_opportunities": len(opps["Id"]), "n_deleted": int(opps["deleted"].sum())}
+    latest = crm.latest_counts(opps)
+    return {"n_opportunities": latest["exported"], "n_deleted": latest["deleted"], "open_at_end": latest["open_at_end"]}
 
 
 # --------------------------------------------------------------------------
 # Summary
 # --------------------------------------------------------------------------
-def _summary(out, scale, seed, workers, agents, reps, training: Training, records, mess) -> dict:
+def _summary(out, world: World, records, mess) -> dict:
+    workers, training = world.workers, world.training
     programs = {}
     for e in training.enrollments:
         p = programs.setdefault(e.program_id, {"participants": set(), "completers": set(),
@@ -124,21 +201,25 @@ def _summary(out, scale, seed, workers, agents, reps, training: Training, record
                 p["worker_completers"].add(e.learner.email)
     return {
         "out_dir": str(out.out_dir),
-        "scale": scale,
-        "seed": seed,
+        "scale": world.scale,
+        "seed": world.seed,
         "files_written": len(out.files),
         "files": sorted(out.files),
         "rows": dict(sorted(out.rows.items())),
         "people": {
             "workers": len(workers),
-            "support_agents": len(agents),
-            "sales_reps": len(reps),
+            "support_agents": len(world.support_agents),
+            "sales_reps": len(world.reps),
             "lms_users": len(training.learners),
             "new_starters": sum(w.hire_date.year >= 2025 for w in workers),
             "leavers": sum(w.termination_date is not None for w in workers),
             "promotions": sum(w.promotion is not None for w in workers),
+            "job_moves": sum(w.move is not None for w in workers),
+            "vanished_leavers": sum(w.vanishes for w in workers),
         },
         "programs": {pid: {k: len(v) for k, v in p.items()} for pid, p in sorted(programs.items())},
+        # Workers who completed both programs (PRG-MND's windows then hold PRG-SUP's effect).
+        "programs_overlap": {"&".join(OVERLAP_PROGRAMS): len(training.completed_both(OVERLAP_PROGRAMS))},
         "unmatched_identities": {  # in LMS/CRM but never in HRIS
             "contractors": sorted(lr.email for lr in training.learners if lr.kind == "contractor"),
             "test_accounts": sorted(lr.email for lr in training.learners if lr.kind == "test"),

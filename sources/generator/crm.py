@@ -1,4 +1,15 @@
-"""Salesforce-style CRM: users (Sales reps) and their opportunities."""
+"""Salesforce-style CRM: users (Sales reps) and their opportunities.
+
+Two ways to draw deals (profile option effect_by_start):
+
+- creation first (on): each rep opens deals as a Poisson process over working
+  days; the sales cycle (baseline + secular trend by CreatedDate + PRG-SAL
+  effect on deals CREATED after completion + Ashenfelter dip + noise) then
+  fixes CloseDate. Deals that close after PERIOD_END are still open in the
+  last files.
+- close first (off): CloseDate is drawn first, the effect applies to deals
+  CLOSING after completion, and the cycle then fixes CreatedDate.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +19,13 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from .common import (
-    NP_FAR_FUTURE, NP_PERIOD_END_TS, NP_PERIOD_START, mixed_case, np_bool, np_iso_date,
+    NP_FAR_FUTURE, NP_PERIOD_END_TS, NP_PERIOD_START, DipWindows, mixed_case, np_bool, np_iso_date,
     np_iso_ts, np_month_index, sf_id, sf_ids, trend_months, workdays,
 )
 from .constants import (
-    CLOSED_OPPS_PER_REP_WEEK, CRM_EMAIL_MIXED_CASE_SHARE, CRM_INTEGRATION_EMAIL, KPI_MODEL,
-    N_DELETED_OPPORTUNITY_SHARE, PERIOD_END, PERIOD_START, PLANTED, SECULAR_TREND, WIN_RATE,
+    CLOSED_OPPS_PER_REP_WEEK, CRM_EMAIL_MIXED_CASE_SHARE, CRM_INTEGRATION_EMAIL, DEAL_LEAD_IN_DAYS, KPI_MODEL,
+    LEAVER_WIND_DOWN_DAYS, N_DELETED_OPPORTUNITY_SHARE, NEW_REP_FIRST_DEAL_DAYS, PERIOD_END, PERIOD_START,
+    PLANTED, SECULAR_TREND, WIN_RATE,
 )
 from .people import Worker
 
@@ -76,6 +88,30 @@ def _close_days(rng: np.random.Generator, reps: list[Worker]) -> tuple[np.ndarra
     return rep[order], close[order]
 
 
+def _created_days(rng: np.random.Generator, reps: list[Worker]) -> tuple[np.ndarray, np.ndarray]:
+    """(rep index, created day) for every deal: Poisson(2 x FTE per working
+    week) on random weekdays, from DEAL_LEAD_IN_DAYS before the period (or
+    NEW_REP_FIRST_DEAL_DAYS after hire) to PERIOD_END (or LEAVER_WIND_DOWN_DAYS
+    before the rep leaves)."""
+    days = workdays(PERIOD_START - timedelta(days=DEAL_LEAD_IN_DAYS), PERIOD_END)
+    who, when = [], []
+    for a, w in enumerate(reps):
+        first = max(days[0].item(), w.hire_date + timedelta(days=NEW_REP_FIRST_DEAL_DAYS))
+        last = PERIOD_END
+        if w.termination_date:
+            last = min(last, w.termination_date - timedelta(days=LEAVER_WIND_DOWN_DAYS))
+        lo = np.searchsorted(days, np.datetime64(first, "D"))
+        hi = np.searchsorted(days, np.datetime64(last, "D"), side="right")
+        if hi <= lo:
+            continue
+        n = rng.poisson(CLOSED_OPPS_PER_REP_WEEK * w.fte * (hi - lo) / 5)
+        who.append(np.full(n, a))
+        when.append(days[rng.integers(lo, hi, n)])
+    rep, created = np.concatenate(who), np.concatenate(when)
+    order = np.lexsort((rep, created))
+    return rep[order], created[order]
+
+
 def _account_names(n: int) -> list[str]:
     combos = [f"{a} {k}" for k in ACCOUNT_KINDS for a in ACCOUNT_WORDS]
     return [combos[i % len(combos)] + (f" {i // len(combos) + 1}" if i >= len(combos) else "") for i in range(n)]
@@ -86,35 +122,66 @@ def _time_of_day(rng, n: int, lo_h: int, hi_h: int) -> np.ndarray:
 
 
 def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: dict[int, str],
-                       completion: dict[int, datetime]) -> dict[str, np.ndarray]:
+                       completion: dict[int, datetime], *, by_start: bool = False,
+                       dip: DipWindows | None = None, open_at_end: bool = True) -> dict[str, np.ndarray]:
     """Every deal with its final values, one array per field.
 
-    CloseDate is drawn first; the sales cycle (baseline + trend + program
-    effect + noise) then fixes CreatedDate.
+    by_start: CreatedDate is drawn first and the sales cycle (baseline + trend
+    + program effect + dip + noise, all by CreatedDate) fixes CloseDate.
+    Otherwise CloseDate is drawn first, the effect applies by CloseDate, and
+    the cycle fixes CreatedDate (the dip then applies by the CreatedDate the
+    deal would have had without it). dip: the Ashenfelter dip windows of the
+    reps. open_at_end False: deals not closed by PERIOD_END are not exported
+    ("keep" is False); deals closing before PERIOD_START never are.
     """
-    rep, close = _close_days(rng, reps)
-    n = len(rep)
     completed = np.array([np.datetime64(completion[w.idx], "s") if w.idx in completion else NP_FAR_FUTURE
                           for w in reps])
-    after = close.astype("datetime64[s]") >= completed[rep]
-
     mean, sd, noise_sd, floor = KPI_MODEL["sales_cycle_days"]
-    base = rng.normal(mean, sd, len(reps))[rep]
-    effect = np.where(after, PLANTED[("PRG-SAL", "sales_cycle_days")], 0.0)
-    cycle = base + SECULAR_TREND["sales_cycle_days"] * trend_months(close) + effect + rng.normal(0, noise_sd, n)
-    cycle = np.round(np.maximum(cycle, floor)).astype(np.int64)
+    effect_size = PLANTED[("PRG-SAL", "sales_cycle_days")]
+    cut = None
+    if by_start:
+        rep, created_day = _created_days(rng, reps)
+        n = len(rep)
+        created = created_day.astype("datetime64[s]") + _time_of_day(rng, n, 8, 18)
+        base = rng.normal(mean, sd, len(reps))[rep]
+        effect = np.where(created >= completed[rep], effect_size, 0.0)
+        if dip is not None:
+            effect = effect + dip.added(created, rep)
+        cycle = base + SECULAR_TREND["sales_cycle_days"] * trend_months(created) + effect + rng.normal(0, noise_sd, n)
+        cycle = np.round(np.maximum(cycle, floor)).astype(np.int64)
+        close = created_day + cycle.astype("timedelta64[D]")
+        # A leaver's deal still open on their last day is closed, lost, that day.
+        last_day = np.array([np.datetime64(w.termination_date or date(2999, 12, 31), "D") for w in reps])[rep]
+        cut = close > last_day
+        close = np.where(cut, last_day, close)
+        cycle = (close - created_day).astype(np.int64)
+        closed_mod = close.astype("datetime64[s]") + _time_of_day(rng, n, 17, 24)  # end of the close day
+    else:
+        rep, close = _close_days(rng, reps)
+        n = len(rep)
+        after = close.astype("datetime64[s]") >= completed[rep]
+        base = rng.normal(mean, sd, len(reps))[rep]
+        effect = np.where(after, effect_size, 0.0)
+        cycle = base + SECULAR_TREND["sales_cycle_days"] * trend_months(close) + effect + rng.normal(0, noise_sd, n)
+        if dip is not None:
+            undipped = close - np.round(np.maximum(cycle, floor)).astype(np.int64).astype("timedelta64[D]")
+            cycle = cycle + dip.added(undipped, rep)
+        cycle = np.round(np.maximum(cycle, floor)).astype(np.int64)
 
-    created_day = close - cycle.astype("timedelta64[D]")
-    created = created_day.astype("datetime64[s]") + _time_of_day(rng, n, 8, 18)
-    closed_mod = close.astype("datetime64[s]") + _time_of_day(rng, n, 17, 24)  # end of the close day
+        created_day = close - cycle.astype("timedelta64[D]")
+        created = created_day.astype("datetime64[s]") + _time_of_day(rng, n, 8, 18)
+        closed_mod = close.astype("datetime64[s]") + _time_of_day(rng, n, 17, 24)  # end of the close day
     deleted_mod = closed_mod + rng.integers(86400, 20 * 86400, n).astype("timedelta64[s]")
     deleted = (rng.random(n) < N_DELETED_OPPORTUNITY_SHARE) & (deleted_mod <= NP_PERIOD_END_TS)
     n_accounts = max(50, 2 * len(reps))
+    keep = close >= NP_PERIOD_START
+    if not open_at_end:
+        keep &= closed_mod <= NP_PERIOD_END_TS
 
     # Ids follow creation order, as Salesforce hands them out.
     rank = np.empty(n, np.int64)
     rank[np.lexsort((np.arange(n), created))] = np.arange(1, n + 1)
-    return {
+    opps = {
         "Id": sf_ids("006", rank),
         "account": rng.integers(0, n_accounts, n),
         "account_name": np.array(_account_names(n_accounts)),
@@ -128,10 +195,14 @@ def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: d
         "created_day": created_day,
         "close_day": close,
         "closed_mod": closed_mod,
-        "deleted": deleted,
+        "deleted": deleted & keep,
         "deleted_mod": deleted_mod,
         "cycle": cycle,
+        "keep": keep,
     }
+    if cut is not None:
+        opps["won"] &= ~cut
+    return opps
 
 
 # --------------------------------------------------------------------------
@@ -144,13 +215,15 @@ def _versions(o: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndar
     """(deal index, kind, LastModifiedDate) of every row to write.
 
     OPEN in the month created (only for deals created in the period), CLOSED
-    in the month closed, DELETED as a later row with IsDeleted=true.
+    in the month closed, DELETED as a later row with IsDeleted=true. Deals
+    with keep False are not written.
     """
     start = NP_PERIOD_START.astype("datetime64[s]")
+    keep = o["keep"]
     versions = [
-        (OPEN, (o["created"] >= start) & (o["created"] <= NP_PERIOD_END_TS), o["created"]),
-        (CLOSED, o["closed_mod"] <= NP_PERIOD_END_TS, o["closed_mod"]),
-        (DELETED, o["deleted"], o["deleted_mod"]),
+        (OPEN, keep & (o["created"] >= start) & (o["created"] <= NP_PERIOD_END_TS), o["created"]),
+        (CLOSED, keep & (o["closed_mod"] <= NP_PERIOD_END_TS), o["closed_mod"]),
+        (DELETED, keep & o["deleted"], o["deleted_mod"]),
     ]
     index = np.concatenate([np.flatnonzero(mask) for _, mask, _ in versions])
     kind = np.concatenate([np.full(mask.sum(), k, np.int8) for k, mask, _ in versions])
@@ -179,6 +252,16 @@ def _format(o: dict[str, np.ndarray], i: np.ndarray, kind: np.ndarray, modified:
         "LastModifiedDate": np_iso_ts(modified),
     }
     return {c: a.tolist() for c, a in cols.items()}
+
+
+def latest_counts(o: dict[str, np.ndarray]) -> dict[str, int]:
+    """Counts over each exported deal's LATEST version (greatest LastModifiedDate)."""
+    index, kind, modified = _versions(o)
+    order = np.lexsort((modified, index))
+    index, kind = index[order], kind[order]
+    last = np.flatnonzero(np.r_[index[1:] != index[:-1], True])
+    return {"exported": int(len(last)), "open_at_end": int((kind[last] == OPEN).sum()),
+            "deleted": int((kind[last] == DELETED).sum())}
 
 
 def monthly_tables(o: dict[str, np.ndarray], n_months: int) -> Iterator[dict[str, list[str]]]:

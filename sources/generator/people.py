@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from .common import fmt_number, random_day
+from .common import fmt_number, month_end, random_day
 from .constants import COMPANY_DOMAIN, FAMILY_SIZES, PERIOD_END, PERIOD_START
 
 FIRST_NAMES = (
@@ -83,6 +83,19 @@ class Promotion:
 
 
 @dataclass
+class JobMove:
+    """A move to another team of the same job family (profile option job_move_share)."""
+
+    effective: date  # first day of a month: visible from that month's snapshot on
+    team: int
+    org: str
+    manager_id: str
+    cost_center: str
+    location: str
+    country: str
+
+
+@dataclass
 class Worker:
     idx: int
     employee_id: str
@@ -104,6 +117,10 @@ class Worker:
     hire_date: date
     termination_date: date | None = None
     promotion: Promotion | None = None
+    move: JobMove | None = None
+    # A leaver who disappears from HRIS after their last day without a
+    # Termination_Date ever being shown (profile option vanishing_leaver_share).
+    vanishes: bool = False
 
     @property
     def legal_name(self) -> str:
@@ -121,11 +138,28 @@ class Worker:
             return self.promotion.level, self.promotion.profile, self.promotion.pay
         return self.level, self.profile, self.pay
 
+    def team_on(self, d: date) -> tuple[str, str, str, str, str]:
+        """(organisation, manager id, cost centre, location, country) as HRIS shows them on d."""
+        m = self.move
+        if m and d >= m.effective:
+            return m.org, m.manager_id, m.cost_center, m.location, m.country
+        return self.org, self.manager_id, self.cost_center, self.location, self.country
+
     def in_snapshot(self, d: date) -> bool:
-        """Hired by d, and not gone before d's month (leavers show once, with the date)."""
+        """Hired by d, and not gone before d's month (leavers show once, with
+        the date); a vanishing leaver shows until their last day, undated."""
         if self.hire_date > d:
             return False
-        return self.termination_date is None or self.termination_date >= d.replace(day=1)
+        if self.termination_date is None:
+            return True
+        if self.vanishes:
+            return d <= self.termination_date
+        return self.termination_date >= d.replace(day=1)
+
+    def shown_termination(self, d: date) -> date | None:
+        """Termination_Date in the snapshot of d: never for a vanishing leaver."""
+        t = self.termination_date
+        return t if t and t <= d and not self.vanishes else None
 
 
 # --------------------------------------------------------------------------
@@ -255,6 +289,57 @@ def _promotion(rng: np.random.Generator, w: Worker, personal: float) -> Promotio
 
 
 # --------------------------------------------------------------------------
+# Realistic-profile mess: job moves, vanishing leavers
+# --------------------------------------------------------------------------
+def plan_job_moves(rng: np.random.Generator, workers: list[Worker], share: float) -> int:
+    """round(share x individual contributors) ICs move to another team of their
+    family on the first of a month, preferring a team at the same site.
+
+    A mover is in the snapshot before the move and in the move month's one,
+    so the change is visible in HRIS. Returns the number of moves.
+    """
+    ics = [w for w in workers if w.role == "ic"]
+    n = round(share * len(ics))
+    if n == 0:
+        return 0
+    managers = {(w.family, w.team): w for w in workers if w.role == "manager"}
+    months = [date(y, m, 1) for y in (2025, 2026) for m in range(1, 13)
+              if date(2025, 2, 1) <= date(y, m, 1) <= PERIOD_END]
+
+    def options(w: Worker) -> list[date]:
+        return [m for m in months if w.hire_date + timedelta(days=90) <= m
+                and (w.termination_date is None or w.termination_date >= month_end(m))]
+
+    eligible = [w for w in ics if options(w) and len({t for f, t in managers if f == w.family}) > 1]
+    for i in sorted(int(i) for i in rng.choice(len(eligible), min(n, len(eligible)), replace=False)):
+        w = eligible[i]
+        choices = options(w)
+        effective = choices[int(rng.integers(len(choices)))]
+        others = [m for (f, t), m in sorted(managers.items()) if f == w.family and t != w.team]
+        same_site = [m for m in others if m.location == w.location]
+        pool = same_site or others
+        boss = pool[int(rng.integers(len(pool)))]
+        w.move = JobMove(effective, boss.team, boss.org, boss.employee_id, boss.cost_center,
+                         boss.location, boss.country)
+    return min(n, len(eligible))
+
+
+def plan_vanishing_leavers(rng: np.random.Generator, workers: list[Worker], share: float) -> list[str]:
+    """round(share x leavers) leavers vanish from HRIS instead of showing a
+    Termination_Date. Only leavers seen in some snapshot (still there on the
+    first month end) and gone before the last one can vanish: they are in HRIS
+    first, then missing. Returns their employee ids."""
+    leavers = [w for w in workers if w.termination_date is not None]
+    first_snapshot = month_end(PERIOD_START)
+    eligible = [w for w in leavers
+                if first_snapshot <= w.termination_date < PERIOD_END and w.hire_date <= w.termination_date]
+    n = min(round(share * len(leavers)), len(eligible))
+    for i in rng.choice(len(eligible), n, replace=False):
+        eligible[int(i)].vanishes = True
+    return sorted(w.employee_id for w in eligible if w.vanishes)
+
+
+# --------------------------------------------------------------------------
 # Snapshot rows
 # --------------------------------------------------------------------------
 def hris_rows(workers: list[Worker], d: date) -> list[dict[str, str]]:
@@ -264,7 +349,8 @@ def hris_rows(workers: list[Worker], d: date) -> list[dict[str, str]]:
         if not w.in_snapshot(d):
             continue
         level, profile, pay = w.job_on(d)
-        term = w.termination_date if w.termination_date and w.termination_date <= d else None
+        org, manager_id, cost_center, location, country = w.team_on(d)
+        term = w.shown_termination(d)
         rows.append({
             "Employee_ID": w.employee_id,
             "Work_Email": w.email,
@@ -274,11 +360,11 @@ def hris_rows(workers: list[Worker], d: date) -> list[dict[str, str]]:
             "Job_Profile": profile,
             "Job_Family": w.family,
             "Job_Level": level,
-            "Supervisory_Organization": w.org,
-            "Manager_Employee_ID": w.manager_id,
-            "Location": w.location,
-            "Country": w.country,
-            "Cost_Center": w.cost_center,
+            "Supervisory_Organization": org,
+            "Manager_Employee_ID": manager_id,
+            "Location": location,
+            "Country": country,
+            "Cost_Center": cost_center,
             "Worker_Type": "Employee",
             "FTE": f"{w.fte:.1f}",
             "Annual_Base_Pay": fmt_number(pay),

@@ -3,6 +3,10 @@
 Vectorised: one numpy array per field over all incidents, then one row per
 version (opened, resolved, closed) grouped into monthly files by
 sys_updated_on.
+
+Resolution hours = agent baseline + secular trend + PRG-SUP effect (tickets
+opened after the agent completed PRG-SUP) + Ashenfelter dip (tickets opened
+in the dip window before the agent's first PRG-SUP registration) + noise.
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ from datetime import datetime
 import numpy as np
 
 from .common import (
-    NP_FAR_FUTURE, NP_PERIOD_END_TS, WORKDAY_END_S, WORKDAY_START_S, mixed_case,
+    NP_FAR_FUTURE, NP_PERIOD_END_TS, WORKDAY_END_S, WORKDAY_START_S, DipWindows, mixed_case,
     np_bool, np_iso_ts, np_month_index, trend_months, workdays,
 )
 from .constants import (
     BAD_INCIDENT_ROW_DATE, CSAT_RESPONSE_RATE, INCIDENT_EMAIL_MIXED_CASE_SHARE,
     INCIDENT_EMAIL_PADDED_SHARE, INCIDENT_UNASSIGNED_SHARE, INCIDENTS_PER_AGENT_WEEK,
-    KNOWLEDGE_BASE_RATE, KPI_MODEL, PERIOD_END, PERIOD_START, PLANTED, SECULAR_TREND,
+    KNOWLEDGE_BASE_RATE, KPI_MODEL, LATE_FIRST_RESPONSE_MINUTES, PERIOD_END, PERIOD_START, PLANTED,
+    SECULAR_TREND,
 )
 from .contracts import csv_columns
 from .people import Worker
@@ -113,9 +118,18 @@ class _Assignee:
         return np.where(self.unassigned[i], "", email)
 
 
-def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: dict[int, datetime]) -> dict:
+def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: dict[int, datetime], *,
+                   dip: DipWindows | None = None, late_rng: np.random.Generator | None = None,
+                   late_share: float = 0.0, open_at_end: bool = True) -> dict:
     """Every incident with its final values: timestamps as datetime64, the
-    rest as small codes, one array per field."""
+    rest as small codes, one array per field.
+
+    dip: the Ashenfelter dip windows of the agents (hours added to tickets
+    opened in them). late_share (drawn from late_rng, a separate stream): that
+    share of incidents resolved in the period get their first response logged
+    after the resolution. open_at_end False: incidents not resolved by
+    PERIOD_END are not exported ("keep" is False).
+    """
     facts = _agent_arrays(agents, completion)
     agent, opened = _open_times(rng, agents)
     n = len(agent)
@@ -127,11 +141,13 @@ def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: d
     res_base = rng.normal(res_mean, res_sd, len(agents))
     fr_base = rng.normal(fr_mean, fr_sd, len(agents))
     res_effect = np.where(after, PLANTED[("PRG-SUP", "ticket_resolution_hours")], 0.0)
+    if dip is not None:  # tickets opened just before the agent was nominated
+        res_effect = res_effect + dip.added(opened, agent)
     hours = _kpi(rng, "ticket_resolution_hours", res_base[agent], months, res_effect)
     minutes = _kpi(rng, "first_response_minutes", fr_base[agent], months, np.zeros(n))  # PRG-MND: no effect
 
     first_response = opened + _seconds(minutes * 60)
-    # A ticket is never resolved before its first response (only bites at the floor).
+    # A ticket is never resolved before its true first response (only bites at the floor).
     resolved = np.maximum(opened + _seconds(hours * 3600), first_response + np.timedelta64(60, "s"))
     closed = resolved + rng.integers(86400, 3 * 86400 + 1, n).astype("timedelta64[s]")
 
@@ -140,7 +156,7 @@ def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: d
     promoted = opened >= facts["promoted"][agent]
     level = np.where(promoted, facts["level_after"][agent], facts["level_before"][agent])
 
-    return {
+    inc = {
         "agent": agent,
         "opened_at": opened,
         "first_response_at": first_response,
@@ -157,6 +173,39 @@ def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: d
         "u_csat_score": np.where(has_csat, rng.choice(5, n, p=CSAT_P) + 1, 0).astype(np.int8),
         # the opened-month row was exported before the first response
         "is_new": (rng.random(n) < NEW_STATE_SHARE) | (first_response > NP_PERIOD_END_TS),
+        "keep": np.ones(n, bool) if open_at_end else resolved <= NP_PERIOD_END_TS,
+    }
+    if late_share > 0:
+        _log_first_response_late(late_rng, inc, late_share)
+    return inc
+
+
+def _log_first_response_late(rng: np.random.Generator, inc: dict, share: float) -> None:
+    """Fixed on the spot, first response logged afterwards: first_response_at
+    = resolved_at + LATE_FIRST_RESPONSE_MINUTES, on incidents resolved in the
+    period (and whose late first response is still in it). Their opened-month
+    row shows no first response yet (state New)."""
+    n = len(inc["agent"])
+    lo, hi = LATE_FIRST_RESPONSE_MINUTES
+    late_at = inc["resolved_at"] + rng.integers(lo * 60, hi * 60 + 1, n).astype("timedelta64[s]")
+    late = (rng.random(n) < share) & (late_at <= NP_PERIOD_END_TS)
+    inc["first_response_at"] = np.where(late, late_at, inc["first_response_at"])
+    inc["is_new"] = inc["is_new"] | late
+
+
+def latest_counts(inc: dict) -> dict[str, int]:
+    """Counts over each exported incident's LATEST version (greatest
+    sys_updated_on), i.e. what a pipeline keeping the latest version sees."""
+    index, kind, updated = _versions(inc)
+    order = np.lexsort((updated, index))
+    index, kind = index[order], kind[order]
+    last = np.flatnonzero(np.r_[index[1:] != index[:-1], True])
+    i, k = index[last], kind[last]
+    resolved_first = inc["resolved_at"][i] < inc["first_response_at"][i]  # both shown unless OPEN
+    return {
+        "exported": int(len(last)),
+        "open_at_end": int((k == OPEN).sum()),
+        "resolved_before_first_response": int(((k != OPEN) & resolved_first).sum()),
     }
 
 
@@ -167,17 +216,20 @@ def _versions(inc: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(incident index, version kind, sys_updated_on) of every row to write.
 
     OPEN: in the month opened, New (exported before the first response) or
-    In Progress. RESOLVED: in the month resolved, when it is closed in a
-    later month or not by period end. CLOSED: in the month closed. Two
-    versions in one month are both written; the latest sys_updated_on wins.
+    In Progress. RESOLVED: in the month resolved (or the late first response
+    was logged), when it is closed in a later month or not by period end.
+    CLOSED: in the month closed. Two versions in one month are both written;
+    the latest sys_updated_on wins. Incidents with keep False are not written.
     """
     end = NP_PERIOD_END_TS
-    res_m, clo_m = np_month_index(inc["resolved_at"]), np_month_index(inc["closed_at"])
-    closed_in_period = inc["closed_at"] <= end
+    keep = inc["keep"]
+    # A first response logged after the resolution updates the resolved row.
+    resolved_row = np.maximum(inc["resolved_at"], inc["first_response_at"])
+    res_m, clo_m = np_month_index(resolved_row), np_month_index(inc["closed_at"])
+    closed_in_period = keep & (inc["closed_at"] <= end)
     versions = [
-        (OPEN, np.ones(len(res_m), bool),
-         np.where(inc["is_new"], inc["opened_at"], inc["first_response_at"])),
-        (RESOLVED, (inc["resolved_at"] <= end) & ~(closed_in_period & (clo_m == res_m)), inc["resolved_at"]),
+        (OPEN, keep, np.where(inc["is_new"], inc["opened_at"], inc["first_response_at"])),
+        (RESOLVED, keep & (inc["resolved_at"] <= end) & ~(closed_in_period & (clo_m == res_m)), resolved_row),
         (CLOSED, closed_in_period, inc["closed_at"]),
     ]
     index = np.concatenate([np.flatnonzero(mask) for _, mask, _ in versions])

@@ -3,7 +3,9 @@
 This is the treatment assignment of the simulated experiment: participation
 is drawn independently of anyone's KPI baseline, and only people employed
 over their whole pre+post window train, so a difference-in-differences on
-the generated data recovers the planted effects.
+the generated data recovers the planted effects. (The realistic profile's
+Ashenfelter dip makes participants' KPI worse just before their first
+registration; that is applied to the KPIs, not to who is chosen.)
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import math
+
 import numpy as np
 
 from .common import mixed_case, random_day, uuid4, work_time
 from .constants import (
     COMPLETION_DAYS, CONTRACTOR_DOMAIN, CONTRACTOR_PROGRAMS, COURSE_BY_ID, COURSES,
     FIRST_REGISTRATION_WINDOW, GENERAL_COURSE_UPTAKE, LMS_EMAIL_MIXED_CASE_SHARE,
-    N_CONTRACTORS, NEG_COMPLETERS, NEG_NON_COMPLETERS, PERIOD_END,
-    POST_WINDOW_DAYS, PRE_WINDOW_DAYS, PROGRAM_DROPOUT, PROGRAM_FAMILY, PROGRAM_UPTAKE,
+    N_CONTRACTORS, NEG_COMPLETERS, NEG_NON_COMPLETERS, OVERLAP_MIN_SHARE, OVERLAP_MIN_WORKERS,
+    OVERLAP_PROGRAMS, OVERLAP_REGISTRATION_DAYS, PERIOD_END, POST_WINDOW_DAYS, PRE_WINDOW_DAYS,
+    PROGRAM_DROPOUT, PROGRAM_FAMILY, PROGRAM_UPTAKE,
     TEST_ACCOUNT_COURSE, TEST_ACCOUNT_EMAILS, XAPI_ACCOUNT_SHARE, Course,
 )
 from .people import FIRST_NAMES, LAST_NAMES, Worker
@@ -85,6 +90,23 @@ class Training:
             for e in self.enrollments
             if e.program_id == program_id and e.completed_at and e.learner.worker
         }
+
+    def first_registration(self, program_id: str) -> dict[int, datetime]:
+        """Worker idx -> first registration in the program, for every worker
+        participant (completers and dropouts)."""
+        out: dict[int, datetime] = {}
+        for e in self.enrollments:
+            if e.program_id == program_id and e.learner.worker:
+                idx = e.learner.worker.idx
+                out[idx] = min(out.get(idx, e.first_registration), e.first_registration)
+        return out
+
+    def completed_both(self, programs: tuple[str, ...]) -> list[Worker]:
+        """Workers who completed every one of programs, in worker order."""
+        done = [set(self.completion(p)) for p in programs]
+        both = set.intersection(*done) if done else set()
+        by_idx = {e.learner.worker.idx: e.learner.worker for e in self.enrollments if e.learner.worker}
+        return [by_idx[i] for i in sorted(both)]
 
 
 def program_courses(program_id: str) -> list[Course]:
@@ -203,7 +225,12 @@ class _LearnerBook:
         return self.by_email[email]
 
 
-def plan_training(rng: np.random.Generator, workers: list[Worker]) -> Training:
+def plan_training(rng: np.random.Generator, workers: list[Worker],
+                  overlap_rng: np.random.Generator | None = None) -> Training:
+    """Who trains when. With overlap_rng (profile option two_programs_same_kpi),
+    some PRG-SUP completers are also put through PRG-MND around the same time,
+    drawn from that separate stream so that who else trains, and when, does
+    not change (the LMS feeds do get the extra registrations)."""
     book = _LearnerBook()
     enrollments: list[Enrollment] = []
     ics = {fam: [w for w in workers if w.family == fam and w.role == "ic"] for fam in sorted(set(PROGRAM_FAMILY.values()))}
@@ -218,6 +245,9 @@ def plan_training(rng: np.random.Generator, workers: list[Worker]) -> Training:
             w, first, total = eligible[i]
             enrollments.append(schedule_program(rng, book.worker(w), program_id, first, total, stage))
 
+    if overlap_rng is not None:
+        enrollments += _plan_overlap(overlap_rng, book, ics[PROGRAM_FAMILY[OVERLAP_PROGRAMS[0]]], enrollments)
+
     enrollments += _plan_negotiation(rng, book, ics["Sales"], enrollments)
     enrollments += _plan_contractors(rng, book)
     general = _plan_general_course(rng, book, workers)
@@ -225,6 +255,39 @@ def plan_training(rng: np.random.Generator, workers: list[Worker]) -> Training:
     registrations = [r for e in enrollments for r in e.registrations] + general
     learners = _finish_learners(rng, book, registrations)
     return Training(learners, enrollments, registrations)
+
+
+def overlap_minimum(n_ics: int) -> int:
+    """How many workers two_programs_same_kpi guarantees complete both programs."""
+    return max(OVERLAP_MIN_WORKERS, math.ceil(OVERLAP_MIN_SHARE * n_ics))
+
+
+def _plan_overlap(rng, book: _LearnerBook, family_ics: list[Worker],
+                  so_far: list[Enrollment]) -> list[Enrollment]:
+    """Put overlap_minimum() PRG-SUP completers who are not in PRG-MND through
+    PRG-MND too, completed, with a first registration within
+    +-OVERLAP_REGISTRATION_DAYS of their PRG-SUP one, so that their PRG-MND
+    pre/post windows straddle their PRG-SUP completion."""
+    first_prog, second_prog = OVERLAP_PROGRAMS
+    in_second = {e.learner.email for e in so_far if e.program_id == second_prog}
+    pool = [e for e in so_far if e.program_id == first_prog and e.completed_at and e.learner.worker
+            and e.learner.email not in in_second]
+    need = overlap_minimum(len(family_ics))
+    lo, hi = FIRST_REGISTRATION_WINDOW
+    out = []
+    for i in rng.permutation(len(pool)):
+        if len(out) == need:
+            break
+        e = pool[int(i)]
+        w, sup_first = e.learner.worker, e.first_registration.date()
+        for _ in range(5):  # a few tries to fit the worker's employment
+            shift = int(rng.integers(-OVERLAP_REGISTRATION_DAYS, OVERLAP_REGISTRATION_DAYS + 1))
+            first = min(max(sup_first + timedelta(days=shift), lo), hi)
+            total = int(rng.integers(COMPLETION_DAYS[0], COMPLETION_DAYS[1] + 1))
+            if _fits(w, first, total):
+                out.append(schedule_program(rng, book.worker(w), second_prog, first, total))
+                break
+    return out
 
 
 def _plan_negotiation(rng, book: _LearnerBook, sales_ics: list[Worker], so_far: list[Enrollment]) -> list[Enrollment]:
