@@ -54,7 +54,7 @@ class Settings:
     row_rule_tolerance: float = 0.01
     max_shrink: float = 0.5
     censoring_quantile: float = 0.99
-    anticipation_weeks: int = 0
+    anticipation_weeks: int = 6
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -75,7 +75,7 @@ class Settings:
             row_rule_tolerance=_float("IMPACT_ROW_RULE_TOLERANCE", 0.01),
             max_shrink=_float("IMPACT_MAX_SHRINK", 0.5),
             censoring_quantile=_float("IMPACT_CENSORING_QUANTILE", 0.99),
-            anticipation_weeks=_int("IMPACT_ANTICIPATION_WEEKS", 0),
+            anticipation_weeks=_int("IMPACT_ANTICIPATION_WEEKS", 6),
         )
 
     def __post_init__(self) -> None:

@@ -1,9 +1,13 @@
 {#-
-  Difference-in-differences over matched units, per program x KPI.
+  Difference-in-differences over matched units, per program x KPI (and per `by`
+  column, e.g. the event study's relative_bin).
 
   units: a relation with program_id, kpi, the cohort and stratum columns, person_key,
-  unit_role ('treated' | 'comparison'), and the two window values named by
-  `before` and `after`. Only matched units (is_matched) take part.
+  unit_role ('treated' | 'comparison'), the stratum's `band` column, and the two
+  values named by `before` and `after`. A stratum is the cohort x job family x job
+  level x tenure band x `band`; it is used when it has a treated person and at least
+  two comparisons with both values (a single comparison leaves no residual to
+  estimate the stratum mean's variance: its treated people count as unmatched).
 
   For treated person i in stratum s:  d_i = (after_i - before_i) - mean over the
   comparisons c of s of (after_c - before_c). The effect is the mean of d_i, i.e.
@@ -14,48 +18,55 @@
   over every unit they appear in (as treated, and as comparison in any stratum):
     treated unit:     (d_i - effect) / n_treated
     comparison unit: -(n_treated_s / n_treated) * (change - mean comparison change in s) / n_comparison_s
-  and Var = G / (G - 1) * sum_p u_p^2 over the G distinct people. The interval uses
-  Student's t with n_treated - 1 degrees of freedom (t_critical_95), not 1.96, so
-  that small groups get honest widths.
+                     * sqrt(n_comparison_s / (n_comparison_s - 1))
+  (the last factor undoes the shrinkage of residuals taken around a mean estimated
+  from the same few people), and Var = G / (G - 1) * sum_p u_p^2 over the G distinct
+  people. Degrees of freedom: the smaller side's count of people minus one
+  (min(n_treated, n_comparison) - 1), so that few comparisons widen the interval
+  as much as few treated.
 -#}
-{% macro did_estimate(units, before, after) %}
-    {%- set stratum = 'program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band, baseline_band' -%}
+{% macro did_estimate(units, before, after, band='baseline_band', by=[]) %}
+    {%- set key = ['program_id', 'kpi'] + by -%}
+    {%- set stratum = key + ['registration_week', 'completion_week', 'job_family', 'job_level', 'tenure_band', band] -%}
     with units as (
         select
-            {{ stratum }}, person_key, unit_role,
+            {{ stratum | join(', ') }}, person_key, unit_role,
             {{ before }} as before_value,
             {{ after }} as after_value,
             {{ after }} - {{ before }} as change_value
         from {{ units }}
-        where is_matched and {{ before }} is not null and {{ after }} is not null
+        where unit_role in ('treated', 'comparison')
+          and {{ before }} is not null and {{ after }} is not null and {{ band }} is not null
     ),
 
     strata as (
         select
-            {{ stratum }},
+            {{ stratum | join(', ') }},
             sum(case when unit_role = 'treated' then 1 else 0 end) as n_treated_s,
             sum(case when unit_role = 'comparison' then 1 else 0 end) as n_comparison_s,
             avg(case when unit_role = 'comparison' then before_value end) as comparison_before_s,
             avg(case when unit_role = 'comparison' then after_value end) as comparison_after_s,
             avg(case when unit_role = 'comparison' then change_value end) as comparison_change_s
         from units
-        group by {{ stratum }}
+        group by {{ stratum | join(', ') }}
     ),
 
     usable_strata as (
-        select * from strata where n_treated_s > 0 and n_comparison_s > 0
+        select * from strata where n_treated_s > 0 and n_comparison_s >= 2
     ),
 
     joined as (
-        select units.*, s.n_treated_s, s.n_comparison_s, s.comparison_before_s, s.comparison_after_s, s.comparison_change_s
+        select
+            units.*, s.n_treated_s, s.n_comparison_s, s.comparison_before_s, s.comparison_after_s,
+            s.comparison_change_s
         from units
         inner join usable_strata as s
-            on {% for col in stratum.split(', ') %}units.{{ col }} = s.{{ col }}{% if not loop.last %} and {% endif %}{% endfor %}
+            on {% for col in stratum %}units.{{ col }} = s.{{ col }}{% if not loop.last %} and {% endif %}{% endfor %}
     ),
 
     totals as (
         select
-            program_id, kpi,
+            {{ key | join(', ') }},
             sum(case when unit_role = 'treated' then 1 else 0 end) as n_treated,
             count(distinct case when unit_role = 'comparison' then person_key end) as n_comparison,
             avg(case when unit_role = 'treated' then before_value end) as before_treated,
@@ -65,49 +76,40 @@
             avg(case when unit_role = 'treated' then change_value end) as change_treated,
             avg(case when unit_role = 'treated' then change_value - comparison_change_s end) as effect
         from joined
-        group by program_id, kpi
+        group by {{ key | join(', ') }}
     ),
 
     influence as (
         select
-            joined.program_id, joined.kpi, joined.person_key,
+            {% for col in key %}joined.{{ col }}, {% endfor %}joined.person_key,
             sum(case
                 when joined.unit_role = 'treated'
                     then (joined.change_value - joined.comparison_change_s - totals.effect) / totals.n_treated
-                else -(cast(joined.n_treated_s as double) / totals.n_treated)
+                else -(cast(joined.n_treated_s as {{ type_double() }}) / totals.n_treated)
                      * (joined.change_value - joined.comparison_change_s) / joined.n_comparison_s
+                     * sqrt(cast(joined.n_comparison_s as {{ type_double() }}) / (joined.n_comparison_s - 1))
             end) as u
         from joined
-        inner join totals on joined.program_id = totals.program_id and joined.kpi = totals.kpi
-        group by joined.program_id, joined.kpi, joined.person_key
+        inner join totals
+            on {% for col in key %}joined.{{ col }} = totals.{{ col }}{% if not loop.last %} and {% endif %}{% endfor %}
+        group by {% for col in key %}joined.{{ col }}, {% endfor %}joined.person_key
     ),
 
     variance as (
         select
-            program_id, kpi,
+            {{ key | join(', ') }},
             count(*) as clusters,
             case when count(*) > 1 then sum(u * u) * count(*) / (count(*) - 1) end as effect_variance
         from influence
-        group by program_id, kpi
+        group by {{ key | join(', ') }}
     )
 
     select
         totals.*,
         variance.clusters,
         sqrt(variance.effect_variance) as effect_se,
-        {{ t_critical_95('totals.n_treated - 1') }} as t_critical
+        case when totals.n_treated < totals.n_comparison then totals.n_treated else totals.n_comparison end - 1 as df
     from totals
-    inner join variance on totals.program_id = variance.program_id and totals.kpi = variance.kpi
+    inner join variance
+        on {% for col in key %}totals.{{ col }} = variance.{{ col }}{% if not loop.last %} and {% endif %}{% endfor %}
 {% endmacro %}
-
-
-{#- The two-sided 95 % critical value of Student's t for `df` degrees of freedom, by
-    the Cornish-Fisher expansion around the normal 1.959964 (within 0.5 % of the
-    exact value for df >= 4; 1.96 as df grows). Portable: arithmetic only. -#}
-{% macro t_critical_95(df) -%}
-    (1.959964
-     + (power(1.959964, 3) + 1.959964) / (4.0 * ({{ df }}))
-     + (5 * power(1.959964, 5) + 16 * power(1.959964, 3) + 3 * 1.959964) / (96.0 * power({{ df }}, 2))
-     + (3 * power(1.959964, 7) + 19 * power(1.959964, 5) + 17 * power(1.959964, 3) - 15 * 1.959964)
-       / (384.0 * power({{ df }}, 3)))
-{%- endmacro %}

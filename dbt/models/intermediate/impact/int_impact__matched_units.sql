@@ -4,22 +4,28 @@
 
     - A cohort is the treated people of a program who registered in the same week
       and completed in the same week (cohorts are staggered).
-    - Windows are whole weeks: pre = the window_days before the registration week,
-      post = the window_days after the completion week, placebo = the window
-      before pre (for the pre-trend check). A post window ends before the KPI's
-      measurable_until (censoring, int_kpis__coverage).
+    - Windows are whole weeks (impact_window_columns): pre = the window_days ending
+      anticipation_weeks before the registration week (a dip before nomination falls
+      in that gap, not in the baseline), post = the window_days after the completion
+      week, placebo = the window before pre. A post window ends by the KPI's
+      measurable_until (censoring); a placebo window starts on or after the KPI's
+      data_start, else the unit has no placebo value.
     - Completers whose windows overlap another program on the same KPI are left out
       (int_impact__overlaps).
-    - Comparison people had not started the program by the end of the cohort's
-      post window (never- or not-yet-treated), nor any other program that targets
-      the same KPI (whose effect would leak into the comparison), and were employed
-      through it (a leaver who vanished from HRIS without a date left after the last
-      snapshot that showed them).
-    - Coarsened exact matching: stratum = job family, job level, tenure band (all
-      as of the registration week) and baseline band (the ntile of the pre-window
-      KPI among the cohort's candidates of the same family, level and tenure).
+    - Comparison people had not started the program by the end of the cohort's post
+      window (never- or not-yet-treated), nor any other program that targets the same
+      KPI (whose effect would leak into the comparison), and were employed through
+      both windows (a leaver who vanished from HRIS without a date left after the
+      last snapshot that showed them). contaminated_from says when a comparison first
+      started such a program (the event study stops using them there).
+    - Coarsened exact matching: stratum = job family, job level, tenure band (all as
+      of the registration week) and baseline band (the ntile of the pre-window KPI
+      among the cohort's candidates of the same family, level and tenure). The
+      placebo has its own band, on the placebo window: a baseline that is not its own
+      outcome. A stratum needs a treated person and at least two comparisons (one
+      comparison leaves no residual to estimate its variance); treated people in
+      other strata are unmatched, kept and counted.
 -#}
-{% set n_weeks = ((var('window_days') | int) + 6) // 7 %}
 {% set tenure = var('tenure_band_years') %}
 
 with programs as (
@@ -60,21 +66,18 @@ cohorts as (
         kpi,
         registration_week,
         completion_week,
-        cast({{ dbt.dateadd('week', -2 * n_weeks, 'registration_week') }} as date) as placebo_start,
-        cast({{ dbt.dateadd('week', -n_weeks, 'registration_week') }} as date) as pre_start,
-        registration_week as pre_end,
-        cast({{ dbt.dateadd('week', 1, 'completion_week') }} as date) as post_start,
-        cast({{ dbt.dateadd('week', 1 + n_weeks, 'completion_week') }} as date) as post_end
+        {{ impact_window_columns('registration_week', 'completion_week') }}
     from treated
 ),
 
--- A post window must end before the KPI's work can be censored: by measurable_until,
--- the as-of date of the KPI's feed less its censoring buffer (int_kpis__coverage).
+-- A post window must end before the KPI's work can be censored (measurable_until);
+-- a pre window must start once the KPI's data has (data_start).
 complete_cohorts as (
-    select cohorts.*
+    select cohorts.*, cohorts.placebo_start >= coverage.data_start as placebo_in_data
     from cohorts
     inner join {{ ref('int_kpis__coverage') }} as coverage on cohorts.kpi = coverage.kpi
     where cohorts.post_end <= coverage.measurable_until
+      and cohorts.pre_start >= coverage.data_start
 ),
 
 -- Everyone's job as of each cohort's registration week.
@@ -98,28 +101,37 @@ people_at_cohort as (
       and (person.left_on is null or person.left_on >= complete_cohorts.post_end)
 ),
 
--- People who started another program aimed at the same KPI before the end of a
--- cohort's post window: that program's effect would leak into the comparison.
-trained_on_same_kpi as (
-    select distinct
+-- When each person first started a program aimed at each KPI (any program).
+first_start_on_kpi as (
+    select program_enrolments.person_key, programs.program_id, programs.kpi, min(program_enrolments.started_at) as started_at
+    from program_enrolments
+    inner join programs on program_enrolments.program_id = programs.program_id
+    group by program_enrolments.person_key, programs.program_id, programs.kpi
+),
+
+-- For a comparison: the first start of this program, or of another aimed at the same KPI.
+contamination as (
+    select
+        people_at_cohort.program_id, people_at_cohort.kpi, people_at_cohort.registration_week,
+        people_at_cohort.completion_week, people_at_cohort.person_key,
+        min(cast(starts.started_at as date)) as contaminated_from
+    from people_at_cohort
+    inner join first_start_on_kpi as starts
+        on people_at_cohort.person_key = starts.person_key
+        and people_at_cohort.kpi = starts.kpi
+    group by
         people_at_cohort.program_id, people_at_cohort.kpi, people_at_cohort.registration_week,
         people_at_cohort.completion_week, people_at_cohort.person_key
-    from people_at_cohort
-    inner join program_enrolments as other
-        on people_at_cohort.person_key = other.person_key
-        and people_at_cohort.program_id <> other.program_id
-        and cast(other.started_at as date) < people_at_cohort.post_end
-    inner join programs as other_program
-        on other.program_id = other_program.program_id
-        and people_at_cohort.kpi = other_program.kpi
 ),
 
 units as (
     select
         people_at_cohort.*,
+        contamination.contaminated_from,
         case
             when treated.person_key is not null then 'treated'
-            when started.person_key is null and trained_on_same_kpi.person_key is null then 'comparison'
+            when contamination.contaminated_from is null
+                 or contamination.contaminated_from >= people_at_cohort.post_end then 'comparison'
         end as unit_role
     from people_at_cohort
     left join treated
@@ -128,22 +140,20 @@ units as (
         and people_at_cohort.person_key = treated.person_key
         and people_at_cohort.registration_week = treated.registration_week
         and people_at_cohort.completion_week = treated.completion_week
-    left join program_enrolments as started
-        on people_at_cohort.program_id = started.program_id
-        and people_at_cohort.person_key = started.person_key
-        and cast(started.started_at as date) < people_at_cohort.post_end
-    left join trained_on_same_kpi
-        on people_at_cohort.program_id = trained_on_same_kpi.program_id
-        and people_at_cohort.kpi = trained_on_same_kpi.kpi
-        and people_at_cohort.registration_week = trained_on_same_kpi.registration_week
-        and people_at_cohort.completion_week = trained_on_same_kpi.completion_week
-        and people_at_cohort.person_key = trained_on_same_kpi.person_key
+    left join contamination
+        on people_at_cohort.program_id = contamination.program_id
+        and people_at_cohort.kpi = contamination.kpi
+        and people_at_cohort.registration_week = contamination.registration_week
+        and people_at_cohort.completion_week = contamination.completion_week
+        and people_at_cohort.person_key = contamination.person_key
 ),
 
 windowed as (
     select
         units.program_id, units.kpi, units.registration_week, units.completion_week,
         units.person_key, units.unit_role, units.job_family, units.job_level, units.tenure_band,
+        units.contaminated_from,
+        max(case when units.placebo_in_data then 1 else 0 end) as placebo_in_data,
         sum(case when kpi.period_start >= units.placebo_start and kpi.period_start < units.pre_start then kpi.numerator end) as placebo_num,
         sum(case when kpi.period_start >= units.placebo_start and kpi.period_start < units.pre_start then kpi.denominator end) as placebo_den,
         sum(case when kpi.period_start >= units.pre_start and kpi.period_start < units.pre_end then kpi.numerator end) as pre_num,
@@ -159,13 +169,14 @@ windowed as (
     where units.unit_role is not null
     group by
         units.program_id, units.kpi, units.registration_week, units.completion_week,
-        units.person_key, units.unit_role, units.job_family, units.job_level, units.tenure_band
+        units.person_key, units.unit_role, units.job_family, units.job_level, units.tenure_band,
+        units.contaminated_from
 ),
 
 valued as (
     select
         windowed.*,
-        case when placebo_den > 0 then placebo_num / placebo_den end as placebo_value,
+        case when placebo_in_data = 1 and placebo_den > 0 then placebo_num / placebo_den end as placebo_value,
         pre_num / pre_den as pre_value,
         post_num / post_den as post_value
     from windowed
@@ -178,7 +189,12 @@ banded as (
         ntile({{ var('baseline_bands') }}) over (
             partition by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band
             order by pre_value, person_key
-        ) as baseline_band
+        ) as baseline_band,
+        case when placebo_value is not null then ntile({{ var('baseline_bands') }}) over (
+            partition by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band,
+                         case when placebo_value is null then 0 else 1 end
+            order by placebo_value, person_key
+        ) end as placebo_band
     from valued
 ),
 
@@ -205,10 +221,12 @@ select
     job_level,
     tenure_band,
     baseline_band,
+    placebo_band,
+    contaminated_from,
     stratum_treated,
     stratum_comparison,
-    -- Treated people in a stratum without comparisons cannot be matched: kept, flagged, counted.
-    stratum_treated > 0 and stratum_comparison > 0 as is_matched,
+    -- Treated people in a stratum with fewer than two comparisons cannot be matched: kept, flagged, counted.
+    stratum_treated > 0 and stratum_comparison >= 2 as is_matched,
     placebo_value,
     pre_value,
     post_value,

@@ -7,8 +7,8 @@
     first registration to the end of the post window after their completion; for a
     program they did not complete, to the end of a post window counted from the week
     they started it. Two spans overlap when each starts before the other ends. -#}
-{% set n_weeks = ((var('window_days') | int) + 6) // 7 %}
-{% set lead_weeks = n_weeks + (var('anticipation_weeks') | int) %}
+{% set n_weeks = window_weeks() %}
+{% set lead_weeks = n_weeks + anticipation_weeks() %}
 
 with programs as (
     select distinct program_id, kpi from {{ ref('stg_config__programs') }}

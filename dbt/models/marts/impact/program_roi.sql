@@ -1,7 +1,9 @@
 {#- Phillips ROI per program, the most conservative alternative at every step:
     fully loaded costs (direct + participants' time at their HRIS pay), first-year
     benefits only, each KPI's benefit from the end of its 95 % interval nearest zero
-    (zero when the interval includes zero, zero when suppressed). -#}
+    (zero when the interval includes zero, when suppressed, when the KPI is not
+    significant after Holm's adjustment across the program's KPIs, and when the
+    groups diverged before training). -#}
 {{ config(contract={'enforced': true}) }}
 
 with programs as (
@@ -66,7 +68,11 @@ benefits as (
         impact.program_id,
         sum(
             case
+                -- No benefit from a KPI that is suppressed, not significant once adjusted for
+                -- the program's several KPIs (Holm), or whose groups diverged before training.
                 when impact.suppressed or impact.effect is null then 0
+                when not coalesce(impact.pretrend_ok, false) then 0
+                when not (impact.effect_p_adjusted < 0.05) then 0
                 else (
                     case
                         when improvement_low <= 0 and improvement_high >= 0 then 0

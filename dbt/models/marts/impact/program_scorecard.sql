@@ -65,9 +65,12 @@ impact as (
     select
         impact.*,
         catalogue.kirkpatrick_level,
+        -- Across every program's KPIs, a KPI moved only when its Holm-adjusted p-value
+        -- says so, and only when the groups did not already diverge before training.
         case
             when impact.suppressed or impact.effect is null then 'unmeasured'
-            when impact.effect_ci_low <= 0 and impact.effect_ci_high >= 0 then 'no change'
+            when impact.pretrend_ok = false then 'not credible'
+            when not (impact.effect_p_adjusted_all_programs < 0.05) then 'no change'
             when (impact.effect < 0) = (impact.better_direction = 'decrease') then 'improved'
             else 'worsened'
         end as outcome
@@ -88,7 +91,8 @@ results as (
         count(*) as results_kpis,
         sum(case when outcome = 'improved' then 1 else 0 end) as results_improved,
         sum(case when outcome = 'worsened' then 1 else 0 end) as results_worsened,
-        sum(case when outcome = 'unmeasured' then 1 else 0 end) as results_unmeasured
+        sum(case when outcome = 'unmeasured' then 1 else 0 end) as results_unmeasured,
+        sum(case when outcome = 'not credible' then 1 else 0 end) as results_not_credible
     from impact where kirkpatrick_level = 4
     group by program_id
 ),
@@ -120,6 +124,7 @@ assembled as (
         coalesce(results.results_improved, 0) as results_improved,
         coalesce(results.results_worsened, 0) as results_worsened,
         coalesce(results.results_unmeasured, 0) as results_unmeasured,
+        coalesce(results.results_not_credible, 0) as results_not_credible,
         roi.roi_pct,
         roi.bcr
     from programs
@@ -152,6 +157,7 @@ select
     cast(results_kpis as {{ dbt.type_bigint() }}) as l4_results_kpis,
     cast(results_improved as {{ dbt.type_bigint() }}) as l4_results_improved,
     cast(results_worsened as {{ dbt.type_bigint() }}) as l4_results_worsened,
+    cast(results_not_credible as {{ dbt.type_bigint() }}) as l4_results_not_credible,
     cast(roi_pct as {{ type_double() }}) as l5_roi_pct,
     cast(bcr as {{ type_double() }}) as l5_bcr,
     cast(
@@ -159,6 +165,8 @@ select
         || case
             when results_kpis = 0 then 'no results KPI configured'
             when results_unmeasured = results_kpis then 'too few completers to measure impact'
+            when results_not_credible > 0 and results_improved = 0
+                then 'groups diverged before training; effect not credible'
             when results_worsened > 0 then 'results KPI worsened after training'
             when results_improved > 0 and roi_pct > 0 then 'measurable impact, positive ROI'
             when results_improved > 0 then 'measurable impact, ROI not yet positive'

@@ -1,0 +1,36 @@
+{#- The calendar windows of the impact method, in whole weeks (one definition for the
+    matched panel, the event study and the overlap rule). -#}
+
+{#- Weeks in a pre or post window: window_days rounded up to whole weeks. -#}
+{% macro window_weeks() -%}
+    {{ return(((var('window_days') | int) + 6) // 7) }}
+{%- endmacro %}
+
+{#- Weeks between the end of the pre window and the registration week: a dip before
+    nomination falls in this gap instead of the baseline. -#}
+{% macro anticipation_weeks() -%}
+    {{ return(var('anticipation_weeks') | int) }}
+{%- endmacro %}
+
+{#- The event study runs from this many weeks before registration to as many after
+    completion: at least 26, at least back to the start of the pre window, even (2-week bins). -#}
+{% macro event_weeks() -%}
+    {%- set weeks = [26, window_weeks() + anticipation_weeks()] | max -%}
+    {{ return(weeks + (weeks % 2)) }}
+{%- endmacro %}
+
+{#- Window bounds of a cohort, as a select list: [start, end) dates, all Mondays.
+    placebo: the window before pre (the pre-trend check's baseline); pre: ends
+    anticipation_weeks before the registration week; post: starts the week after the
+    completion week; event: the event study's span. -#}
+{% macro impact_window_columns(registration_week, completion_week) -%}
+    {%- set n = window_weeks() -%}
+    {%- set gap = anticipation_weeks() -%}
+    cast({{ dbt.dateadd('week', -(2 * n + gap), registration_week) }} as date) as placebo_start,
+    cast({{ dbt.dateadd('week', -(n + gap), registration_week) }} as date) as pre_start,
+    cast({{ dbt.dateadd('week', -gap, registration_week) }} as date) as pre_end,
+    cast({{ dbt.dateadd('week', 1, completion_week) }} as date) as post_start,
+    cast({{ dbt.dateadd('week', 1 + n, completion_week) }} as date) as post_end,
+    cast({{ dbt.dateadd('week', -event_weeks(), registration_week) }} as date) as event_start,
+    cast({{ dbt.dateadd('week', 1 + event_weeks(), completion_week) }} as date) as event_end
+{%- endmacro %}

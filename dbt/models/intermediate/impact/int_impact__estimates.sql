@@ -1,0 +1,124 @@
+{#- Every estimate behind program_impact, per program x KPI, before publishing: the
+    difference-in-differences (did_estimate over int_impact__matched_units), its
+    standard error, degrees of freedom and p-value, the placebo, the joint pre-trend
+    test over the event study's bins, and the counts of what was left out.
+    program_impact adjusts the p-values for multiplicity and suppresses small groups. -#}
+with programs as (
+    select program_id, max(program_name) as program_name, kpi
+    from {{ ref('stg_config__programs') }}
+    group by program_id, kpi
+),
+
+units as (
+    select * from {{ ref('int_impact__matched_units') }}
+),
+
+main as (
+    {{ did_estimate(ref('int_impact__matched_units'), 'pre_value', 'post_value') }}
+),
+
+-- The placebo: the same estimate one window earlier (placebo window -> pre window),
+-- banded on the placebo window, so that its baseline is not its own outcome.
+placebo as (
+    {{ did_estimate(ref('int_impact__matched_units'), 'placebo_value', 'pre_value', band='placebo_band') }}
+),
+
+-- The joint pre-trend test: every event-study bin the estimate relies on (from the
+-- start of the event window to the end of the pre window; bins in the anticipation
+-- gap are not tested), Bonferroni over the tested bins.
+pretrend_bins as (
+    select
+        program_id,
+        kpi,
+        count(*) as bins_tested,
+        min({{ t_two_sided_p('t_statistic', 'df') }}) as min_p
+    from {{ ref('int_impact__event_study') }}
+    where is_pretrend_tested and not suppressed and t_statistic is not null
+    group by program_id, kpi
+),
+
+completers as (
+    select program_id, count(distinct person_key) as n_completers
+    from {{ ref('int_learning__program_enrolments') }}
+    where is_completed and person_key is not null
+    group by program_id
+),
+
+overlapping as (
+    select program_id, kpi, count(distinct person_key) as n_treated_overlap
+    from {{ ref('int_impact__overlaps') }}
+    group by program_id, kpi
+),
+
+coverage as (
+    select * from {{ ref('int_kpis__coverage') }}
+),
+
+-- Work the completers began after completing that is too recent to have finished.
+censored as (
+    select programs.program_id, events.kpi, count(*) as n_events_censored
+    from {{ ref('int_kpis__measured_events') }} as events
+    inner join {{ ref('int_learning__program_enrolments') }} as enrolments
+        on events.person_key = enrolments.person_key
+        and enrolments.is_completed
+        and events.event_at >= enrolments.completed_at
+    inner join programs
+        on enrolments.program_id = programs.program_id and events.kpi = programs.kpi
+    where events.is_censored
+    group by programs.program_id, events.kpi
+),
+
+unmatched as (
+    select program_id, kpi, count(distinct person_key) as n_treated_unmatched
+    from units
+    where unit_role = 'treated' and not is_matched
+    group by program_id, kpi
+),
+
+estimates as (
+    select
+        programs.program_id,
+        programs.program_name,
+        programs.kpi,
+        coalesce(main.n_treated, 0) as n_treated,
+        coalesce(main.n_comparison, 0) as n_comparison,
+        coalesce(unmatched.n_treated_unmatched, 0) as n_treated_unmatched,
+        coalesce(completers.n_completers, 0) as n_completers,
+        coalesce(overlapping.n_treated_overlap, 0) as n_treated_overlap,
+        coalesce(censored.n_events_censored, 0) as n_events_censored,
+        coverage.buffer_days as censoring_buffer_days,
+        coverage.as_of_date as data_as_of,
+        main.before_treated as pre_treated,
+        main.after_treated as post_treated,
+        main.before_comparison as pre_comparison,
+        main.after_comparison as post_comparison,
+        main.effect,
+        main.effect_se,
+        main.df,
+        case when main.effect_se > 0 then {{ t_two_sided_p('main.effect / main.effect_se', 'main.df') }} end as effect_p_value_raw,
+        main.change_treated as naive_change,
+        placebo.effect as pretrend_effect,
+        placebo.effect_se as pretrend_se,
+        placebo.n_treated as pretrend_n,
+        placebo.df as pretrend_df,
+        case when pretrend_bins.bins_tested > 0
+             then least(1.0, pretrend_bins.bins_tested * pretrend_bins.min_p) end as pretrend_p_value_raw,
+        pretrend_bins.bins_tested as pretrend_bins_tested,
+        coalesce(main.n_treated, 0) < {{ var('min_group_size') }}
+            or coalesce(main.n_comparison, 0) < {{ var('min_group_size') }} as suppressed
+    from programs
+    left join main on programs.program_id = main.program_id and programs.kpi = main.kpi
+    left join placebo on programs.program_id = placebo.program_id and programs.kpi = placebo.kpi
+    left join pretrend_bins on programs.program_id = pretrend_bins.program_id and programs.kpi = pretrend_bins.kpi
+    left join unmatched on programs.program_id = unmatched.program_id and programs.kpi = unmatched.kpi
+    left join overlapping on programs.program_id = overlapping.program_id and programs.kpi = overlapping.kpi
+    left join censored on programs.program_id = censored.program_id and programs.kpi = censored.kpi
+    left join coverage on programs.kpi = coverage.kpi
+    left join completers on programs.program_id = completers.program_id
+)
+
+select
+    estimates.*,
+    round(effect_p_value_raw, 6) as effect_p_value,
+    round(pretrend_p_value_raw, 6) as pretrend_p_value
+from estimates

@@ -1,0 +1,35 @@
+{#- The event study: per program x KPI x 2-week bin relative to the program, the
+    difference-in-differences of the bin against the pre window (the estimate's
+    baseline), with the same matching, person-clustered inference and suppression as
+    program_impact. Pre-period bins show whether the groups were already diverging;
+    bins in the anticipation gap show a dip before nomination; post bins show an
+    effect that grows or fades. -#}
+{%- set n = window_weeks() -%}
+{%- set gap = anticipation_weeks() -%}
+
+with estimates as (
+    {{ did_estimate(ref('int_impact__event_panel'), 'pre_value', 'bin_value', by=['relative_bin']) }}
+),
+
+labelled as (
+    select
+        estimates.*,
+        case when relative_bin < 0 then 2 * relative_bin else 2 * relative_bin - 2 end as week_from,
+        case when relative_bin < 0 then 2 * relative_bin + 2 else 2 * relative_bin end as week_to
+    from estimates
+)
+
+select
+    labelled.*,
+    case
+        when relative_bin > 0 then 'post'
+        when week_to > -{{ gap }} then 'anticipation'
+        when week_from >= -{{ n + gap }} then 'pre window'
+        else 'before pre window'
+    end as period,
+    relative_bin < 0 and week_from >= -{{ n + gap }} and week_to <= -{{ gap }} as is_reference,
+    -- The bins the estimate relies on not to diverge: before the end of the pre window.
+    relative_bin < 0 and week_to <= -{{ gap }} as is_pretrend_tested,
+    case when effect_se > 0 then effect / effect_se end as t_statistic,
+    n_treated < {{ var('min_group_size') }} or n_comparison < {{ var('min_group_size') }} as suppressed
+from labelled
