@@ -175,9 +175,15 @@ class SuiteOutcome:
 DOCS_SITE = "impact"
 
 
+_CONTEXTS: dict[Path, Any] = {}
+
+
 def gx_context(data_dir: Path):
     """A file-backed GX context under the data dir, so that validation results
-    accumulate and Data Docs show every suite's latest runs."""
+    accumulate and Data Docs show every suite's latest runs. One per process and
+    data dir: opening it costs more than most validations."""
+    if data_dir in _CONTEXTS:
+        return _CONTEXTS[data_dir]
     import great_expectations as gx
 
     context = gx.get_context(mode="file", project_root_dir=str(data_dir / "gx"))
@@ -191,7 +197,17 @@ def gx_context(data_dir: Path):
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
+    _CONTEXTS[data_dir] = context
     return context
+
+
+def _stored_results(context, suite_name: str, run_id) -> list:
+    """The identifiers of a suite's results stored by one validation run."""
+    return [
+        key
+        for key in context.validation_results_store.list_keys()
+        if key.expectation_suite_identifier.name == suite_name and key.run_id == run_id
+    ]
 
 
 KEEP_RESULTS = 60
@@ -260,6 +276,7 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
 
     failures: list[dict[str, Any]] = []
     flagged: list[dict[str, Any]] = []
+    new_results: list = []
     evaluated = 0
     for index, (exps, frame) in enumerate(frames):
         name = suite.name if index == len(frames) - 1 else f"{suite.name}__schema"
@@ -268,6 +285,7 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
         if suite.row_key and suite.row_key in frame.columns:
             result_format["unexpected_index_column_names"] = [suite.row_key]
         result = validation.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+        new_results += _stored_results(context, name, result.meta.get("run_id"))
         for outcome in result.results:
             evaluated += 1
             details = outcome.result or {}
@@ -306,7 +324,9 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
                     }
                 )
     prune_results(Path(settings["data_dir"]), [suite.name, f"{suite.name}__schema"])
-    context.build_data_docs(site_names=[DOCS_SITE])
+    # Only this validation's pages (and the index): rebuilding every kept result's page
+    # on every check made the audits slower with each night of history.
+    context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=new_results or None)
     return SuiteOutcome(success=not failures, evaluated=evaluated, failures=failures, flagged=flagged)
 
 
