@@ -59,6 +59,8 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
         return
     conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
+        if result is not None and not result.success:
+            print("\nThe warehouse as the last build left it (not published by this run):")
         print("\nRows per layer:")
         print(_table(conn, """
             select schema_name as layer, count(*) as tables, sum(estimated_size) as approx_rows
@@ -73,7 +75,8 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
                               from intermediate.int_quality__row_flags order by 1, 2"""))
         print("\nprogram_impact:")
         print(_table(conn, """select program_id, kpi, n_treated, n_comparison, pre_treated, post_treated,
-                                     effect, effect_ci_low, effect_ci_high, suppressed
+                                     effect, effect_ci_low, effect_ci_high,
+                                     round(effect_p_adjusted, 4) as p_adjusted, pretrend_ok, suppressed
                               from marts.program_impact order by 1, 2"""))
         print("\nprogram_roi:")
         print(_table(conn, """select program_id, participants, cost_total, benefit, net_benefit, roi_pct, bcr, currency

@@ -77,6 +77,17 @@ class FeedFailed(RuntimeError):
 def ensure_raw_tables(conn: duckdb.DuckDBPyConnection, contract: FeedContract) -> None:
     ledger.ensure_tables(conn)
     conn.execute(raw_table_ddl(contract))
+    # A contract that gained an (optional) column since the table was made: add it, empty.
+    schema, table = contract.table.split(".")
+    existing = {
+        r[0] for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, table]
+        ).fetchall()
+    }
+    for column in contract.columns:
+        if contract.format == "csv" and column.name not in existing:
+            column_type = "TIMESTAMP" if column.type == "timestamp" else column.duckdb_type
+            conn.execute(f'alter table {contract.table} add column "{column.name}" {column_type}')
 
 
 def load_file(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile) -> FileResult:

@@ -69,6 +69,8 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
         """
     )
     rejected = rejected_rows(conn, path, expected_columns=len(header))
+    # An optional column the file does not have arrives as null.
+    present = [c for c in contract.columns if c.name in header]
     # Rows DuckDB read but the contract refuses: each rule is (condition, reason), SQL.
     rules = [
         (
@@ -76,7 +78,7 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
                  or try_cast(trim("{c.name}") as BIGINT) is null))""",
             f"""'CAST: not a whole number in column "{c.name}": ' || "{c.name}\"""",
         )
-        for c in contract.columns
+        for c in present
         if c.type == "integer"
     ]
     if landed.extract_date is not None:
@@ -87,7 +89,7 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
                 f"""'FUTURE: "{c.name}" ' || strftime(timezone('UTC', "{c.name}"), '%Y-%m-%dT%H:%M:%SZ')
                     || ' is later than the day after the extract date {landed.extract_date.isoformat()}'""",
             )
-            for c in contract.columns
+            for c in present
             if c.not_after_extract and c.type == "timestamp"
         ]
     refused = " or ".join(condition for condition, _ in rules) or "false"
@@ -101,7 +103,8 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
         rejected += records_at_lines(path, dict(refused_rows), {r.line for r in rejected})
     store_rejected(conn, sorted(rejected, key=lambda r: r.line))
     select_list = ", ".join(
-        f'timezone(\'UTC\', "{c.name}") as "{c.name}"' if c.type == "timestamp"
+        f'cast(null as {c.duckdb_type}) as "{c.name}"' if c not in present
+        else f'timezone(\'UTC\', "{c.name}") as "{c.name}"' if c.type == "timestamp"
         else f'cast(trim("{c.name}") as BIGINT) as "{c.name}"' if c.type == "integer"
         else f'"{c.name}"'
         for c in contract.columns

@@ -1,4 +1,4 @@
-{#- program_roi adds course costs and HRIS pay under the currency of programs.csv:
+{#- program_roi adds course costs, other program costs and HRIS pay under the currency of programs.csv:
     that is only right when they share it (no conversion is done). Fails listing
     the programs whose courses or participants' pay are in another currency. -#}
 {{ config(severity='error') }}
@@ -11,6 +11,10 @@ course_currencies as (
     select program_id, currency from {{ ref('stg_lms__courses') }} where program_id is not null
 ),
 
+other_cost_currencies as (
+    select program_id, currency from {{ ref('stg_config__program_costs') }}
+),
+
 pay_currencies as (
     select distinct enrolments.program_id, person.currency
     from {{ ref('int_learning__enrolments') }} as enrolments
@@ -21,6 +25,10 @@ pay_currencies as (
 select programs.program_id, 'course' as cost, course_currencies.currency
 from programs inner join course_currencies on programs.program_id = course_currencies.program_id
 where course_currencies.currency <> programs.currency
+union all
+select programs.program_id, 'program cost', other_cost_currencies.currency
+from programs inner join other_cost_currencies on programs.program_id = other_cost_currencies.program_id
+where other_cost_currencies.currency <> programs.currency
 union all
 select programs.program_id, 'participant pay', pay_currencies.currency
 from programs inner join pay_currencies on programs.program_id = pay_currencies.program_id

@@ -68,6 +68,18 @@ censored as (
     group by programs.program_id, events.kpi
 ),
 
+-- The treated people's measured volume: events (tickets, deals) per participant-month
+-- in their post window, what a per-event benefit is multiplied by.
+volume as (
+    select
+        program_id,
+        kpi,
+        avg(post_events) / ({{ window_weeks() }} * 7 / 30.4375) as events_per_participant_month
+    from units
+    where unit_role = 'treated' and is_matched
+    group by program_id, kpi
+),
+
 unmatched as (
     select program_id, kpi, count(distinct person_key) as n_treated_unmatched
     from units
@@ -97,6 +109,7 @@ estimates as (
         main.df,
         case when main.effect_se > 0 then {{ t_two_sided_p('main.effect / main.effect_se', 'main.df') }} end as effect_p_value_raw,
         main.change_treated as naive_change,
+        volume.events_per_participant_month,
         placebo.effect as pretrend_effect,
         placebo.effect_se as pretrend_se,
         placebo.n_treated as pretrend_n,
@@ -110,6 +123,7 @@ estimates as (
     left join main on programs.program_id = main.program_id and programs.kpi = main.kpi
     left join placebo on programs.program_id = placebo.program_id and programs.kpi = placebo.kpi
     left join pretrend_bins on programs.program_id = pretrend_bins.program_id and programs.kpi = pretrend_bins.kpi
+    left join volume on programs.program_id = volume.program_id and programs.kpi = volume.kpi
     left join unmatched on programs.program_id = unmatched.program_id and programs.kpi = unmatched.kpi
     left join overlapping on programs.program_id = overlapping.program_id and programs.kpi = overlapping.kpi
     left join censored on programs.program_id = censored.program_id and programs.kpi = censored.kpi

@@ -231,5 +231,6 @@ select
     pre_value,
     post_value,
     post_value - pre_value as change_value,
+    post_den as post_events,
     stratum_comparison_change
 from stratified

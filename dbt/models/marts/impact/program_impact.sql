@@ -68,6 +68,7 @@ select
     cast(case when not adjusted.suppressed and adjusted.pre_treated <> 0
          then 100.0 * adjusted.effect / adjusted.pre_treated end as {{ type_double() }}) as effect_pct,
     cast(case when not adjusted.suppressed then adjusted.naive_change end as {{ type_double() }}) as naive_change,
+    cast(case when not adjusted.suppressed then adjusted.events_per_participant_month end as {{ type_double() }}) as events_per_participant_month,
     cast(case when not adjusted.suppressed then adjusted.pretrend_effect end as {{ type_double() }}) as pretrend_effect,
     cast(case when not adjusted.suppressed then adjusted.pretrend_effect - {{ t_critical_95('adjusted.pretrend_df') }} * adjusted.pretrend_se end as {{ type_double() }}) as pretrend_ci_low,
     cast(case when not adjusted.suppressed then adjusted.pretrend_effect + {{ t_critical_95('adjusted.pretrend_df') }} * adjusted.pretrend_se end as {{ type_double() }}) as pretrend_ci_high,

@@ -1,9 +1,14 @@
 {#- Phillips ROI per program, the most conservative alternative at every step:
-    fully loaded costs (direct + participants' time at their HRIS pay), first-year
-    benefits only, each KPI's benefit from the end of its 95 % interval nearest zero
+    fully loaded costs (direct course costs + participants' time at their HRIS pay x
+    the pay load factor for benefits and overhead + the program's other costs from
+    program_costs.csv, by type), first-year benefits only, each KPI's benefit from the end of its 95 % interval nearest zero
     (zero when the interval includes zero, when suppressed, when the KPI is not
     significant after Holm's adjustment across the program's KPIs, and when the
-    groups diverged before training). -#}
+    groups diverged before training). A benefit_per_unit is per participant-month, or
+    per event (benefit_basis per_event), then multiplied by the treated people's
+    measured events per participant-month. Costs count every participant; benefits the
+    matched, measured completers (n_benefiting), shown side by side. -#}
+{%- set cost_types = ['needs_assessment', 'design', 'delivery', 'evaluation', 'overhead'] -%}
 {{ config(contract={'enforced': true}) }}
 
 with programs as (
@@ -63,6 +68,26 @@ fixed as (
     group by program_id
 ),
 
+other_costs as (
+    select
+        program_id,
+        {%- for cost_type in cost_types %}
+        sum(case when cost_type = '{{ cost_type }}' then amount else 0 end) as cost_{{ cost_type }},
+        {%- endfor %}
+        sum(case when cost_type not in ('{{ cost_types | join("', '") }}') then amount else 0 end) as cost_other
+    from {{ ref('stg_config__program_costs') }}
+    group by program_id
+),
+
+-- The people benefits are counted for: completers in a matched stratum of any of the
+-- program's KPIs.
+benefiting as (
+    select program_id, count(distinct person_key) as n_benefiting
+    from {{ ref('int_impact__matched_units') }}
+    where unit_role = 'treated' and is_matched
+    group by program_id
+),
+
 benefits as (
     select
         impact.program_id,
@@ -79,9 +104,13 @@ benefits as (
                         when improvement_low > 0 then improvement_low
                         else improvement_high
                     end
-                ) * config.benefit_per_unit * impact.n_treated * 12
+                ) * config.benefit_per_unit
+                  * case when config.benefit_basis = 'per_event' then impact.events_per_participant_month else 1 end
+                  * impact.n_treated * 12
             end
-        ) as benefit
+        ) as benefit,
+        avg(case when config.benefit_basis = 'per_event' then impact.events_per_participant_month end)
+            as events_per_participant_month
     from (
         select
             *,
@@ -100,28 +129,48 @@ totals as (
         programs.program_name,
         programs.currency,
         coalesce(costs.participants, 0) as participants,
+        coalesce(benefiting.n_benefiting, 0) as n_benefiting,
         coalesce(fixed.fixed_cost, 0) + coalesce(costs.cost_per_learner_total, 0) as cost_direct,
-        coalesce(costs.cost_participant_time, 0) as cost_participant_time,
-        coalesce(benefits.benefit, 0) as benefit
+        coalesce(costs.cost_participant_time, 0) * {{ var('pay_load_factor') }} as cost_participant_time,
+        {%- for cost_type in cost_types %}
+        coalesce(other_costs.cost_{{ cost_type }}, 0) as cost_{{ cost_type }},
+        {%- endfor %}
+        coalesce(other_costs.cost_other, 0) as cost_other,
+        coalesce(benefits.benefit, 0) as benefit,
+        benefits.events_per_participant_month
     from programs
     left join costs on programs.program_id = costs.program_id
     left join fixed on programs.program_id = fixed.program_id
+    left join other_costs on programs.program_id = other_costs.program_id
+    left join benefiting on programs.program_id = benefiting.program_id
     left join benefits on programs.program_id = benefits.program_id
+),
+
+loaded as (
+    select
+        totals.*,
+        cost_direct + cost_participant_time
+        {%- for cost_type in cost_types %} + cost_{{ cost_type }}{% endfor %} + cost_other as cost_total
+    from totals
 )
 
 select
     cast(program_id as {{ dbt.type_string() }}) as program_id,
     cast(program_name as {{ dbt.type_string() }}) as program_name,
     cast(participants as {{ dbt.type_bigint() }}) as participants,
+    cast(n_benefiting as {{ dbt.type_bigint() }}) as n_benefiting,
     cast(cost_direct as {{ type_double() }}) as cost_direct,
     cast(cost_participant_time as {{ type_double() }}) as cost_participant_time,
-    cast(cost_direct + cost_participant_time as {{ type_double() }}) as cost_total,
+    {%- for cost_type in cost_types %}
+    cast(cost_{{ cost_type }} as {{ type_double() }}) as cost_{{ cost_type }},
+    {%- endfor %}
+    cast(cost_other as {{ type_double() }}) as cost_other,
+    cast(cost_total as {{ type_double() }}) as cost_total,
     cast(benefit as {{ type_double() }}) as benefit,
-    cast(benefit - (cost_direct + cost_participant_time) as {{ type_double() }}) as net_benefit,
-    cast(case when cost_direct + cost_participant_time > 0
-         then 100.0 * (benefit - (cost_direct + cost_participant_time)) / (cost_direct + cost_participant_time) end
-         as {{ type_double() }}) as roi_pct,
-    cast(case when cost_direct + cost_participant_time > 0
-         then benefit / (cost_direct + cost_participant_time) end as {{ type_double() }}) as bcr,
+    cast(benefit - cost_total as {{ type_double() }}) as net_benefit,
+    cast(case when cost_total > 0 then 100.0 * (benefit - cost_total) / cost_total end as {{ type_double() }}) as roi_pct,
+    cast(case when cost_total > 0 then benefit / cost_total end as {{ type_double() }}) as bcr,
+    cast(events_per_participant_month as {{ type_double() }}) as events_per_participant_month,
+    cast({{ var('pay_load_factor') }} as {{ type_double() }}) as pay_load_factor,
     cast(currency as {{ dbt.type_string() }}) as currency
-from totals
+from loaded

@@ -11,5 +11,8 @@ select
     baseline_value,
     target_value,
     benefit_per_unit,
-    upper(trim(currency)) as currency
+    upper(trim(currency)) as currency,
+    -- What benefit_per_unit is worth: one unit of KPI improvement per participant per
+    -- month (the default), or on one event (a ticket, a deal).
+    coalesce(nullif(lower(trim(benefit_basis)), ''), 'per_participant_month') as benefit_basis
 from ({{ latest_by('latest', 'program_id, kpi', '_record_number desc') }}) as deduped
