@@ -80,6 +80,11 @@ volume as (
     group by program_id, kpi
 ),
 
+-- Person-grain KPIs (new starters' ramp and attrition) are estimated by hire cohort.
+onboarding as (
+    select * from {{ ref('int_onboarding__estimates') }}
+),
+
 unmatched as (
     select program_id, kpi, count(distinct person_key) as n_treated_unmatched
     from units
@@ -92,22 +97,26 @@ estimates as (
         programs.program_id,
         programs.program_name,
         programs.kpi,
-        coalesce(main.n_treated, 0) as n_treated,
-        coalesce(main.n_comparison, 0) as n_comparison,
+        coalesce(main.n_treated, onboarding.n_treated, 0) as n_treated,
+        coalesce(main.n_comparison, onboarding.n_comparison, 0) as n_comparison,
         coalesce(unmatched.n_treated_unmatched, 0) as n_treated_unmatched,
         coalesce(completers.n_completers, 0) as n_completers,
         coalesce(overlapping.n_treated_overlap, 0) as n_treated_overlap,
-        coalesce(censored.n_events_censored, 0) as n_events_censored,
+        coalesce(censored.n_events_censored, onboarding.n_events_censored, 0) as n_events_censored,
         coverage.buffer_days as censoring_buffer_days,
         coverage.as_of_date as data_as_of,
         main.before_treated as pre_treated,
-        main.after_treated as post_treated,
+        coalesce(main.after_treated, onboarding.post_treated) as post_treated,
         main.before_comparison as pre_comparison,
-        main.after_comparison as post_comparison,
-        main.effect,
-        main.effect_se,
-        main.df,
-        case when main.effect_se > 0 then {{ t_two_sided_p('main.effect / main.effect_se', 'main.df') }} end as effect_p_value_raw,
+        coalesce(main.after_comparison, onboarding.post_comparison) as post_comparison,
+        coalesce(main.effect, onboarding.effect) as effect,
+        coalesce(main.effect_se, onboarding.effect_se) as effect_se,
+        coalesce(main.df, onboarding.df) as df,
+        case when main.effect_se > 0 then {{ t_two_sided_p('main.effect / main.effect_se', 'main.df') }}
+             when onboarding.effect_se > 0 then {{ t_two_sided_p('onboarding.effect / onboarding.effect_se', 'onboarding.df') }}
+        end as effect_p_value_raw,
+        onboarding.method as person_grain_method,
+        onboarding.hazard_ratio,
         main.change_treated as naive_change,
         volume.events_per_participant_month,
         placebo.effect as pretrend_effect,
@@ -117,13 +126,15 @@ estimates as (
         case when pretrend_bins.bins_tested > 0
              then least(1.0, pretrend_bins.bins_tested * pretrend_bins.min_p) end as pretrend_p_value_raw,
         pretrend_bins.bins_tested as pretrend_bins_tested,
-        coalesce(main.n_treated, 0) < {{ var('min_group_size') }}
-            or coalesce(main.n_comparison, 0) < {{ var('min_group_size') }} as suppressed
+        coalesce(main.n_treated, onboarding.n_treated, 0) < {{ var('min_group_size') }}
+            or coalesce(main.n_comparison, onboarding.n_comparison, 0) < {{ var('min_group_size') }}
+            or coalesce(main.effect_se, onboarding.effect_se) is null as suppressed
     from programs
     left join main on programs.program_id = main.program_id and programs.kpi = main.kpi
     left join placebo on programs.program_id = placebo.program_id and programs.kpi = placebo.kpi
     left join pretrend_bins on programs.program_id = pretrend_bins.program_id and programs.kpi = pretrend_bins.kpi
     left join volume on programs.program_id = volume.program_id and programs.kpi = volume.kpi
+    left join onboarding on programs.program_id = onboarding.program_id and programs.kpi = onboarding.kpi
     left join unmatched on programs.program_id = unmatched.program_id and programs.kpi = unmatched.kpi
     left join overlapping on programs.program_id = overlapping.program_id and programs.kpi = overlapping.kpi
     left join censored on programs.program_id = censored.program_id and programs.kpi = censored.kpi

@@ -47,6 +47,7 @@ select
     cast(adjusted.kpi as {{ dbt.type_string() }}) as kpi,
     cast(catalogue.unit as {{ dbt.type_string() }}) as kpi_unit,
     cast(catalogue.better_direction as {{ dbt.type_string() }}) as better_direction,
+    cast(catalogue.grain as {{ dbt.type_string() }}) as kpi_grain,
     cast(adjusted.n_treated as {{ dbt.type_bigint() }}) as n_treated,
     cast(adjusted.n_comparison as {{ dbt.type_bigint() }}) as n_comparison,
     cast(adjusted.n_treated_unmatched as {{ dbt.type_bigint() }}) as n_treated_unmatched,
@@ -78,9 +79,11 @@ select
     cast(case when not adjusted.suppressed then adjusted.pretrend_p_value end as {{ type_double() }}) as pretrend_p_value,
     cast(case when not adjusted.suppressed and adjusted.pretrend_p_value is not null
          then adjusted.pretrend_p_value >= {{ alpha }} end as boolean) as pretrend_ok,
-    cast('difference-in-differences vs coarsened-exact-matched comparisons (job family, level, tenure band, baseline band); '
+    cast(coalesce(adjusted.person_grain_method,
+         'difference-in-differences vs coarsened-exact-matched comparisons (job family, level, tenure band, baseline band); '
          || '{{ var("window_days") }}-day windows, the pre window ending {{ var("anticipation_weeks") }} week(s) before registration; '
-         || '95% CI from person-clustered SE and t(min(n_treated, n_comparison) - 1); Holm-adjusted p-values' as {{ dbt.type_string() }}) as method,
+         || '95% CI from person-clustered SE and t(min(n_treated, n_comparison) - 1); Holm-adjusted p-values') as {{ dbt.type_string() }}) as method,
+    cast(case when not adjusted.suppressed then adjusted.hazard_ratio end as {{ type_double() }}) as hazard_ratio,
     cast({{ var('window_days') }} as {{ dbt.type_int() }}) as window_days,
     cast({{ var('anticipation_weeks') }} as {{ dbt.type_int() }}) as anticipation_weeks,
     cast(adjusted.suppressed as boolean) as suppressed

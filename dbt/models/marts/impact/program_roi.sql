@@ -96,7 +96,8 @@ benefits as (
                 -- No benefit from a KPI that is suppressed, not significant once adjusted for
                 -- the program's several KPIs (Holm), or whose groups diverged before training.
                 when impact.suppressed or impact.effect is null then 0
-                when not coalesce(impact.pretrend_ok, false) then 0
+                -- (a person-grain KPI has no pre-period to test)
+                when not coalesce(impact.pretrend_ok, impact.kpi_grain = 'person') then 0
                 when not (impact.effect_p_adjusted < 0.05) then 0
                 else (
                     case
@@ -106,7 +107,9 @@ benefits as (
                     end
                 ) * config.benefit_per_unit
                   * case when config.benefit_basis = 'per_event' then impact.events_per_participant_month else 1 end
-                  * impact.n_treated * 12
+                  -- A person-grain KPI (ramp, attrition) is worth its benefit once per
+                  -- participant; the others per participant-month, for the first year.
+                  * impact.n_treated * case when impact.kpi_grain = 'person' then 1 else 12 end
             end
         ) as benefit,
         avg(case when config.benefit_basis = 'per_event' then impact.events_per_participant_month end)

@@ -1,0 +1,318 @@
+"""The person-grain KPIs of new starters, estimated by hire cohort (a dbt Python model).
+
+New starters have no pre-period, so a person difference-in-differences cannot measure
+an onboarding program. Instead, per program x person-grain KPI in programs.csv:
+
+- Who is compared: new starters who completed the program against new starters who
+  never started it (they joined before it existed, or did not take it); those who
+  started and dropped out are left out. Coarsened exact matching on job family, level,
+  location and hire quarter (a stratum needs both groups), then inverse-probability
+  (odds) weights for the remaining covariates (FTE, pay band, manager's team size)
+  from a logistic model, so that the comparisons stand for the completers (ATT).
+- early_attrition: survival over the first 12 months after hire, censored at the
+  data's as-of date. Kaplan-Meier per group gives the 12-month attrition levels
+  (descriptive: completers had to stay until they completed). The effect comes from a
+  weighted Cox model with training as a time-varying covariate (0 from hire to
+  completion, 1 after), so there is no immortal-time bias: the difference in 12-month
+  attrition for a completer who completes at the median completion day, against the
+  baseline (Breslow) survival.
+- ramp_days: time from hire to reaching tenured output (fct_person_onboarding); leaving
+  before ramping is a competing outcome and still ramping is censored, both censoring
+  the time to ramp (a cause-specific analysis). The effect is the difference in the
+  restricted mean time to ramp (up to 182 days) of the weighted Kaplan-Meier curves.
+- Uncertainty: a person bootstrap (resampling completers and comparisons, refitting
+  the weights and the estimator), seeded, so that a run is repeatable; program_impact
+  turns the standard error into a t interval with min(n_treated, n_comparison) - 1
+  degrees of freedom, as for every other estimate.
+
+The functions are plain numpy so that tests can check them against hand-computed
+tables and planted effects (tests/unit/test_onboarding_estimates.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+ATTRITION_HORIZON_DAYS = 365
+RAMP_HORIZON_DAYS = 182
+BOOTSTRAP_SAMPLES = 200
+BOOTSTRAP_SEED = 20261126
+STRATUM = ["job_family", "job_level", "location", "hire_quarter"]
+COVARIATES = ["fte", "pay_band", "manager_team_size"]
+COLUMNS = {
+    "program_id": "object", "kpi": "object", "method": "object",
+    "n_treated": "int64", "n_comparison": "int64", "n_events_censored": "int64",
+    "post_treated": "float64", "post_comparison": "float64",
+    "effect": "float64", "effect_se": "float64", "df": "int64", "hazard_ratio": "float64",
+}
+
+
+# --------------------------------------------------------------------------- survival
+
+
+def kaplan_meier(time, event, weight=None) -> pd.DataFrame:
+    """The (weighted) Kaplan-Meier curve: one row per event time with the number at
+    risk, the events, the survival just after it and Greenwood's variance."""
+    time = np.asarray(time, float)
+    event = np.asarray(event, bool)
+    weight = np.ones_like(time) if weight is None else np.asarray(weight, float)
+    times = np.unique(time[event])
+    order = np.argsort(time, kind="stable")
+    sorted_time, sorted_weight = time[order], weight[order]
+    # At risk at t: the weight of everyone whose time is t or later (a suffix sum).
+    suffix = np.concatenate([np.cumsum(sorted_weight[::-1])[::-1], [0.0]])
+    at_risk = suffix[np.searchsorted(sorted_time, times, side="left")]
+    events = np.bincount(np.searchsorted(times, time[event]), weights=weight[event], minlength=len(times))
+    survival = np.cumprod(1.0 - events / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(at_risk > events, events / (at_risk * (at_risk - events)), np.inf)
+        # Greenwood's variance is undefined once everyone at risk has had the event.
+        variance = np.where(survival > 0, survival * survival * np.cumsum(terms), np.nan)
+    return pd.DataFrame({"time": times, "at_risk": at_risk, "events": events, "survival": survival, "variance": variance})
+
+
+def survival_at(curve: pd.DataFrame, t: float) -> float:
+    """S(t): the survival after the last event time at or before t."""
+    before = curve[curve["time"] <= t]
+    return float(before["survival"].iloc[-1]) if len(before) else 1.0
+
+
+def restricted_mean(curve: pd.DataFrame, horizon: float) -> float:
+    """The area under S from 0 to the horizon: the mean time, each capped at the horizon."""
+    steps = curve[curve["time"] < horizon]
+    times = np.concatenate([[0.0], steps["time"].to_numpy(), [horizon]])
+    levels = np.concatenate([[1.0], steps["survival"].to_numpy()])
+    return float(np.sum(levels * np.diff(times)))
+
+
+def cox_time_varying(start, stop, event, x, weight=None, iterations: int = 50) -> tuple[float, np.ndarray]:
+    """A one-covariate Cox model on counting-process rows (start, stop], Breslow ties,
+    weighted, by Newton-Raphson. Returns beta and the baseline cumulative hazard at
+    x = 0 as an array of [event time, cumulative hazard]."""
+    start, stop, x = (np.asarray(a, float) for a in (start, stop, x))
+    event = np.asarray(event, bool)
+    weight = np.ones_like(stop) if weight is None else np.asarray(weight, float)
+    times = np.unique(stop[event])
+    by_stop, by_start = np.argsort(stop, kind="stable"), np.argsort(start, kind="stable")
+    stop_index = np.searchsorted(stop[by_stop], times, side="left")
+    start_index = np.searchsorted(start[by_start], times, side="left")
+
+    def risk_sum(values: np.ndarray) -> np.ndarray:
+        """Sum over each event time's risk set {start < t <= stop}: the rows still in
+        (stop >= t) less those not yet in (start >= t), both suffix sums."""
+        def suffix(order):
+            return np.concatenate([np.cumsum(values[order][::-1])[::-1], [0.0]])
+        return suffix(by_stop)[stop_index] - suffix(by_start)[start_index]
+
+    slot = np.searchsorted(times, stop[event])
+    deaths = np.bincount(slot, weights=weight[event], minlength=len(times))
+    x_deaths = np.bincount(slot, weights=(weight * x)[event], minlength=len(times))
+    beta = 0.0
+    for _ in range(iterations):
+        r = weight * np.exp(beta * x)
+        s0, s1, s2 = risk_sum(r), risk_sum(r * x), risk_sum(r * x * x)
+        mean = s1 / s0
+        gradient = np.sum(x_deaths - deaths * mean)
+        information = np.sum(deaths * (s2 / s0 - mean * mean))
+        if not information > 0:
+            break
+        step = gradient / information
+        beta += float(np.clip(step, -5, 5))
+        if abs(step) < 1e-10:
+            break
+    s0 = risk_sum(weight * np.exp(beta * x))
+    return beta, np.column_stack([times, np.cumsum(deaths / s0)])
+
+
+def cumulative_hazard_at(baseline: np.ndarray, t: float) -> float:
+    before = baseline[baseline[:, 0] <= t]
+    return float(before[-1, 1]) if len(before) else 0.0
+
+
+# --------------------------------------------------------------------------- who is compared
+
+
+def logistic_propensity(covariates: np.ndarray, treated: np.ndarray) -> np.ndarray:
+    """P(treated | covariates) by a lightly ridged logistic regression (Newton)."""
+    scale = covariates.std(axis=0)
+    z = (covariates - covariates.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+    design = np.column_stack([np.ones(len(z)), z])
+    coef = np.zeros(design.shape[1])
+    for _ in range(25):
+        p = 1.0 / (1.0 + np.exp(-design @ coef))
+        gradient = design.T @ (treated - p) - 1e-3 * coef
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + 1e-3 * np.eye(len(coef))
+        step = np.linalg.solve(hessian, gradient)
+        coef += step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return np.clip(1.0 / (1.0 + np.exp(-design @ coef)), 0.01, 0.99)
+
+
+def att_weights(frame: pd.DataFrame) -> pd.Series:
+    """Coarsened exact matching on the stratum, then odds weights on the covariates:
+    completers weigh 1, comparisons stand for the completers of their stratum.
+    Rows of unmatched strata get weight 0."""
+    key = frame.groupby(STRATUM, sort=False, dropna=False).ngroup().to_numpy()
+    treated = frame["treated"].to_numpy(bool)
+    n_treated = np.bincount(key, weights=treated.astype(float))[key]
+    n_comparison = np.bincount(key, weights=(~treated).astype(float))[key]
+    matched = (n_treated > 0) & (n_comparison > 0)
+    weight = np.where(treated, 1.0, np.divide(n_treated, n_comparison, out=np.zeros(len(frame)), where=n_comparison > 0))
+    weight = np.where(matched, weight, 0.0)
+    if matched.sum() > len(COVARIATES) + 2 and len(set(treated[matched])) == 2:
+        covariates = frame.loc[matched, COVARIATES].to_numpy(float)
+        p = logistic_propensity(covariates, treated[matched].astype(float))
+        odds = np.ones(len(frame))
+        odds[matched] = np.where(treated[matched], 1.0, p / (1 - p))
+        # Odds weights rescaled so that each stratum's comparisons keep their total.
+        comparison = matched & ~treated
+        odds_total = np.bincount(key[comparison], weights=odds[comparison], minlength=key.max() + 1)
+        count_total = np.bincount(key[comparison], minlength=key.max() + 1)
+        odds[comparison] = odds[comparison] * count_total[key[comparison]] / odds_total[key[comparison]]
+        weight = weight * odds
+    return pd.Series(weight, index=frame.index)
+
+
+# --------------------------------------------------------------------------- estimators
+
+
+def attrition_effect(frame: pd.DataFrame) -> dict:
+    """12-month attrition: KM levels per group, the effect from the time-varying Cox."""
+    weight = att_weights(frame)
+    used = frame[weight > 0]
+    w = weight[weight > 0].to_numpy()
+    treated = used["treated"].to_numpy(bool)
+    # A leaver on the day of hire left after half a day: every row has a positive span.
+    days = np.maximum(used["observed_days"].to_numpy(float), 0.5)
+    time = np.minimum(days, ATTRITION_HORIZON_DAYS)
+    event = used["has_left"].to_numpy(bool) & (days <= ATTRITION_HORIZON_DAYS)
+    levels = {}
+    for group in (True, False):
+        curve = kaplan_meier(time[treated == group], event[treated == group], w[treated == group])
+        levels[group] = 1.0 - survival_at(curve, ATTRITION_HORIZON_DAYS)
+    # Counting-process rows: a completer is untrained from hire to completion, trained
+    # after; whoever left (or was censored) before completing was never trained.
+    completion = np.where(treated, used["completion_day"].to_numpy(float), np.inf)
+    from_start = completion <= 0
+    split = (completion > 0) & (completion < time)
+    starts = np.concatenate([np.zeros(len(used)), completion[split]])
+    stops = np.concatenate([np.where(split, completion, time), time[split]])
+    events = np.concatenate([np.where(split, False, event), event[split]])
+    exposed = np.concatenate([from_start.astype(float), np.ones(split.sum())])
+    weights = np.concatenate([w, w[split]])
+    beta, baseline = cox_time_varying(starts, stops, events, exposed, weights)
+    day = float(np.median(completion[treated])) if treated.any() else 0.0
+    day = max(day, 0.0)
+    h_day = cumulative_hazard_at(baseline, day)
+    h_end = cumulative_hazard_at(baseline, ATTRITION_HORIZON_DAYS)
+    untrained = np.exp(-h_end)
+    trained = np.exp(-h_day - np.exp(beta) * (h_end - h_day))
+    return {
+        "effect": float(untrained - trained),  # attrition(trained) - attrition(untrained)
+        "post_treated": levels[True],
+        "post_comparison": levels[False],
+        "hazard_ratio": float(np.exp(beta)),
+        "n_treated": int(treated.sum()),
+        "n_comparison": int((~treated).sum()),
+        "n_events_censored": int(np.sum(~event & (time < ATTRITION_HORIZON_DAYS))),
+    }
+
+
+def ramp_effect(frame: pd.DataFrame) -> dict:
+    """Restricted mean time to ramp (up to RAMP_HORIZON_DAYS), completers minus comparisons."""
+    frame = frame[frame["has_output_measure"].astype(bool)]
+    weight = att_weights(frame)
+    used = frame[weight > 0]
+    w = weight[weight > 0].to_numpy()
+    treated = used["treated"].to_numpy(bool)
+    time = used["ramp_days"].to_numpy(float)
+    event = (used["ramp_status"] == "ramped").to_numpy(bool)
+    means = {}
+    for group in (True, False):
+        curve = kaplan_meier(time[treated == group], event[treated == group], w[treated == group])
+        means[group] = restricted_mean(curve, RAMP_HORIZON_DAYS)
+    return {
+        "effect": means[True] - means[False],
+        "post_treated": means[True],
+        "post_comparison": means[False],
+        "hazard_ratio": None,
+        "n_treated": int(treated.sum()),
+        "n_comparison": int((~treated).sum()),
+        "n_events_censored": int(np.sum(~event)),
+    }
+
+
+ESTIMATORS = {
+    "early_attrition": (
+        attrition_effect,
+        "12-month attrition difference at the median completion day from a weighted Cox model with training "
+        "as a time-varying covariate (no immortal time); completers vs new starters who never took the "
+        "program, exact-matched on job family, level, location and hire quarter, odds-weighted on FTE, pay "
+        "band and manager's team size; person-bootstrap SE",
+    ),
+    "ramp_days": (
+        ramp_effect,
+        "difference in restricted mean time to ramp (to 182 days) from weighted Kaplan-Meier curves, leaving "
+        "before ramping (competing) and still ramping censored; completers vs new starters who never took the "
+        "program, exact-matched on job family, level, location and hire quarter, odds-weighted on FTE, pay "
+        "band and manager's team size; person-bootstrap SE",
+    ),
+}
+
+
+def bootstrap_se(estimator, frame: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED) -> float:
+    """The standard deviation of the effect over person resamples of each group."""
+    rng = np.random.default_rng(seed)
+    groups = [frame.index[frame["treated"]], frame.index[~frame["treated"]]]
+    effects = []
+    for _ in range(samples):
+        drawn = np.concatenate([rng.choice(g, len(g), replace=True) for g in groups])
+        sample = frame.loc[drawn].reset_index(drop=True)
+        try:
+            effects.append(estimator(sample)["effect"])
+        except (ValueError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError):
+            continue
+    effects = np.asarray([e for e in effects if np.isfinite(e)])
+    return float(effects.std(ddof=1)) if len(effects) > 1 else float("nan")
+
+
+def cohorts(people: pd.DataFrame, enrolments: pd.DataFrame, program_id: str) -> pd.DataFrame:
+    """New starters who completed the program (treated) or never started it."""
+    taken = enrolments[(enrolments["program_id"] == program_id) & enrolments["person_key"].notna()]
+    completed = taken[taken["is_completed"].astype(bool)].groupby("person_key")["completed_at"].min()
+    started = set(taken["person_key"])
+    frame = people[people["person_key"].isin(set(completed.index)) | ~people["person_key"].isin(started)].copy()
+    frame["treated"] = frame["person_key"].isin(set(completed.index))
+    completed_at = pd.to_datetime(frame["person_key"].map(completed))
+    frame["completion_day"] = (completed_at - pd.to_datetime(frame["hire_date"])).dt.days
+    return frame.reset_index(drop=True)
+
+
+def estimate(people: pd.DataFrame, enrolments: pd.DataFrame, programs: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+    rows = []
+    for program_id, kpi in programs[["program_id", "kpi"]].drop_duplicates().itertuples(index=False):
+        if kpi not in ESTIMATORS:
+            continue
+        estimator, method = ESTIMATORS[kpi]
+        frame = cohorts(people, enrolments, program_id)
+        row = {"program_id": program_id, "kpi": kpi, "method": method, "n_treated": 0, "n_comparison": 0,
+               "n_events_censored": 0}
+        if frame["treated"].sum() >= min_group_size and (~frame["treated"]).sum() >= min_group_size:
+            result = estimator(frame)
+            row.update(result)
+            if min(result["n_treated"], result["n_comparison"]) >= min_group_size:
+                row["effect_se"] = bootstrap_se(estimator, frame)
+            row["df"] = min(result["n_treated"], result["n_comparison"]) - 1
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=list(COLUMNS))
+    return out.astype({c: ("Int64" if t == "int64" else t) for c, t in COLUMNS.items()})
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    people = dbt.ref("fct_person_onboarding").df()
+    enrolments = dbt.ref("int_learning__program_enrolments").df()
+    programs = dbt.ref("stg_config__programs").df()
+    return estimate(people, enrolments, programs, int(dbt.config.get("min_group_size")))
