@@ -1,7 +1,13 @@
-{#- Return on expectation: per program x KPI, what the KPI owner asked for
-    (baseline -> target, from programs.csv) against what the treated group shows now
-    and what the program measurably caused. -#}
+{#- Return on expectation, in two parts, per program x KPI:
+    - contribution: what the program itself caused (program_impact.effect) against what
+      the KPI owner asked for (target - baseline, programs.csv);
+    - standing: where the KPI stands now for the whole target job family (the mean of
+      its last full window of measurable weeks) against the owner's baseline and target.
+    Each with a plain-language status. A trained group's own post-window mean is not
+    used as "current": it mixes the program's effect with everything else. -#}
 {{ config(contract={'enforced': true}) }}
+
+{%- set n_weeks = window_weeks() -%}
 
 with config as (
     select * from {{ ref('stg_config__programs') }}
@@ -9,6 +15,30 @@ with config as (
 
 impact as (
     select * from {{ ref('program_impact') }}
+),
+
+coverage as (
+    select * from {{ ref('int_kpis__coverage') }}
+),
+
+-- The target family's KPI over the last full window before the data stops being measurable.
+family_now as (
+    select
+        config.program_id,
+        config.kpi,
+        sum(kpi_week.numerator) / nullif(sum(kpi_week.denominator), 0) as current_value
+    from config
+    inner join coverage on config.kpi = coverage.kpi
+    inner join {{ ref('fct_person_kpi_week') }} as kpi_week
+        on kpi_week.kpi = config.kpi
+        and kpi_week.period_start >= cast({{ dbt.dateadd('week', -n_weeks, 'coverage.measurable_until') }} as date)
+        and {{ dbt.dateadd('day', 7, 'kpi_week.period_start') }} <= coverage.measurable_until
+    inner join {{ ref('dim_person') }} as person
+        on kpi_week.person_key = person.person_key
+        and person.job_family = config.target_job_family
+        and person.valid_from <= kpi_week.period_start
+        and (person.valid_to is null or person.valid_to > kpi_week.period_start)
+    group by config.program_id, config.kpi
 ),
 
 joined as (
@@ -20,14 +50,15 @@ joined as (
         config.target_job_family,
         config.baseline_value,
         config.target_value,
-        impact.post_treated as current_value,
+        family_now.current_value,
         impact.effect as measured_effect,
         impact.effect_ci_low,
         impact.effect_ci_high,
-        impact.suppressed,
+        coalesce(impact.suppressed, true) as suppressed,
         config.target_value - config.baseline_value as expected_change
     from config
     left join impact on config.program_id = impact.program_id and config.kpi = impact.kpi
+    left join family_now on config.program_id = family_now.program_id and config.kpi = family_now.kpi
 ),
 
 scored as (
@@ -35,7 +66,7 @@ scored as (
         joined.*,
         case when expected_change <> 0 and current_value is not null
              then 100.0 * (current_value - baseline_value) / expected_change end as progress_pct,
-        case when expected_change <> 0 and measured_effect is not null
+        case when expected_change <> 0 and measured_effect is not null and not suppressed
              then 100.0 * measured_effect / expected_change end as effect_share_of_expected_pct
     from joined
 )
@@ -53,7 +84,14 @@ select
     cast(measured_effect as {{ type_double() }}) as measured_effect,
     cast(effect_share_of_expected_pct as {{ type_double() }}) as effect_share_of_expected_pct,
     cast(case
-        when suppressed or current_value is null then 'not measurable'
+        when effect_share_of_expected_pct is null then 'not measurable'
+        when effect_share_of_expected_pct >= 100 then 'delivered what was expected'
+        when effect_share_of_expected_pct >= 50 then 'delivered part of what was expected'
+        when effect_share_of_expected_pct > 0 then 'delivered little of what was expected'
+        else 'did not move the KPI the expected way'
+    end as {{ dbt.type_string() }}) as contribution_status,
+    cast(case
+        when current_value is null then 'not measurable'
         when progress_pct >= 100 then 'target met'
         when progress_pct >= 50 then 'on track'
         else 'off track'

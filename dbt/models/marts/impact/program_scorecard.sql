@@ -161,7 +161,11 @@ select
     cast(roi_pct as {{ type_double() }}) as l5_roi_pct,
     cast(bcr as {{ type_double() }}) as l5_bcr,
     cast(
-        case when completion_rate >= {{ high_completion }} then 'completion high, ' else 'completion low, ' end
+        case
+            when learners_enrolled = 0 then 'no enrolments yet, '
+            when completion_rate >= {{ high_completion }} then 'completion high, '
+            else 'completion low, '
+        end
         || case
             when results_kpis = 0 then 'no results KPI configured'
             when results_unmeasured = results_kpis then 'too few completers to measure impact'
