@@ -11,7 +11,11 @@ program effects (PLANTED, on work begun after completion) and known mess
 (identity, duplicates, malformed records in every profile; late-logged first
 responses, open work at the end, overlapping programs, job moves, vanishing
 leavers and the Ashenfelter dip as options of the profile, see Profile) for
-the pipeline to find. The constants below are what tests rely on;
+the pipeline to find. The realistic profile also has more new starters, a
+new-starter onboarding program that shortens their ramp and cuts their early
+attrition, and a retention program with no effect (PLANTED_PERSON: person-grain
+truths by hire cohort; counts in the summary under "onboarding"). The
+constants below are what tests rely on;
 seed-dependent details (which statement was voided, ...) are in the returned
 summary under "mess", the profile and its options under "profile" and
 "options".
@@ -27,7 +31,10 @@ from .constants import (
     DAYS_PER_MONTH,
     DEAL_LEAD_IN_DAYS,
     DIP_PROGRAMS,
+    EARLY_ATTRITION_DAYS,
     FAMILY_SIZES,
+    HIGH_TURNOVER_FACTOR,
+    HIGH_TURNOVER_FAMILY,
     INCIDENTS_GZIP_DATE,
     KPI_MODEL,
     LATE_FIRST_RESPONSE_MINUTES,
@@ -44,6 +51,21 @@ from .constants import (
     NEG_COMPLETERS,
     NEG_NON_COMPLETERS,
     NEW_REP_FIRST_DEAL_DAYS,
+    NEW_STARTER_ATTRITION_12M,
+    NEW_STARTER_BASE_SHARE,
+    NEW_STARTER_HAZARD,
+    ONBOARDING_ATTRITION_HR,
+    ONBOARDING_BASE_RAMP_DAYS,
+    ONBOARDING_COMPLETION_DAYS,
+    ONBOARDING_FAMILIES,
+    ONBOARDING_LAUNCH,
+    ONBOARDING_MEDIAN_COMPLETION_DAY,
+    ONBOARDING_PROGRAM,
+    ONBOARDING_RAMP_EFFECT_DAYS,
+    ONBOARDING_RAMP_FLOOR_DAYS,
+    ONBOARDING_RAMP_SD_DAYS,
+    ONBOARDING_REGISTRATION_DAYS,
+    ONBOARDING_UPTAKE,
     OVERLAP_MIN_SHARE,
     OVERLAP_MIN_WORKERS,
     OVERLAP_PROGRAMS,
@@ -51,15 +73,24 @@ from .constants import (
     PERIOD_END,
     PERIOD_START,
     PLANTED,
+    PLANTED_PERSON,
     POST_WINDOW_DAYS,
     PRE_WINDOW_DAYS,
+    RAMP_START_SHARE,
+    RAMP_WINDOW_WEEKS,
+    RETENTION_COMPLETION_DAYS,
+    RETENTION_PROGRAM,
+    RETENTION_REGISTRATION_DAYS,
+    RETENTION_UPTAKE,
     SCALES,
     SECULAR_TREND,
+    TENURED_DAYS,
     TEST_ACCOUNT_EMAILS,
     TINY_PROGRAM,
     TREND_ORIGIN,
     UNKNOWN_VERB,
     XAPI_GZIP_EVERY,
+    attrition_within,
 )
 from .contracts import ContractMismatch, validate_against_contracts
 from .core import World, build_world, generate
@@ -78,6 +109,7 @@ __all__ = [
     "validate_against_contracts",
     "ContractMismatch",
     "PLANTED",
+    "PLANTED_PERSON",
     "TINY_PROGRAM",
     "SECULAR_TREND",
     "KPI_MODEL",
@@ -119,4 +151,30 @@ __all__ = [
     "DEAL_LEAD_IN_DAYS",
     "NEW_REP_FIRST_DEAL_DAYS",
     "LEAVER_WIND_DOWN_DAYS",
+    "NEW_STARTER_BASE_SHARE",
+    "HIGH_TURNOVER_FAMILY",
+    "HIGH_TURNOVER_FACTOR",
+    "EARLY_ATTRITION_DAYS",
+    "RAMP_WINDOW_WEEKS",
+    "TENURED_DAYS",
+    "RAMP_START_SHARE",
+    "ONBOARDING_PROGRAM",
+    "ONBOARDING_FAMILIES",
+    "ONBOARDING_LAUNCH",
+    "ONBOARDING_UPTAKE",
+    "ONBOARDING_REGISTRATION_DAYS",
+    "ONBOARDING_COMPLETION_DAYS",
+    "ONBOARDING_MEDIAN_COMPLETION_DAY",
+    "ONBOARDING_BASE_RAMP_DAYS",
+    "ONBOARDING_RAMP_SD_DAYS",
+    "ONBOARDING_RAMP_FLOOR_DAYS",
+    "ONBOARDING_RAMP_EFFECT_DAYS",
+    "ONBOARDING_ATTRITION_HR",
+    "NEW_STARTER_ATTRITION_12M",
+    "NEW_STARTER_HAZARD",
+    "RETENTION_PROGRAM",
+    "RETENTION_UPTAKE",
+    "RETENTION_REGISTRATION_DAYS",
+    "RETENTION_COMPLETION_DAYS",
+    "attrition_within",
 ]

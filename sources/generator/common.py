@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 
-from .constants import DAYS_PER_MONTH, PERIOD_END, PERIOD_START, TREND_ORIGIN
+from .constants import DAYS_PER_MONTH, PERIOD_END, PERIOD_START, RAMP_START_SHARE, TREND_ORIGIN
 
 # Last instant that any extract can contain.
 PERIOD_END_TS = datetime.combine(PERIOD_END, time(23, 59, 59))
@@ -102,6 +102,34 @@ class DipWindows:
 
     def added(self, times: np.ndarray, who: np.ndarray) -> np.ndarray:
         return np.where(self.mask(times, who), self.size, 0.0)
+
+
+class Ramp:
+    """New starters' ramp (profile option onboarding), per worker (by position
+    in the list given): the share of the tenured rate of work begun on a day
+    grows linearly from RAMP_START_SHARE on the hire day to 1 at ramp_days
+    after hire, then stays at 1; 1 throughout for workers without a ramp. A
+    worker with a head start (PRG-ONB completers) is that many days further
+    along the same curve from hire.
+
+    Work is drawn at the tenured rate, then thinned: each item is kept with
+    the share on the day its work began (an inhomogeneous Poisson process)."""
+
+    def __init__(self, workers, rng: np.random.Generator):
+        self.hire = np.array([np.datetime64(w.hire_date, "D") for w in workers], dtype="datetime64[D]")
+        self.days = np.array([w.ramp_days for w in workers], dtype=np.float64)
+        self.head = np.array([w.ramp_head_start for w in workers], dtype=np.float64)
+        self.rng = rng
+
+    def share(self, days: np.ndarray, who: np.ndarray) -> np.ndarray:
+        since = (days.astype("datetime64[D]") - self.hire[who]).astype(np.float64) + self.head[who]
+        ramp = self.days[who]
+        grown = RAMP_START_SHARE + (1 - RAMP_START_SHARE) * since / np.where(ramp > 0, ramp, 1.0)
+        return np.where(ramp > 0, np.clip(grown, RAMP_START_SHARE, 1.0), 1.0)
+
+    def kept(self, days: np.ndarray, who: np.ndarray) -> np.ndarray:
+        """Whether each item of work (begun on days, by worker position who) is kept."""
+        return self.rng.random(len(who)) < self.share(days, who)
 
 
 # --------------------------------------------------------------------------

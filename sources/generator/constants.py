@@ -7,6 +7,7 @@ in the summary returned by ``generate`` instead.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -117,6 +118,11 @@ COURSES = (
     Course("CRS-SAL-202", "Consultative Selling Coaching", "PRG-SAL", "coaching", 3, 400, 0, "2025-02-10T09:00:00Z"),
     Course("CRS-MND-301", "Mindful Productivity", "PRG-MND", "elearning", 1, 50, 2000, "2025-03-03T09:00:00Z"),
     Course("CRS-NEG-401", "Advanced Negotiation", "PRG-NEG", "ilt", 6, 800, 6000, "2025-03-17T09:00:00Z"),
+    # The new starters' programs (profile options onboarding and retention_program):
+    # in the catalogue only while their option is on.
+    Course("CRS-ONB-501", "New Starter Onboarding", "PRG-ONB", "elearning", 4, 120, 10000, "2025-03-24T09:00:00Z"),
+    Course("CRS-RET-601", "Stay Conversations", "PRG-RET", "coaching", 1, 90, 0, "2025-02-17T09:00:00Z",
+           has_assessments=False),
     # Not in any configured program: background LMS traffic.
     Course("CRS-GEN-001", "Code of Conduct 2025", "", "elearning", 0.5, 0, 1500, "2025-01-02T09:00:00Z", has_assessments=False),
 )
@@ -199,6 +205,97 @@ DIP_PROGRAMS = {"ticket_resolution_hours": "PRG-SUP", "sales_cycle_days": "PRG-S
 DEAL_LEAD_IN_DAYS = 90
 NEW_REP_FIRST_DEAL_DAYS = 15
 LEAVER_WIND_DOWN_DAYS = 60
+
+# --------------------------------------------------------------------------
+# New starters: the onboarding program and the null retention program
+# --------------------------------------------------------------------------
+# Share of individual contributors hired during the period (profile option
+# new_starter_share; the clean profile keeps this one). The others were hired
+# 2013-2024. New starters are hired uniformly from PERIOD_START to
+# NEW_STARTER_LAST_HIRE.
+NEW_STARTER_BASE_SHARE = 0.10
+NEW_STARTER_LAST_HIRE = date(2026, 5, 31)
+# high_turnover_support: Customer Support hires this many times the share
+# (capped at 1), so that the small scale has ~150 new starters in Customer
+# Support and Sales.
+HIGH_TURNOVER_FAMILY = "Customer Support"
+HIGH_TURNOVER_FACTOR = 2.0
+
+# Person-grain KPIs of new starters.
+EARLY_ATTRITION_DAYS = 365  # early_attrition: left within this many days of hire
+RAMP_WINDOW_WEEKS = 4  # ramp_days: first span of this many weeks at tenured output
+TENURED_DAYS = 365  # tenured peers: at least this long in the company
+
+# PRG-ONB "New Starter Onboarding" (profile option onboarding): Customer Support
+# and Sales new starters hired on or after ONBOARDING_LAUNCH take it with
+# probability ONBOARDING_UPTAKE, registering 0-6 days after hire and
+# completing 10-30 days after hire (uniform whole days); ONBOARDING_DROPOUT of
+# the takers drop out. People hired before the launch never take it.
+ONBOARDING_PROGRAM = "PRG-ONB"
+ONBOARDING_FAMILIES = ("Customer Support", "Sales")
+ONBOARDING_LAUNCH = date(2025, 4, 1)
+ONBOARDING_UPTAKE = 0.70
+ONBOARDING_DROPOUT = 0.10
+ONBOARDING_REGISTRATION_DAYS = (0, 6)  # after hire, inclusive
+ONBOARDING_COMPLETION_DAYS = (10, 30)  # after hire, inclusive
+ONBOARDING_MEDIAN_COMPLETION_DAY = (ONBOARDING_COMPLETION_DAYS[0] + ONBOARDING_COMPLETION_DAYS[1]) // 2  # 20
+# The new starters' programs register and complete people no later than this
+# many days before PERIOD_END, so that a late-stored statement still lands in
+# the data: takers whose completion day falls later are still in progress.
+RECORD_END_MARGIN_DAYS = 7
+
+# Ramp: every Customer Support / Sales new starter has a personal ramp
+# R ~ Normal(ONBOARDING_BASE_RAMP_DAYS, ONBOARDING_RAMP_SD_DAYS), floored at
+# ONBOARDING_RAMP_FLOOR_DAYS. Their rate of work begun (incidents opened,
+# opportunities created) grows linearly from RAMP_START_SHARE of the tenured rate
+# on the hire day to all of it R days after hire. PRG-ONB completers start
+# -ONBOARDING_RAMP_EFFECT_DAYS days ahead on their curve (whatever their completion
+# day): every share of the tenured rate, so every threshold, comes 15 days sooner.
+ONBOARDING_BASE_RAMP_DAYS = 45.0
+ONBOARDING_RAMP_SD_DAYS = 6.0
+ONBOARDING_RAMP_FLOOR_DAYS = 14.0
+ONBOARDING_RAMP_EFFECT_DAYS = -15.0
+RAMP_START_SHARE = 0.20
+
+# Attrition: with the onboarding option, every new starter leaves at a constant
+# hazard NEW_STARTER_HAZARD per day from hire (NEW_STARTER_ATTRITION_12M of them
+# within 12 months); a PRG-ONB completer's hazard is NEW_STARTER_HAZARD x
+# ONBOARDING_ATTRITION_HR from their completion day on.
+NEW_STARTER_ATTRITION_12M = 0.40
+NEW_STARTER_HAZARD = -math.log(1 - NEW_STARTER_ATTRITION_12M) / EARLY_ATTRITION_DAYS
+ONBOARDING_ATTRITION_HR = 0.4
+
+# PRG-RET "Stay Conversations" (profile option retention_program): Customer
+# Support and Sales new starters still employed take it with probability
+# RETENTION_UPTAKE, registering 60-120 days after hire and completing 2-14 days
+# later. It changes nothing: hazard ratio 1, no ramp change.
+RETENTION_PROGRAM = "PRG-RET"
+RETENTION_UPTAKE = 0.40
+RETENTION_REGISTRATION_DAYS = (60, 120)  # after hire, inclusive
+RETENTION_COMPLETION_DAYS = (2, 14)  # after registration, inclusive (launch can take a day)
+
+
+def attrition_within(days: float, completion_day: float | None = None) -> float:
+    """Probability that a new starter leaves within `days` of hire: a non-taker
+    (completion_day None) or a PRG-ONB completer who completes completion_day
+    days after hire (hazard x ONBOARDING_ATTRITION_HR from then on)."""
+    h0 = NEW_STARTER_HAZARD
+    if completion_day is None or completion_day >= days:
+        return 1 - math.exp(-h0 * days)
+    return 1 - math.exp(-h0 * completion_day - h0 * ONBOARDING_ATTRITION_HR * (days - completion_day))
+
+
+# The true effects on the person-grain KPIs, by hire cohort (not DiD):
+# ramp_days: PRG-ONB completers minus non-takers, in days; early_attrition: the
+# 12-month attrition probability of a completer who completes on the median
+# completion day minus that of a non-taker.
+PLANTED_PERSON = {
+    ("PRG-ONB", "ramp_days"): ONBOARDING_RAMP_EFFECT_DAYS,
+    ("PRG-ONB", "early_attrition"): (attrition_within(EARLY_ATTRITION_DAYS, ONBOARDING_MEDIAN_COMPLETION_DAY)
+                                     - attrition_within(EARLY_ATTRITION_DAYS)),
+    ("PRG-RET", "early_attrition"): 0.0,
+    ("PRG-RET", "ramp_days"): 0.0,
+}
 
 # Compression: every third xAPI file, and one incidents file.
 XAPI_GZIP_EVERY = 3  # extract months 3, 6, 9, ... (1-based) are .jsonl.gz

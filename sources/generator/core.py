@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
+
 from . import crm, lms, servicedesk, xapi
-from .common import DipWindows, extract_dates, month_index, substream
+from .common import DipWindows, Ramp, extract_dates, month_index, substream
 from .constants import (
-    BAD_INCIDENT_ROW_DATE, CRM_INTEGRATION_EMAIL, DIP_PROGRAMS, INCIDENTS_GZIP_DATE, MALFORMED_XAPI_DATE,
-    OVERLAP_PROGRAMS, SCALES, XAPI_GZIP_EVERY,
+    BAD_INCIDENT_ROW_DATE, COURSES, CRM_INTEGRATION_EMAIL, DIP_PROGRAMS, EARLY_ATTRITION_DAYS, FAMILY_SIZES,
+    INCIDENTS_GZIP_DATE, MALFORMED_XAPI_DATE, ONBOARDING_FAMILIES, ONBOARDING_LAUNCH, ONBOARDING_PROGRAM,
+    OVERLAP_PROGRAMS, PERIOD_END, RETENTION_PROGRAM, SCALES, XAPI_GZIP_EVERY, Course,
 )
 from .contracts import csv_columns, validate_against_contracts
-from .people import Worker, build_workers, hris_rows, plan_job_moves, plan_vanishing_leavers
+from .onboarding import COMPLETED, IN_PROGRESS, LEFT, ProgramPlan, plan_onboarding, plan_retention
+from .people import (
+    Worker, build_workers, hris_rows, new_starter_shares, plan_job_moves, plan_vanishing_leavers,
+)
 from .profile import DEFAULT_PROFILE, Profile, resolve_profile
 from .training import Training, plan_training
 from .writers import LandingWriter
@@ -29,6 +36,20 @@ class World:
     training: Training
     job_moves: int = 0
     vanished_leaver_ids: list[str] = field(default_factory=list)
+    # The new starters' programs as planned (profile options onboarding, retention_program).
+    onboarding_plans: list[ProgramPlan] = field(default_factory=list)
+    retention_plans: list[ProgramPlan] = field(default_factory=list)
+
+    @property
+    def courses(self) -> tuple[Course, ...]:
+        """The LMS catalogue: a new starters' program only while its option is on."""
+        off = {ONBOARDING_PROGRAM: not self.profile.onboarding, RETENTION_PROGRAM: not self.profile.retention_program}
+        return tuple(c for c in COURSES if not off.get(c.program_id, False))
+
+    @property
+    def new_starters(self) -> list[Worker]:
+        """Individual contributors hired during the period, every family."""
+        return [w for w in self.workers if w.new_starter]
 
     @property
     def support_agents(self) -> list[Worker]:
@@ -50,6 +71,10 @@ class World:
         first = self.training.first_registration(DIP_PROGRAMS[kpi])
         return DipWindows(workers, first, dip.weeks_before, dip.size[kpi])
 
+    def ramp(self, workers: list[Worker], stream: str) -> Ramp | None:
+        """New starters' ramp over workers (profile option onboarding), thinning from its own stream."""
+        return Ramp(workers, substream(self.seed, stream)) if self.profile.onboarding else None
+
 
 def build_world(scale: str = "small", seed: int = 7, profile: str | Profile = DEFAULT_PROFILE,
                 **overrides) -> World:
@@ -62,12 +87,25 @@ def build_world(scale: str = "small", seed: int = 7, profile: str | Profile = DE
         raise ValueError(f"scale must be one of {sorted(SCALES)}, not {scale!r}")
     prof = resolve_profile(profile, overrides)
     seed = int(seed)
-    workers = build_workers(substream(seed, "workers"), SCALES[scale])
+    shares = new_starter_shares(prof.new_starter_share, prof.high_turnover_support)
+    workers = build_workers(substream(seed, "workers"), SCALES[scale], shares, substream(seed, "new-starters"))
+    # Onboarding decides when new starters leave, so it comes before everything
+    # that depends on who is employed when.
+    extra = []
+    onboarding_plans, retention_plans = [], []
+    if prof.onboarding:
+        onboarding_rng = substream(seed, "onboarding")
+        onboarding_plans = plan_onboarding(onboarding_rng, workers)
+        extra.append((onboarding_rng, onboarding_plans))
     moves = plan_job_moves(substream(seed, "job-moves"), workers, prof.job_move_share)
     vanished = plan_vanishing_leavers(substream(seed, "vanishing-leavers"), workers, prof.vanishing_leaver_share)
+    if prof.retention_program:
+        retention_rng = substream(seed, "retention-program")
+        retention_plans = plan_retention(retention_rng, workers)
+        extra.append((retention_rng, retention_plans))
     overlap_rng = substream(seed, "training-overlap") if prof.two_programs_same_kpi else None
-    training = plan_training(substream(seed, "training"), workers, overlap_rng)
-    return World(scale, seed, prof, workers, training, moves, vanished)
+    training = plan_training(substream(seed, "training"), workers, overlap_rng, extra)
+    return World(scale, seed, prof, workers, training, moves, vanished, onboarding_plans, retention_plans)
 
 
 def generate(out_dir: str | Path, scale: str = "small", seed: int = 7,
@@ -90,7 +128,7 @@ def generate(out_dir: str | Path, scale: str = "small", seed: int = 7,
     out = LandingWriter(out_dir)
 
     _write_hris(out, dates, world.workers)
-    mess = _write_lms(out, dates, world.training, world.seed)
+    mess = _write_lms(out, dates, world)
     incidents = _write_incidents(out, dates, world)
     mess["bad_incident_row"] = incidents.pop("bad_row")
     mess["incidents_resolved_before_first_response"] = incidents.pop("resolved_before_first_response")
@@ -116,9 +154,10 @@ def _write_hris(out: LandingWriter, dates, workers: list[Worker]) -> None:
         out.write_csv("hris", "workers", d, hris_rows(workers, d))
 
 
-def _write_lms(out: LandingWriter, dates, training: Training, seed: int) -> dict:
+def _write_lms(out: LandingWriter, dates, world: World) -> dict:
+    training, seed = world.training, world.seed
     for d in dates:
-        out.write_csv("lms", "courses", d, lms.course_rows(d))
+        out.write_csv("lms", "courses", d, lms.course_rows(d, world.courses))
         out.write_csv("lms", "users", d, lms.user_rows(training.learners, d))
 
     surveys = lms.survey_rows(substream(seed, "surveys"), training, len(dates))
@@ -148,6 +187,7 @@ def _write_incidents(out: LandingWriter, dates, world: World) -> dict:
         late_rng=substream(world.seed, "incidents-late-first-response"),
         late_share=prof.resolved_before_response_share,
         open_at_end=prof.open_work_at_end,
+        ramp=world.ramp(agents, "incidents-ramp"),
     )
     bad_row = None
     for m, table, bad in servicedesk.monthly_tables(incidents, len(dates)):
@@ -176,6 +216,7 @@ def _write_crm(out: LandingWriter, dates, world: World) -> dict:
     opps = crm.draw_opportunities(
         substream(world.seed, "opportunities"), reps, users.id_of, world.training.completion("PRG-SAL"),
         by_start=prof.effect_by_start, dip=world.dip("sales_cycle_days", reps), open_at_end=prof.open_work_at_end,
+        ramp=world.ramp(reps, "opportunities-ramp"),
     )
     for d, table in zip(dates, crm.monthly_tables(opps, len(dates))):
         out.write_csv("crm", "opportunities", d, table)
@@ -227,4 +268,72 @@ def _summary(out, world: World, records, mess) -> dict:
         },
         "records": records,
         "mess": mess,
+        "onboarding": _onboarding_summary(world),
+    }
+
+
+def _onboarding_summary(world: World) -> dict:
+    """New starters, the PRG-ONB / PRG-RET groups, and who of them left within
+    12 months (among those hired at least 12 months before PERIOD_END).
+
+    Groups are as the data shows them, after the fact: these raw shares are
+    not the programs' effects (PRG-RET participants had to stay 60-120 days to
+    register, PRG-ONB completers 10-30 days; PLANTED_PERSON holds the truths)."""
+    new = world.new_starters
+    target = [w for w in new if w.family in ONBOARDING_FAMILIES]
+    onb = {p.worker.idx: p.outcome for p in world.onboarding_plans}
+    ret = {p.worker.idx: p.outcome for p in world.retention_plans}
+
+    def onb_group(w: Worker) -> str:
+        if w.idx not in onb:
+            before = w.hire_date < ONBOARDING_LAUNCH
+            return "non_takers_hired_before_launch" if before else "non_takers_hired_after_launch"
+        return {COMPLETED: "completers", IN_PROGRESS: "in_progress_at_end"}.get(onb[w.idx], "dropouts")
+
+    def ret_group(w: Worker) -> str:
+        return "participants" if w.idx in ret else "non_participants"
+
+    onb_groups = ("completers", "dropouts", "in_progress_at_end", "non_takers_hired_before_launch",
+                  "non_takers_hired_after_launch")
+    ret_groups = ("participants", "non_participants")
+    cohort_end = PERIOD_END - timedelta(days=EARLY_ATTRITION_DAYS)  # hired on or before: 12 months observed
+
+    def left_within(group_of, groups) -> dict:
+        out = {g: {"n": 0, "left": 0} for g in groups}
+        for w in target:
+            if w.hire_date <= cohort_end:
+                g = out[group_of(w)]
+                g["n"] += 1
+                g["left"] += int(w.termination_date is not None
+                                 and (w.termination_date - w.hire_date).days < EARLY_ATTRITION_DAYS)
+        for g in out.values():
+            g["share"] = round(g["left"] / g["n"], 4) if g["n"] else None
+        return out
+
+    def mean_ramp(group: str) -> float | None:
+        days = [w.ramp_days for w in target if onb_group(w) == group and w.ramp_days > 0]
+        return round(float(np.mean(days)), 2) if days else None
+
+    return {
+        "launch": ONBOARDING_LAUNCH.isoformat(),
+        "new_starters": {f: sum(w.family == f for w in new) for f in FAMILY_SIZES},
+        ONBOARDING_PROGRAM: {
+            **{g: sum(onb_group(w) == g for w in target) for g in onb_groups},
+            # of the dropouts, those who meant to complete but left the company before their completion day
+            "dropouts_who_left": sum(o == LEFT for o in onb.values()),
+        },
+        RETENTION_PROGRAM: {
+            "participants": len(ret),
+            "completers": sum(o == COMPLETED for o in ret.values()),
+            "left_before_completion": sum(o == LEFT for o in ret.values()),
+            "in_progress_at_end": sum(o == IN_PROGRESS for o in ret.values()),
+            "non_participants": len(target) - len(ret),
+        },
+        # Planted ramps (days to the tenured rate), by PRG-ONB group; None without the onboarding option.
+        "mean_ramp_days": {g: mean_ramp(g) for g in onb_groups},
+        "left_within_12_months": {
+            "hired_on_or_before": cohort_end.isoformat(),
+            ONBOARDING_PROGRAM: left_within(onb_group, onb_groups),
+            RETENTION_PROGRAM: left_within(ret_group, ret_groups),
+        },
     }

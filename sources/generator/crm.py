@@ -9,6 +9,9 @@ Two ways to draw deals (profile option effect_by_start):
   last files.
 - close first (off): CloseDate is drawn first, the effect applies to deals
   CLOSING after completion, and the cycle then fixes CreatedDate.
+
+New reps ramp up (profile option onboarding): they create fewer deals in
+their first weeks, see common.Ramp (by CreatedDate, either way).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from .common import (
-    NP_FAR_FUTURE, NP_PERIOD_END_TS, NP_PERIOD_START, DipWindows, mixed_case, np_bool, np_iso_date,
+    NP_FAR_FUTURE, NP_PERIOD_END_TS, NP_PERIOD_START, DipWindows, Ramp, mixed_case, np_bool, np_iso_date,
     np_iso_ts, np_month_index, sf_id, sf_ids, trend_months, workdays,
 )
 from .constants import (
@@ -123,7 +126,8 @@ def _time_of_day(rng, n: int, lo_h: int, hi_h: int) -> np.ndarray:
 
 def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: dict[int, str],
                        completion: dict[int, datetime], *, by_start: bool = False,
-                       dip: DipWindows | None = None, open_at_end: bool = True) -> dict[str, np.ndarray]:
+                       dip: DipWindows | None = None, open_at_end: bool = True,
+                       ramp: Ramp | None = None) -> dict[str, np.ndarray]:
     """Every deal with its final values, one array per field.
 
     by_start: CreatedDate is drawn first and the sales cycle (baseline + trend
@@ -132,7 +136,9 @@ def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: d
     the cycle fixes CreatedDate (the dip then applies by the CreatedDate the
     deal would have had without it). dip: the Ashenfelter dip windows of the
     reps. open_at_end False: deals not closed by PERIOD_END are not exported
-    ("keep" is False); deals closing before PERIOD_START never are.
+    ("keep" is False); deals closing before PERIOD_START never are. ramp:
+    new reps' ramp (common.Ramp over reps), thinning the deals they create
+    (close first: the thinned deals are drawn, then not exported).
     """
     completed = np.array([np.datetime64(completion[w.idx], "s") if w.idx in completion else NP_FAR_FUTURE
                           for w in reps])
@@ -141,6 +147,9 @@ def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: d
     cut = None
     if by_start:
         rep, created_day = _created_days(rng, reps)
+        if ramp is not None:
+            kept = ramp.kept(created_day, rep)
+            rep, created_day = rep[kept], created_day[kept]
         n = len(rep)
         created = created_day.astype("datetime64[s]") + _time_of_day(rng, n, 8, 18)
         base = rng.normal(mean, sd, len(reps))[rep]
@@ -175,6 +184,8 @@ def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: d
     deleted = (rng.random(n) < N_DELETED_OPPORTUNITY_SHARE) & (deleted_mod <= NP_PERIOD_END_TS)
     n_accounts = max(50, 2 * len(reps))
     keep = close >= NP_PERIOD_START
+    if ramp is not None and not by_start:
+        keep &= ramp.kept(created_day, rep)
     if not open_at_end:
         keep &= closed_mod <= NP_PERIOD_END_TS
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 import numpy as np
 
 from .common import PERIOD_END_TS, iso_ts, mixed_case, month_index, work_time
-from .constants import COURSES
+from .constants import COURSES, Course
 from .training import Learner, Training
 
 SURVEY_RESPONSE_RATE = 0.70
@@ -30,8 +31,8 @@ SURVEY_COMMENTS = (
 )
 
 
-def course_rows(d: date) -> list[dict[str, str]]:
-    """The catalogue as of d: courses published by then."""
+def course_rows(d: date, courses: Iterable[Course] = COURSES) -> list[dict[str, str]]:
+    """The catalogue as of d: those of courses published by then."""
     return [
         {
             "course_id": c.course_id,
@@ -45,7 +46,7 @@ def course_rows(d: date) -> list[dict[str, str]]:
             "currency": "USD",
             "published_at": c.published_at,
         }
-        for c in sorted(COURSES, key=lambda c: c.course_id)
+        for c in sorted(courses, key=lambda c: c.course_id)
         if c.published_at[:10] <= d.isoformat()
     ]
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 
 from .common import fmt_number, month_end, random_day
-from .constants import COMPANY_DOMAIN, FAMILY_SIZES, PERIOD_END, PERIOD_START
+from .constants import (
+    COMPANY_DOMAIN, FAMILY_SIZES, HIGH_TURNOVER_FACTOR, HIGH_TURNOVER_FAMILY, NEW_STARTER_BASE_SHARE,
+    NEW_STARTER_LAST_HIRE, PERIOD_END, PERIOD_START,
+)
 
 FIRST_NAMES = (
     "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Barbara "
@@ -68,8 +72,10 @@ FAMILIES = {
 }
 LEVELS = ("L1", "L2", "L3", "L4")
 TEAM_SIZE = 13  # a manager per ~12 individual contributors
-NEW_STARTER_SHARE = 0.10  # of individual contributors, hired during the period
-NEW_STARTER_EARLY_EXIT = 0.35  # of new starters, leave 1-11 months after hire
+NEW_STARTER_SHARE = NEW_STARTER_BASE_SHARE  # of individual contributors, hired during the period
+# Of new starters, leave 1-11 months after hire (without the onboarding option;
+# with it, new starters leave at a constant hazard, see onboarding.py).
+NEW_STARTER_EARLY_EXIT = 0.35
 TENURED_EXIT = 0.06  # of other individual contributors, leave during the period
 PROMOTION_SHARE = 0.05
 
@@ -121,6 +127,15 @@ class Worker:
     # A leaver who disappears from HRIS after their last day without a
     # Termination_Date ever being shown (profile option vanishing_leaver_share).
     vanishes: bool = False
+    # A ramping new starter (profile option onboarding): days from hire until
+    # they work at the tenured rate; 0 = no ramp.
+    ramp_days: float = 0.0
+    ramp_head_start: float = 0.0  # days ahead on the ramp curve from hire (PRG-ONB completers)
+
+    @property
+    def new_starter(self) -> bool:
+        """An individual contributor hired during the period."""
+        return self.role == "ic" and self.hire_date >= PERIOD_START
 
     @property
     def legal_name(self) -> str:
@@ -202,16 +217,33 @@ def _team_sites(rng: np.random.Generator, slots) -> dict[tuple[str, int], tuple[
     return sites
 
 
-def _hire_and_exit(rng: np.random.Generator, role: str) -> tuple[date, date | None]:
+def new_starter_shares(share: float = NEW_STARTER_SHARE, high_turnover_support: bool = False) -> dict[str, float]:
+    """Family -> share of its individual contributors hired during the period
+    (profile options new_starter_share and high_turnover_support)."""
+    def factor(family: str) -> float:
+        return HIGH_TURNOVER_FACTOR if high_turnover_support and family == HIGH_TURNOVER_FAMILY else 1.0
+    return {family: min(1.0, share * factor(family)) for family in FAMILY_SIZES}
+
+
+def _hire_and_exit(rng: np.random.Generator, role: str) -> tuple[date, date | None, float]:
+    """(hire, exit, u): an IC is a new starter at any share above u, and is
+    drawn here as one when u < NEW_STARTER_SHARE (the draws of the base world)."""
     if role != "ic":  # leaders are long-tenured and stay, so manager ids stay valid
-        return random_day(rng, date(2012, 1, 1), date(2021, 12, 31)), None
-    if rng.random() < NEW_STARTER_SHARE:
-        hire = random_day(rng, PERIOD_START, date(2026, 5, 31))
-        exit_ = None
-        if rng.random() < NEW_STARTER_EARLY_EXIT:
-            exit_ = hire + timedelta(days=int(rng.integers(30, 331)))
-            exit_ = exit_ if exit_ <= PERIOD_END else None
-        return hire, exit_
+        return random_day(rng, date(2012, 1, 1), date(2021, 12, 31)), None, 1.0
+    u = float(rng.random())
+    return (*(_new_starter_hire(rng) if u < NEW_STARTER_SHARE else _tenured_hire(rng)), u)
+
+
+def _new_starter_hire(rng: np.random.Generator) -> tuple[date, date | None]:
+    hire = random_day(rng, PERIOD_START, NEW_STARTER_LAST_HIRE)
+    exit_ = None
+    if rng.random() < NEW_STARTER_EARLY_EXIT:
+        exit_ = hire + timedelta(days=int(rng.integers(30, 331)))
+        exit_ = exit_ if exit_ <= PERIOD_END else None
+    return hire, exit_
+
+
+def _tenured_hire(rng: np.random.Generator) -> tuple[date, date | None]:
     hire = random_day(rng, date(2013, 1, 1), date(2024, 12, 31))
     exit_ = random_day(rng, PERIOD_START, PERIOD_END) if rng.random() < TENURED_EXIT else None
     return hire, exit_
@@ -223,7 +255,14 @@ def _pay(family: str, level: str, factor: float, fte: float, bump: float = 1.0) 
     return round(base * factor * bump * fte, -2)
 
 
-def build_workers(rng: np.random.Generator, factor: int) -> list[Worker]:
+def build_workers(rng: np.random.Generator, factor: int, shares: Mapping[str, float] | None = None,
+                  hire_rng: np.random.Generator | None = None) -> list[Worker]:
+    """The population. shares (new_starter_shares()) says which share of each
+    family's individual contributors was hired during the period; an IC whose
+    status differs from the base world's (NEW_STARTER_SHARE everywhere) draws
+    their hire, exit and promotion again from hire_rng, so that rng's draws,
+    and so everybody else, stay as in the base world."""
+    shares = shares or new_starter_shares()
     slots = _org_slots(factor)
     n = len(slots)
     firsts = [FIRST_NAMES[i] for i in rng.integers(0, len(FIRST_NAMES), n)]
@@ -261,7 +300,7 @@ def build_workers(rng: np.random.Generator, factor: int) -> list[Worker]:
         else:
             bump = {"director": 1.5, "manager": 1.15}.get(role, 1.0)
             pay = _pay(family, level, personal, fte, bump)
-        hire, exit_ = _hire_and_exit(rng, role)
+        hire, exit_, u = _hire_and_exit(rng, role)
 
         w = Worker(
             idx=i, employee_id=ids[i], first=firsts[i], last=lasts[i], email=emails[i],
@@ -271,6 +310,14 @@ def build_workers(rng: np.random.Generator, factor: int) -> list[Worker]:
         )
         if role == "ic" and exit_ is None and level != "L4" and rng.random() < PROMOTION_SHARE:
             w.promotion = _promotion(rng, w, personal)
+        if (u < NEW_STARTER_SHARE) != (u < shares[family]):
+            if hire_rng is None:
+                raise ValueError("build_workers: a new-starter share other than the base one needs hire_rng")
+            new = u < shares[family]
+            w.hire_date, w.termination_date = (_new_starter_hire if new else _tenured_hire)(hire_rng)
+            w.promotion = None
+            if w.termination_date is None and level != "L4" and hire_rng.random() < PROMOTION_SHARE:
+                w.promotion = _promotion(hire_rng, w, personal)
         workers.append(w)
     return workers
 
@@ -327,12 +374,13 @@ def plan_job_moves(rng: np.random.Generator, workers: list[Worker], share: float
 def plan_vanishing_leavers(rng: np.random.Generator, workers: list[Worker], share: float) -> list[str]:
     """round(share x leavers) leavers vanish from HRIS instead of showing a
     Termination_Date. Only leavers seen in some snapshot (still there on the
-    first month end) and gone before the last one can vanish: they are in HRIS
-    first, then missing. Returns their employee ids."""
+    first month end, and on the month end after their hire) and gone before the
+    last one can vanish: they are in HRIS first, then missing. Returns their
+    employee ids."""
     leavers = [w for w in workers if w.termination_date is not None]
     first_snapshot = month_end(PERIOD_START)
     eligible = [w for w in leavers
-                if first_snapshot <= w.termination_date < PERIOD_END and w.hire_date <= w.termination_date]
+                if first_snapshot <= w.termination_date < PERIOD_END and month_end(w.hire_date) <= w.termination_date]
     n = min(round(share * len(leavers)), len(eligible))
     for i in rng.choice(len(eligible), n, replace=False):
         eligible[int(i)].vanishes = True

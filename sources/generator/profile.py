@@ -11,7 +11,10 @@ with keyword overrides::
 
 The identity and file mess (contractors, duplicates, malformed lines, ...)
 and promotions are planted in every profile: the pipeline has to cope with
-them whatever the profile.
+them whatever the profile. Besides the mess, the realistic profile has more
+new starters, an onboarding program that works and a retention program that
+does not (new_starter_share, high_turnover_support, onboarding,
+retention_program).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from .constants import DIP_PROGRAMS
+from .constants import DIP_PROGRAMS, NEW_STARTER_BASE_SHARE
 
 
 def _frozen_size(size: Mapping[str, float]) -> Mapping[str, float]:
@@ -97,14 +100,37 @@ class Profile:
     vanishing_leaver_share: float = 0.0
     # The Ashenfelter dip before nomination, or None.
     dip: Dip | None = None
+    # Share of individual contributors hired during the period (uniformly from
+    # PERIOD_START to NEW_STARTER_LAST_HIRE); the others were hired 2013-2024.
+    # Not an on/off option: the clean profile keeps NEW_STARTER_BASE_SHARE.
+    new_starter_share: float = NEW_STARTER_BASE_SHARE
+    # Customer Support is a high-turnover function: its individual contributors
+    # are hired during the period at HIGH_TURNOVER_FACTOR x new_starter_share
+    # (capped at 1). Off: every family at new_starter_share.
+    high_turnover_support: bool = False
+    # PRG-ONB "New Starter Onboarding" (launched ONBOARDING_LAUNCH): Customer
+    # Support and Sales new starters hired since the launch take it (~70 %,
+    # registering in their first week, completing 10-30 days after hire, ~10 %
+    # drop out). Their work ramps up from 20 % of the tenured rate at hire to all
+    # of it after a personal ramp (45 +- 6 days; completers 15 days faster), and
+    # every new starter leaves at a constant hazard (40 % within 12 months), a
+    # completer at ONBOARDING_ATTRITION_HR of it from completion on. Off: no
+    # PRG-ONB, no ramp, new starters leave as NEW_STARTER_EARLY_EXIT says.
+    onboarding: bool = False
+    # PRG-RET "Stay Conversations": ~40 % of Customer Support and Sales new
+    # starters still employed 60-120 days after hire take it; it has no effect
+    # on anything. Off: no PRG-RET.
+    retention_program: bool = False
 
     def __post_init__(self):
-        for name in ("resolved_before_response_share", "job_move_share", "vanishing_leaver_share"):
+        for name in ("resolved_before_response_share", "job_move_share", "vanishing_leaver_share",
+                     "new_starter_share"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"option {name} must be a share between 0 and 1, not {value!r}")
             object.__setattr__(self, name, float(value))
-        for name in ("effect_by_start", "open_work_at_end", "two_programs_same_kpi"):
+        for name in ("effect_by_start", "open_work_at_end", "two_programs_same_kpi", "high_turnover_support",
+                     "onboarding", "retention_program"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"option {name} must be True or False, not {getattr(self, name)!r}")
         if isinstance(self.dip, Mapping):
@@ -141,6 +167,10 @@ PROFILES = {
         job_move_share=0.08,
         vanishing_leaver_share=0.3,
         dip=Dip(weeks_before=(4, 0), size={"ticket_resolution_hours": 4.0, "sales_cycle_days": 6.0}),
+        new_starter_share=0.30,
+        high_turnover_support=True,
+        onboarding=True,
+        retention_program=True,
     ),
 }
 DEFAULT_PROFILE = "realistic"

@@ -7,6 +7,8 @@ sys_updated_on.
 Resolution hours = agent baseline + secular trend + PRG-SUP effect (tickets
 opened after the agent completed PRG-SUP) + Ashenfelter dip (tickets opened
 in the dip window before the agent's first PRG-SUP registration) + noise.
+New agents ramp up (profile option onboarding): they open fewer tickets in
+their first weeks, see common.Ramp.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 import numpy as np
 
 from .common import (
-    NP_FAR_FUTURE, NP_PERIOD_END_TS, WORKDAY_END_S, WORKDAY_START_S, DipWindows, mixed_case,
+    NP_FAR_FUTURE, NP_PERIOD_END_TS, WORKDAY_END_S, WORKDAY_START_S, DipWindows, Ramp, mixed_case,
     np_bool, np_iso_ts, np_month_index, trend_months, workdays,
 )
 from .constants import (
@@ -49,11 +51,13 @@ def _agent_arrays(agents: list[Worker], completion: dict[int, datetime]) -> dict
     }
 
 
-def _open_times(rng: np.random.Generator, agents: list[Worker]) -> tuple[np.ndarray, np.ndarray]:
+def _open_times(rng: np.random.Generator, agents: list[Worker],
+                ramp: Ramp | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(agent index, opened_at) for every incident, in opened_at order.
 
     Each agent gets Poisson(5 x FTE per working week) incidents while employed,
-    on random weekdays at random working-hour seconds.
+    on random weekdays at random working-hour seconds; with a ramp, a new
+    agent's are thinned to their ramp share of that on each day.
     """
     days = workdays(PERIOD_START, PERIOD_END)
     who, when = [], []
@@ -65,8 +69,11 @@ def _open_times(rng: np.random.Generator, agents: list[Worker]) -> tuple[np.ndar
         n = rng.poisson(INCIDENTS_PER_AGENT_WEEK * w.fte * (hi - lo) / 5)
         who.append(np.full(n, a))
         when.append(days[rng.integers(lo, hi, n)])
-    agent = np.concatenate(who)
-    opened = np.concatenate(when).astype("datetime64[s]")
+    agent, day = np.concatenate(who), np.concatenate(when)
+    if ramp is not None:
+        kept = ramp.kept(day, agent)
+        agent, day = agent[kept], day[kept]
+    opened = day.astype("datetime64[s]")
     opened = opened + rng.integers(WORKDAY_START_S, WORKDAY_END_S, len(opened)).astype("timedelta64[s]")
     order = np.lexsort((agent, opened))
     return agent[order], opened[order]
@@ -120,7 +127,7 @@ class _Assignee:
 
 def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: dict[int, datetime], *,
                    dip: DipWindows | None = None, late_rng: np.random.Generator | None = None,
-                   late_share: float = 0.0, open_at_end: bool = True) -> dict:
+                   late_share: float = 0.0, open_at_end: bool = True, ramp: Ramp | None = None) -> dict:
     """Every incident with its final values: timestamps as datetime64, the
     rest as small codes, one array per field.
 
@@ -128,10 +135,11 @@ def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: d
     opened in them). late_share (drawn from late_rng, a separate stream): that
     share of incidents resolved in the period get their first response logged
     after the resolution. open_at_end False: incidents not resolved by
-    PERIOD_END are not exported ("keep" is False).
+    PERIOD_END are not exported ("keep" is False). ramp: new agents' ramp
+    (common.Ramp over agents), thinning the tickets they open.
     """
     facts = _agent_arrays(agents, completion)
-    agent, opened = _open_times(rng, agents)
+    agent, opened = _open_times(rng, agents, ramp)
     n = len(agent)
     months = trend_months(opened)
     after = opened >= facts["completed"][agent]  # PRG-SUP completed before this ticket

@@ -10,6 +10,7 @@ registration; that is applied to the KPIs, not to who is chosen.)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -226,11 +227,16 @@ class _LearnerBook:
 
 
 def plan_training(rng: np.random.Generator, workers: list[Worker],
-                  overlap_rng: np.random.Generator | None = None) -> Training:
+                  overlap_rng: np.random.Generator | None = None,
+                  extra_programs: Sequence[tuple[np.random.Generator, Sequence]] = ()) -> Training:
     """Who trains when. With overlap_rng (profile option two_programs_same_kpi),
     some PRG-SUP completers are also put through PRG-MND around the same time,
     drawn from that separate stream so that who else trains, and when, does
-    not change (the LMS feeds do get the extra registrations)."""
+    not change (the LMS feeds do get the extra registrations).
+
+    extra_programs: (stream, plans) pairs of programs planned elsewhere
+    (onboarding.ProgramPlan: the new starters' PRG-ONB and PRG-RET), whose
+    registrations are drawn from their own stream."""
     book = _LearnerBook()
     enrollments: list[Enrollment] = []
     ics = {fam: [w for w in workers if w.family == fam and w.role == "ic"] for fam in sorted(set(PROGRAM_FAMILY.values()))}
@@ -250,6 +256,9 @@ def plan_training(rng: np.random.Generator, workers: list[Worker],
 
     enrollments += _plan_negotiation(rng, book, ics["Sales"], enrollments)
     enrollments += _plan_contractors(rng, book)
+    for extra_rng, plans in extra_programs:
+        enrollments += [schedule_program(extra_rng, book.worker(p.worker), p.program_id, p.first_day, p.total_days,
+                                         p.dropout_stage) for p in plans]
     general = _plan_general_course(rng, book, workers)
 
     registrations = [r for e in enrollments for r in e.registrations] + general

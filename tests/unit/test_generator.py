@@ -6,6 +6,7 @@ import dataclasses
 import gzip
 import hashlib
 import io
+import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -13,10 +14,14 @@ import numpy as np
 import pytest
 
 from sources.generator import (
-    DAYS_PER_MONTH, DIP_PROGRAMS, OVERLAP_PROGRAMS, OVERLAP_REGISTRATION_DAYS, PLANTED, PROFILES,
-    SECULAR_TREND, TINY_PROGRAM, TREND_ORIGIN, Dip, Profile, build_world, generate, overlap_minimum,
-    validate_against_contracts,
+    DAYS_PER_MONTH, DIP_PROGRAMS, EARLY_ATTRITION_DAYS, NEW_STARTER_ATTRITION_12M, NEW_STARTER_BASE_SHARE,
+    ONBOARDING_ATTRITION_HR, ONBOARDING_BASE_RAMP_DAYS, ONBOARDING_LAUNCH, ONBOARDING_MEDIAN_COMPLETION_DAY,
+    ONBOARDING_PROGRAM, ONBOARDING_RAMP_EFFECT_DAYS, OVERLAP_PROGRAMS,
+    OVERLAP_REGISTRATION_DAYS, PERIOD_END, PERIOD_START, PLANTED, PLANTED_PERSON, PROFILES, RAMP_WINDOW_WEEKS,
+    RETENTION_PROGRAM, RETENTION_REGISTRATION_DAYS, SECULAR_TREND, TENURED_DAYS, TINY_PROGRAM, TREND_ORIGIN, Dip,
+    Profile, build_world, generate, overlap_minimum, validate_against_contracts,
 )
+from sources.generator.constants import LMS_HOME
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -171,6 +176,9 @@ def test_default_profile_is_realistic_with_every_option_on_and_clean_has_all_off
 
     realistic, clean = PROFILES["realistic"], PROFILES["clean"]
     for name in Profile.option_names():
+        if name == "new_starter_share":  # a level, not an on/off: clean keeps the base world's
+            assert clean.new_starter_share == NEW_STARTER_BASE_SHARE < realistic.new_starter_share
+            continue
         assert getattr(realistic, name), f"{name} is off in the realistic profile"
         assert not getattr(clean, name), f"{name} is on in the clean profile"
     assert realistic.dip == Dip(weeks_before=(4, 0), size={"ticket_resolution_hours": 4.0, "sales_cycle_days": 6.0})
@@ -228,8 +236,12 @@ def test_clean_profile_has_none_of_the_realistic_mess(clean_sample, small_sample
     assert summary["mess"]["vanished_leaver_ids"] == []
     assert summary["people"]["job_moves"] == summary["people"]["vanished_leavers"] == 0
     assert summary["records"]["open_incidents_at_end"] == summary["records"]["open_opportunities_at_end"] == 0
-    # Promotions are not part of the profile.
-    assert summary["people"]["promotions"] == small_sample[1]["people"]["promotions"] > 0
+    # Promotions are not part of the profile: the mess options leave them alone (only the
+    # new-starter options, which change who is hired when and who leaves, move them).
+    assert summary["people"]["promotions"] > 0 and small_sample[1]["people"]["promotions"] > 0
+    base_starters = build_world("small", 7, new_starter_share=NEW_STARTER_BASE_SHARE, high_turnover_support=False,
+                                onboarding=False)
+    assert summary["people"]["promotions"] == sum(w.promotion is not None for w in base_starters.workers)
 
     incidents = latest_incidents(landing)
     assert resolved_before_first_response(incidents) == 0
@@ -446,3 +458,291 @@ def test_removing_the_dip_changes_only_work_begun_in_participants_dip_windows(sm
             cycles.append((date.fromisoformat(with_dip[k]["CloseDate"]) -
                            date.fromisoformat(without[k]["CloseDate"])).days)
     assert np.median(cycles) == 6
+
+
+# --------------------------------------------------------------------------
+# New starters: the onboarding program (PRG-ONB) and the null retention program (PRG-RET)
+# --------------------------------------------------------------------------
+NEW_STARTER_OPTIONS = ("new_starter_share", "high_turnover_support", "onboarding", "retention_program")
+TARGET_FAMILIES = ("Customer Support", "Sales")
+
+
+def last_courses(landing: Path) -> dict[str, dict]:
+    return {r["course_id"]: r for r in read_rows(feed_files(landing, "lms", "courses")[-1])}
+
+
+def course_statements(landing: Path, course_id: str) -> list[dict]:
+    """The xAPI statements about one course (its activity or its assessments and modules)."""
+    iri = f"{LMS_HOME}/courses/{course_id}"
+    out = []
+    for path in sorted((landing / "lms" / "xapi_statements").glob("xapi_statements_*")):
+        raw = path.read_bytes()
+        for line in (gzip.decompress(raw) if path.name.endswith(".gz") else raw).decode("utf-8").splitlines():
+            if iri in line:
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:  # the planted truncated line
+                    continue
+    return out
+
+
+def actor_email(statement: dict, lms_emails: dict[str, str]) -> str:
+    actor = statement["actor"]
+    if "mbox" in actor:
+        return actor["mbox"].removeprefix("mailto:").lower()
+    return lms_emails[actor["account"]["name"]]
+
+
+def hris_people(landing: Path) -> dict[str, dict]:
+    """Work email -> hire date, job family, FTE and the day they left (a shown
+    Termination_Date, or the last snapshot a vanished leaver was in), from HRIS."""
+    snapshots = hris_snapshots(landing)
+    last = {r["Employee_ID"] for r in snapshots[-1]}
+    people: dict[str, dict] = {}
+    for path, snap in zip(feed_files(landing, "hris", "workers"), snapshots):
+        snap_date = date.fromisoformat(path.name[len("workers_"):][:10])
+        for r in snap:
+            p = people.setdefault(r["Work_Email"].lower(), {
+                "id": r["Employee_ID"], "hire": date.fromisoformat(r["Hire_Date"]), "family": r["Job_Family"],
+                "fte": float(r["FTE"]), "left": None, "seen": snap_date})
+            p["seen"] = snap_date
+            if r["Termination_Date"]:
+                p["left"] = date.fromisoformat(r["Termination_Date"])
+    for p in people.values():
+        if p["left"] is None and p["id"] not in last:
+            p["left"] = p["seen"]
+    return people
+
+
+def km_attrition(durations: list[tuple[int, bool]], horizon: int = EARLY_ATTRITION_DAYS) -> float:
+    """Kaplan-Meier probability of leaving within horizon days, from (days observed, left) pairs."""
+    d = np.array([t for t, _ in durations], float)
+    e = np.array([left for _, left in durations], bool)
+    survival = 1.0
+    for t in np.unique(d[e & (d < horizon)]):
+        survival *= 1 - (e & (d == t)).sum() / (d >= t).sum()
+    return 1 - survival
+
+
+def onboarding_groups(world) -> dict[str, set[str]]:
+    """PRG-ONB completers and non-takers (hired before the launch, or after it
+    without registering), by email, among Customer Support and Sales new starters."""
+    taken = {e.learner.email: e for e in world.training.enrollments if e.program_id == ONBOARDING_PROGRAM}
+    starters = [w for w in world.new_starters if w.family in TARGET_FAMILIES]
+    return {
+        "completers": {w.email for w in starters if w.email in taken and taken[w.email].completed_at},
+        "non_takers": {w.email for w in starters if w.email not in taken},
+    }
+
+
+def empirical_ramp_days(landing: Path, people: dict[str, dict]) -> dict[str, int]:
+    """Email -> days from hire to the first 4-week span (stepping a week at a
+    time from the hire day) whose mean weekly output per FTE (incidents opened,
+    deals created, from the files) reaches the median weekly output per FTE of
+    the family's tenured peers (a year or more since hire). New starters who
+    leave, or reach the data's end, before that are left out (censored)."""
+    n_days = (PERIOD_END - PERIOD_START).days + 1
+    output: dict[str, np.ndarray] = {}
+
+    def add(email: str, day: date) -> None:
+        if email in people and 0 <= (day - PERIOD_START).days < n_days:
+            output.setdefault(email, np.zeros(n_days))[(day - PERIOD_START).days] += 1
+
+    for r in latest_incidents(landing).values():
+        add(r["assigned_to.email"].strip().lower(), ts(r["opened_at"]).date())
+    owners = crm_owner_emails(landing)
+    for r in latest_opportunities(landing).values():
+        if r["IsDeleted"] != "true":
+            add(owners[r["OwnerId"]], ts(r["CreatedDate"]).date())
+
+    def last_day(p: dict) -> int:
+        return (min(p["left"] or PERIOD_END, PERIOD_END) - PERIOD_START).days
+
+    median = {}
+    for family in TARGET_FAMILIES:
+        weeks = [output.get(email, np.zeros(n_days))[s:s + 7].sum() / p["fte"]
+                 for email, p in people.items() if p["family"] == family
+                 for s in range(0, n_days - 6, 7)
+                 if (PERIOD_START - p["hire"]).days + s >= TENURED_DAYS and last_day(p) >= s + 6]
+        median[family] = np.median(weeks)
+    span = 7 * RAMP_WINDOW_WEEKS
+    ramp = {}
+    for email, p in people.items():
+        if p["family"] not in TARGET_FAMILIES or p["hire"] < PERIOD_START:
+            continue
+        counts, hired = output.get(email, np.zeros(n_days)), (p["hire"] - PERIOD_START).days
+        for s in range(hired, last_day(p) - span + 2, 7):
+            if counts[s:s + span].sum() / RAMP_WINDOW_WEEKS / p["fte"] >= median[p["family"]]:
+                ramp[email] = s - hired
+                break
+    return ramp
+
+
+def test_person_grain_truths_follow_from_the_planted_design():
+    h0 = -np.log(1 - NEW_STARTER_ATTRITION_12M) / 365
+    c, hr = ONBOARDING_MEDIAN_COMPLETION_DAY, ONBOARDING_ATTRITION_HR
+    assert c == 20 and ONBOARDING_RAMP_EFFECT_DAYS == -15.0
+    completer, non_taker = 1 - np.exp(-h0 * c - h0 * hr * (365 - c)), 1 - np.exp(-h0 * 365)
+    assert non_taker == pytest.approx(0.40)
+    assert PLANTED_PERSON == {
+        ("PRG-ONB", "ramp_days"): -15.0,
+        ("PRG-ONB", "early_attrition"): pytest.approx(completer - non_taker, abs=1e-12),
+        ("PRG-RET", "early_attrition"): 0.0,
+        ("PRG-RET", "ramp_days"): 0.0,
+    }
+    assert PLANTED_PERSON[("PRG-ONB", "early_attrition")] == pytest.approx(-0.2016, abs=1e-4)
+    assert not set(PLANTED_PERSON) & set(PLANTED)  # the DiD truths are separate, and unchanged
+
+
+def test_new_starter_options_are_in_the_summary_and_off_in_clean(small_sample, clean_sample):
+    (landing, summary), (clean_landing, clean) = small_sample, clean_sample
+    assert {k: summary["options"][k] for k in NEW_STARTER_OPTIONS} == {
+        "new_starter_share": 0.30, "high_turnover_support": True, "onboarding": True, "retention_program": True}
+    assert {k: clean["options"][k] for k in NEW_STARTER_OPTIONS} == {
+        "new_starter_share": NEW_STARTER_BASE_SHARE, "high_turnover_support": False, "onboarding": False,
+        "retention_program": False}
+
+    onb = summary["onboarding"]
+    assert onb["launch"] == ONBOARDING_LAUNCH.isoformat()
+    assert sum(onb["new_starters"].values()) == summary["people"]["new_starters"]
+    starters = sum(onb["new_starters"][f] for f in TARGET_FAMILIES)
+    assert starters >= 140
+    groups, programs = onb["PRG-ONB"], summary["programs"]
+    assert groups["completers"] == programs["PRG-ONB"]["completers"] >= 50
+    registered = groups["completers"] + groups["dropouts"] + groups["in_progress_at_end"]
+    assert registered == programs["PRG-ONB"]["participants"]
+    assert groups["non_takers_hired_before_launch"] >= 10 and groups["non_takers_hired_after_launch"] >= 10
+    assert sum(groups[g] for g in ("completers", "dropouts", "in_progress_at_end", "non_takers_hired_before_launch",
+                                   "non_takers_hired_after_launch")) == starters
+    # About 70 % of those hired since the launch take it, about 10 % of takers drop out.
+    takers = programs["PRG-ONB"]["participants"]
+    assert takers / (takers + groups["non_takers_hired_after_launch"]) == pytest.approx(0.7, abs=0.12)
+    assert groups["dropouts"] / takers == pytest.approx(0.1, abs=0.08)
+    ret = onb["PRG-RET"]
+    assert ret["participants"] == programs["PRG-RET"]["participants"] >= 30
+    assert ret["participants"] + ret["non_participants"] == starters
+    courses = last_courses(landing)
+    assert courses["CRS-ONB-501"]["program_id"] == "PRG-ONB" and courses["CRS-RET-601"]["program_id"] == "PRG-RET"
+    assert courses["CRS-ONB-501"]["published_at"] < ONBOARDING_LAUNCH.isoformat()
+
+    # Clean: neither program, nor a ramp; as many new starters as before.
+    assert "PRG-ONB" not in clean["programs"] and "PRG-RET" not in clean["programs"]
+    assert clean["onboarding"]["PRG-ONB"]["completers"] == clean["onboarding"]["PRG-RET"]["participants"] == 0
+    assert set(clean["onboarding"]["mean_ramp_days"].values()) == {None}
+    assert not {"CRS-ONB-501", "CRS-RET-601"} & set(last_courses(clean_landing))
+    assert sum(clean["onboarding"]["new_starters"].values()) < sum(onb["new_starters"].values()) / 2
+
+
+def test_nobody_hired_before_the_launch_took_onboarding(small_landing):
+    people = hris_people(small_landing)
+    lms_emails = {r["username"]: r["email"].lower()
+                  for p in feed_files(small_landing, "lms", "users") for r in read_rows(p)}
+    statements = course_statements(small_landing, "CRS-ONB-501")
+    registered = {actor_email(s, lms_emails): ts(s["timestamp"]).date()
+                  for s in statements if s["verb"]["display"]["en-US"] == "registered"}
+    completed = {actor_email(s, lms_emails): ts(s["timestamp"]).date()
+                 for s in statements if s["verb"]["display"]["en-US"] == "completed"}
+    assert len(registered) >= 50 and set(completed) <= set(registered)
+    for email, day in registered.items():
+        p = people[email]
+        assert p["hire"] >= ONBOARDING_LAUNCH, f"{email} hired {p['hire']} took PRG-ONB"
+        assert p["family"] in TARGET_FAMILIES
+        assert 0 <= (day - p["hire"]).days <= 6  # in their first week
+        if email in completed:
+            assert 10 <= (completed[email] - p["hire"]).days <= 30
+    # Enough people were hired before the launch, and none of them took it.
+    before = [e for e, p in people.items()
+              if PERIOD_START <= p["hire"] < ONBOARDING_LAUNCH and p["family"] in TARGET_FAMILIES]
+    assert len(before) >= 10 and not set(before) & set(registered)
+
+
+def test_onboarding_completers_ramp_about_15_days_faster(small_landing, world):
+    """Planted: completers are -ONBOARDING_RAMP_EFFECT_DAYS (15) days ahead on the
+    same ramp curve, so a threshold rule on the files measures about that shift."""
+    groups = onboarding_groups(world)
+    planted = {g: np.mean([w.ramp_days - w.ramp_head_start for w in world.new_starters if w.email in emails])
+               for g, emails in groups.items()}
+    assert planted["completers"] - planted["non_takers"] == pytest.approx(ONBOARDING_RAMP_EFFECT_DAYS, abs=3)
+    assert planted["non_takers"] == pytest.approx(ONBOARDING_BASE_RAMP_DAYS, abs=3)
+
+    ramp = empirical_ramp_days(small_landing, hris_people(small_landing))
+    measured = {g: [ramp[e] for e in emails if e in ramp] for g, emails in groups.items()}
+    assert len(measured["completers"]) >= 40 and len(measured["non_takers"]) >= 30
+    gap = np.mean(measured["completers"]) - np.mean(measured["non_takers"])
+    assert -25 <= gap <= -5
+
+
+def test_onboarding_completers_leave_less_in_their_first_year(small_sample, world):
+    landing, summary = small_sample
+    people = hris_people(landing)
+    groups = onboarding_groups(world)
+    km = {}
+    for g, emails in groups.items():
+        durations = []
+        for email in emails:
+            p = people[email]
+            end = p["left"] or PERIOD_END
+            durations.append(((end - p["hire"]).days, p["left"] is not None))
+        km[g] = km_attrition(durations)
+    # Planted: 40 % of non-takers leave within a year, about 20 % of completers.
+    assert km["non_takers"] == pytest.approx(NEW_STARTER_ATTRITION_12M, abs=0.15)
+    assert km["completers"] < km["non_takers"] - 0.08
+    truth = PLANTED_PERSON[("PRG-ONB", "early_attrition")]
+    assert km["completers"] - km["non_takers"] == pytest.approx(truth, abs=0.15)
+
+    # The summary's 12-month leavers are what the snapshots show, for those hired a year before the end.
+    cohort = summary["onboarding"]["left_within_12_months"]
+    cutoff = date.fromisoformat(cohort["hired_on_or_before"])
+    assert cutoff == PERIOD_END - timedelta(days=EARLY_ATTRITION_DAYS)
+    hris_left = {e for e, p in people.items()
+                 if p["left"] and p["left"] < p["hire"] + timedelta(days=EARLY_ATTRITION_DAYS)}
+    for g, key in (("completers", "completers"), ("non_takers", None)):
+        emails = {e for e in groups[g] if people[e]["hire"] <= cutoff}
+        if key:
+            counted = cohort["PRG-ONB"][key]
+        else:
+            parts = [cohort["PRG-ONB"][k] for k in ("non_takers_hired_before_launch", "non_takers_hired_after_launch")]
+            counted = {"n": sum(x["n"] for x in parts), "left": sum(x["left"] for x in parts)}
+        assert counted["n"] == len(emails)
+        # A vanished leaver's day is only known to the month from HRIS: allow one either way.
+        assert abs(counted["left"] - len(emails & hris_left)) <= 1
+
+
+def test_the_retention_program_changes_no_exit_no_ramp_and_no_other_training(world):
+    """PRG-RET is a null program: without it, the same people leave on the
+    same days and ramp the same; only its own LMS records go."""
+    without = build_world("small", 7, retention_program=False)
+
+    def facts(w):
+        return [(x.employee_id, x.hire_date, x.termination_date, x.ramp_days, x.vanishes,
+                 x.promotion.effective if x.promotion else None, x.move.effective if x.move else None)
+                for x in w.workers]
+
+    assert facts(world) == facts(without)
+    keep = [(e.program_id, e.learner.email, e.first_registration, e.completed_at)
+            for e in world.training.enrollments if e.program_id != RETENTION_PROGRAM]
+    assert keep == [(e.program_id, e.learner.email, e.first_registration, e.completed_at)
+                    for e in without.training.enrollments]
+    assert not without.retention_plans and len(world.retention_plans) >= 30
+
+
+def test_retention_participants_leave_like_everybody_else(small_landing, world):
+    """Landmark at the last PRG-RET registration day (120 days after hire):
+    among new starters still employed then, participants and the others leave
+    at the same rate until their first anniversary (within noise)."""
+    landmark = RETENTION_REGISTRATION_DAYS[1]
+    people = hris_people(small_landing)
+    participants = {p.worker.email for p in world.retention_plans}
+    durations = {True: [], False: []}
+    for w in world.new_starters:
+        p = people.get(w.email)
+        if w.family not in TARGET_FAMILIES or p is None or p["hire"] + timedelta(days=landmark) > PERIOD_END:
+            continue
+        end = p["left"] or PERIOD_END
+        if (end - p["hire"]).days < landmark:
+            continue
+        durations[w.email in participants].append(((end - p["hire"]).days - landmark, p["left"] is not None))
+    assert len(durations[True]) >= 30 and len(durations[False]) >= 30
+    horizon = EARLY_ATTRITION_DAYS - landmark
+    gap = km_attrition(durations[True], horizon) - km_attrition(durations[False], horizon)
+    assert abs(gap) < 0.25
