@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(abspath $(or $(IMPACT_DATA_DIR),data))/dagster_home
 
-.PHONY: run test dev docs install generate benchmark clean
+.PHONY: run test dev docs install generate benchmark clean rollback
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Generate the sample (if IMPACT_LANDING_DIR is unset), run the whole pipeline once, print a summary.
+## Everything under the data directory is owner-only (umask 077; the run sets it too).
 run: $(STAMP)
-	mkdir -p "$(DAGSTER_HOME)"
-	$(BIN)/python -m dagster_project.run $(ARGS)
+	umask 077 && $(BIN)/python -m dagster_project.run $(ARGS)
+
+## Point serving.duckdb and exports/ back to the run published before the current one.
+rollback: $(STAMP)
+	umask 077 && $(BIN)/python -m dagster_project.run --rollback
 
 ## The whole test suite.
 test: $(STAMP)
@@ -26,12 +30,12 @@ test: $(STAMP)
 
 ## The Dagster UI on localhost, with the same instance as `make run`.
 dev: $(STAMP)
-	mkdir -p "$(DAGSTER_HOME)"
+	umask 077 && mkdir -p "$(DAGSTER_HOME)" && \
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 ## dbt docs (models, columns, PII flags, the impact method, lineage) on http://127.0.0.1:8080, after `make run`.
 docs: $(STAMP)
-	cd dbt && IMPACT_WAREHOUSE_PATH=$(abspath $(or $(IMPACT_DATA_DIR),data))/warehouse.duckdb \
+	umask 077 && cd dbt && IMPACT_WAREHOUSE_PATH=$(abspath $(or $(IMPACT_DATA_DIR),data))/warehouse.duckdb \
 		../$(BIN)/dbt docs generate --profiles-dir . --target-path $(abspath $(or $(IMPACT_DATA_DIR),data))/dbt_docs
 	cd dbt && ../$(BIN)/dbt docs serve --profiles-dir . --target-path $(abspath $(or $(IMPACT_DATA_DIR),data))/dbt_docs --host 127.0.0.1 --port 8080
 

@@ -2,26 +2,27 @@
 
 dbt builds into the warehouse (the build database). This asset runs after every
 blocking check; it refuses to publish if any check of the run failed at ERROR
-severity, then writes a new serving file next to the old one and renames it into
-place. A BI tool holding the old file open keeps reading the old file, whole;
-the next connection sees the new one, whole. Parquet copies are replaced file by
-file the same way.
+severity, if the marts lost too many rows, or if person keys were made with the
+public development secret for real extracts. It then writes the run's serving file,
+Parquet exports, report and record into a new `published/<run_id>/` folder and flips
+one pointer, `published/current`, to it (dagster_project/published.py). The stable
+paths `serving.duckdb` and `exports/` lead through that pointer: BI tools see the old
+run whole until the flip and the new one whole after it, and a BI tool holding the
+old file open keeps reading it.
 """
 
 
-import os
 from pathlib import Path
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, Config, Failure, MaterializeResult, MetadataValue, asset
 from dagster._core.events import DagsterEventType
 
+from .published import EXPORTS, MARTS_SCHEMA, SERVING, Layout, PublishError, publish_marts
 from .report import write_report
 from .resources import ImpactSettings
 from .state import record_published
 from .transform import dbt_project
-
-MARTS_SCHEMA = "marts"
 
 
 def audit_problems(context: AssetExecutionContext, mart_keys: set[AssetKey], required_checks: set[str]) -> list[str]:
@@ -111,81 +112,22 @@ def pii_column_names(manifest_path: Path) -> set[str]:
     return names
 
 
-def pii_columns_in(conn: duckdb.DuckDBPyConnection, tables: list[str], pii: set[str]) -> list[str]:
-    rows = conn.execute(
-        "select table_name, column_name from information_schema.columns where table_schema = ?", [MARTS_SCHEMA]
-    ).fetchall()
-    return [f"{t}.{c}" for t, c in rows if t in tables and c.lower() in pii]
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def publish_marts(
-    warehouse: Path,
-    serving: Path,
-    exports_dir: Path,
-    storage_version: str,
-    tag: str,
-    pii: set[str] = frozenset(),
-) -> dict[str, int]:
-    """Copy every table of the marts schema to a fresh serving file and Parquet, then swap them in."""
-    tmp_serving = serving.with_name(f".{serving.name}.{tag}.tmp")
-    tmp_serving.unlink(missing_ok=True)
-    exports_dir.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    staged_parquet: list[tuple[Path, Path]] = []
-    conn = duckdb.connect()
-    try:
-        conn.execute(f"attach '{_sql_path(warehouse)}' as warehouse (read_only)")
-        conn.execute("use warehouse")
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE' order by 1",
-                [MARTS_SCHEMA],
-            ).fetchall()
-        ]
-        if not tables:
-            raise Failure(description="the marts schema has no tables to publish")
-        leaked = pii_columns_in(conn, tables, pii)
-        if leaked:
-            raise Failure(description=f"PII column(s) in marts, nothing published: {', '.join(leaked)}")
-        conn.execute(f"attach '{_sql_path(tmp_serving)}' as serving (storage_version '{storage_version}')")
-        for table in tables:
-            conn.execute(f'create table serving.main."{table}" as select * from {MARTS_SCHEMA}."{table}"')
-            counts[table] = conn.execute(f'select count(*) from serving.main."{table}"').fetchall()[0][0]
-            target = exports_dir / f"{table}.parquet"
-            staged = exports_dir / f".{table}.parquet.{tag}.tmp"
-            conn.execute(f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{_sql_path(staged)}' (format parquet)")
-            staged_parquet.append((staged, target))
-        conn.execute("detach serving")
-    except BaseException:
-        conn.close()
-        tmp_serving.unlink(missing_ok=True)
-        for staged, _ in staged_parquet:
-            staged.unlink(missing_ok=True)
-        raise
-    conn.close()
-    os.replace(tmp_serving, serving)
-    for staged, target in staged_parquet:
-        os.replace(staged, target)
-    return counts
-
-
 def build_publish_asset(upstream: list[AssetKey], mart_keys: set[AssetKey], required_checks: set[str]):
     @asset(
         key=AssetKey(["serving", "published_marts"]),
         group_name="publish",
         deps=upstream,
         kinds={"duckdb", "parquet"},
-        description="Atomically replaces `$IMPACT_DATA_DIR/serving.duckdb` and the Parquet exports with "
-        "the marts built in this run, only when the run ran every blocking audit and none failed at "
-        "ERROR severity.",
+        description="Publishes the marts built in this run as `$IMPACT_DATA_DIR/published/<run_id>/` (serving "
+        "file, Parquet exports, report) and switches `published/current` to it, which "
+        "`$IMPACT_DATA_DIR/serving.duckdb` and `exports/` lead through: only when the run ran every blocking "
+        "audit and none failed at ERROR severity.",
     )
     def published_marts(context: AssetExecutionContext, config: PublishConfig, impact: ImpactSettings) -> MaterializeResult:
         settings = impact.settings()
+        insecure = settings.default_secret_problem()
+        if insecure:
+            raise Failure(description=insecure)
         problems = audit_problems(context, mart_keys, required_checks)
         if problems:
             raise Failure(
@@ -205,21 +147,37 @@ def build_publish_asset(upstream: list[AssetKey], mart_keys: set[AssetKey], requ
             )
         if shrunk:
             context.log.warning("publishing despite shrinkage (accept_shrink): " + "; ".join(shrunk))
-        counts = publish_marts(
-            settings.warehouse_path,
-            settings.serving_path,
-            settings.exports_dir,
-            settings.serving_storage_version,
-            tag=context.run.run_id[:8],
-            pii=pii_column_names(dbt_project.manifest_path),
+        run_id = context.run.run_id
+        manifest = dbt_project.manifest_path
+        reports: list[Path] = []
+
+        def finish(folder: Path, previous: str | None, counts: dict[str, int]) -> None:
+            reports.append(write_report(folder / SERVING, folder / EXPORTS, run_id))
+            record_published(folder, settings, run_id, previous, manifest, counts)  # last: the folder is whole
+
+        try:
+            counts = publish_marts(
+                settings.warehouse_path,
+                settings.data_dir,
+                run_id,
+                settings.serving_storage_version,
+                pii=pii_column_names(manifest),
+                keep=settings.keep_published,
+                finish=finish,
+            )
+        except PublishError as error:
+            raise Failure(description=f"Nothing published; the last published marts stay in place: {error}") from None
+        folder = Layout(settings.data_dir).folder(run_id)
+        report = settings.exports_dir / reports[0].name
+        context.log.info(
+            f"published {len(counts)} table(s) as {folder} and switched {settings.serving_path} and "
+            f"{settings.exports_dir} to it; report {report}"
         )
-        report = write_report(settings.serving_path, settings.exports_dir, context.run.run_id)
-        record_published(settings, context.run.run_id, dbt_project.manifest_path)
-        context.log.info(f"published {len(counts)} table(s) to {settings.serving_path}; report {report}")
         return MaterializeResult(
             metadata={
                 "serving_file": MetadataValue.path(str(settings.serving_path)),
                 "exports_dir": MetadataValue.path(str(settings.exports_dir)),
+                "published_folder": MetadataValue.path(str(folder)),
                 "tables": MetadataValue.json(counts),
                 "report": MetadataValue.path(str(report)),
                 "storage_version": MetadataValue.text(settings.serving_storage_version),

@@ -1,5 +1,6 @@
 """`python -m dagster_project.run`: run the whole pipeline once, recorded in the
-project's Dagster instance, and print what it produced."""
+project's Dagster instance, and print what it produced. `--rollback` points the
+published marts back to the run published before the current one."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 import sys
 import time
 
-from .settings import get_settings
+from .settings import get_settings, private_files
 
 
 def ensure_sample_landing(settings) -> None:
@@ -21,6 +22,25 @@ def ensure_sample_landing(settings) -> None:
         generate(settings.landing_dir, scale=settings.sample_scale)
 
 
+def rollback(settings) -> int:
+    from .published import Layout, PublishError
+    from .published import rollback as point_back
+
+    layout = Layout(settings.data_dir)
+    try:
+        left, now = point_back(layout)
+    except PublishError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2
+    record = layout.record(now) or {}
+    print(
+        f"Rolled back: {settings.serving_path} and {settings.exports_dir} now lead to run {now} "
+        f"(published {record.get('published_at', '?')}) instead of run {left}. BI tools see it at their next "
+        "connection. The next run that finds anything changed publishes again."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--force", action="store_true", help="run even when nothing changed since the last published run")
@@ -29,12 +49,27 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="publish even when a mart lost more than IMPACT_MAX_SHRINK of its rows since the last publish",
     )
+    parser.add_argument(
+        "--rollback", action="store_true", help="point the published marts back to the previously published run"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    settings = get_settings()
+    private_files()  # everything this run writes is owner-only
+    try:
+        settings = get_settings()
+    except ValueError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2
     settings.ensure_dirs()
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
+    if args.rollback:
+        return rollback(settings)
+
+    insecure = settings.default_secret_problem()
+    if insecure:
+        print(f"ERROR: {insecure}", file=sys.stderr)
+        return 2
     ensure_sample_landing(settings)
 
     from .ingest.contracts import load_contracts
@@ -49,28 +84,40 @@ def main(argv: list[str] | None = None) -> int:
     from dagster import DagsterInstance
 
     from .definitions import JOB_NAME, build_definitions
-    from .summary import print_summary
-
+    from .processes import PROCESS_TAG, WarehouseBusy, check_warehouse, mark_dead_runs_failed, process_identity
     from .state import up_to_date
+    from .summary import print_summary
     from .transform import ensure_manifest
 
-    last_run = None if args.force else up_to_date(settings, ensure_manifest())
-    if last_run:
-        print(
-            f"Up to date: no new or changed extract, and the same models, audits and settings as "
-            f"published run {last_run}. Nothing to do (`make run ARGS=--force` rebuilds)."
-        )
-        print_summary(settings, None, 0.0)
-        return 0
-
-    started = time.monotonic()
     with DagsterInstance.get() as instance:
+        # What an earlier run, killed, left behind: its run record, and the warehouse.
+        for said in mark_dead_runs_failed(instance):
+            print(f"WARNING: {said}", file=sys.stderr)
+        try:
+            recovered = check_warehouse(settings.warehouse_path)
+        except WarehouseBusy as busy:
+            print(f"ERROR: {busy}", file=sys.stderr)
+            return 2
+        if recovered:
+            print(f"WARNING: {recovered}", file=sys.stderr)
+
+        last_run = None if args.force else up_to_date(settings, ensure_manifest())
+        if last_run:
+            print(
+                f"Up to date: no new or changed extract, and the same models, audits and settings as "
+                f"published run {last_run}. Nothing to do (`make run ARGS=--force` rebuilds)."
+            )
+            print_summary(settings, None, 0.0)
+            return 0
+
+        started = time.monotonic()
         job = build_definitions(settings).resolve_job_def(JOB_NAME)
         # INFO shows each step and each dbt model as it finishes; DEBUG events stay in the
         # instance, where `make dev` shows them.
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            tags={PROCESS_TAG: process_identity()},
             run_config={
                 "loggers": {"console": {"config": {"log_level": "INFO"}}},
                 "ops": {"serving__published_marts": {"config": {"accept_shrink": args.accept_shrink}}},

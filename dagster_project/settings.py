@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .keys import GENERATE_HINT, fingerprint, secret_problem
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +23,9 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SAMPLE_LANDING_DIR = REPO_ROOT / "sources" / "sample_landing"
 SAMPLE_CONFIG_DIR = REPO_ROOT / "sources" / "sample_config"
 
-DEV_SALT = "learning-impact-development-salt"
+# The public development secret: fine for the bundled sample, refused for real extracts
+# (anyone holding it can compute the key of any employee id).
+DEV_SECRET = "learning-impact-development-salt"
 
 
 def _path(name: str, default: Path) -> Path:
@@ -43,9 +48,10 @@ class Settings:
     landing_dir: Path
     config_dir: Path
     data_dir: Path
-    person_key_salt: str
+    # The person-key secret: never printed, logged, handed to dbt as a var, or stored.
+    person_key_secret: str = field(repr=False)
     landing_is_sample: bool
-    salt_is_default: bool
+    secret_is_default: bool
     window_days: int = 90
     min_group_size: int = 5
     match_rate_threshold: float = 0.95
@@ -55,18 +61,27 @@ class Settings:
     max_shrink: float = 0.5
     censoring_quantile: float = 0.99
     anticipation_weeks: int = 6
+    keep_published: int = 5
 
     @classmethod
     def from_env(cls) -> "Settings":
         data_dir = _path("IMPACT_DATA_DIR", Path.cwd() / "data")
-        salt = os.environ.get("IMPACT_PERSON_KEY_SALT") or ""
+        # IMPACT_PERSON_KEY_SECRET is the name; IMPACT_PERSON_KEY_SALT, the old one, still works.
+        secret = os.environ.get("IMPACT_PERSON_KEY_SECRET") or ""
+        legacy = os.environ.get("IMPACT_PERSON_KEY_SALT") or ""
+        if secret and legacy and secret != legacy:
+            raise ValueError(
+                "IMPACT_PERSON_KEY_SECRET and IMPACT_PERSON_KEY_SALT are both set, to different values: "
+                "set only IMPACT_PERSON_KEY_SECRET"
+            )
+        secret = secret or legacy
         return cls(
             landing_dir=_path("IMPACT_LANDING_DIR", SAMPLE_LANDING_DIR),
             config_dir=_path("IMPACT_CONFIG_DIR", SAMPLE_CONFIG_DIR),
             data_dir=data_dir,
-            person_key_salt=salt or DEV_SALT,
+            person_key_secret=secret or DEV_SECRET,
             landing_is_sample="IMPACT_LANDING_DIR" not in os.environ,
-            salt_is_default=not salt,
+            secret_is_default=not secret or secret == DEV_SECRET,
             window_days=_int("IMPACT_WINDOW_DAYS", 90),
             min_group_size=_int("IMPACT_MIN_GROUP_SIZE", 5),
             match_rate_threshold=_float("IMPACT_MATCH_RATE_THRESHOLD", 0.95),
@@ -76,9 +91,15 @@ class Settings:
             max_shrink=_float("IMPACT_MAX_SHRINK", 0.5),
             censoring_quantile=_float("IMPACT_CENSORING_QUANTILE", 0.99),
             anticipation_weeks=_int("IMPACT_ANTICIPATION_WEEKS", 6),
+            keep_published=_int("IMPACT_KEEP_PUBLISHED", 5),
         )
 
     def __post_init__(self) -> None:
+        problem = secret_problem(self.person_key_secret)
+        if problem:
+            raise ValueError(problem)
+        if self.keep_published < 1:
+            raise ValueError(f"IMPACT_KEEP_PUBLISHED must be 1 or more, not {self.keep_published}")
         if not 0 <= self.row_rule_tolerance < 1:
             raise ValueError(f"IMPACT_ROW_RULE_TOLERANCE must be in [0, 1), not {self.row_rule_tolerance}")
         if not 0 < self.max_shrink <= 1:
@@ -96,6 +117,8 @@ class Settings:
     def warehouse_path(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
 
+    # What BI tools read: stable paths, symbolic links through published/current to the
+    # folder of the run published last (see dagster_project/published.py).
     @property
     def serving_path(self) -> Path:
         return self.data_dir / "serving.duckdb"
@@ -103,6 +126,17 @@ class Settings:
     @property
     def exports_dir(self) -> Path:
         return self.data_dir / "exports"
+
+    @property
+    def published_dir(self) -> Path:
+        """published/<run_id>/ per published run (serving file, exports, report, record), and
+        published/current, the one pointer a publish flips."""
+        return self.data_dir / "published"
+
+    @property
+    def secret_fingerprint(self) -> str:
+        """Which secret made the keys, without revealing it."""
+        return fingerprint(self.person_key_secret)
 
     @property
     def data_docs_dir(self) -> Path:
@@ -119,7 +153,10 @@ class Settings:
     def dbt_vars(self) -> dict:
         """Values handed to dbt as --vars: the models read settings only through these."""
         return {
-            "person_key_salt": self.person_key_salt,
+            # Which key person_key is hashed with: the run's secret (never the key itself;
+            # dbt gets that from its environment). Passed explicitly so that no default
+            # elsewhere can switch it; dbt unit tests override it with their public key.
+            "keyed_hash_key": "secret",
             "window_days": self.window_days,
             "min_group_size": self.min_group_size,
             "match_rate_threshold": self.match_rate_threshold,
@@ -133,17 +170,56 @@ class Settings:
         os.environ["IMPACT_CONFIG_DIR"] = str(self.config_dir)
 
     def ensure_dirs(self) -> None:
-        for path in (self.data_dir, self.exports_dir, self.dagster_home):
-            path.mkdir(parents=True, exist_ok=True)
+        """The data directory and what the run keeps in it, owner-only (0700). A data
+        directory left readable by an older version is tightened once, whole."""
+        loosened = self.data_dir.exists() and stat.S_IMODE(self.data_dir.stat().st_mode) & 0o077
+        for path in (self.data_dir, self.published_dir, self.dagster_home):
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.chmod(0o700)
+        if loosened:
+            owner_only(self.data_dir)
         # An empty instance config: Dagster's defaults, stored under DAGSTER_HOME.
-        (self.dagster_home / "dagster.yaml").touch(exist_ok=True)
+        (self.dagster_home / "dagster.yaml").touch(mode=0o600, exist_ok=True)
+
+    def default_secret_problem(self) -> str | None:
+        """Why this run may not publish: person keys made with the public development secret
+        can be computed by anyone from employee ids. Only the bundled sample may use it."""
+        if self.secret_is_default and not self.landing_is_sample:
+            return (
+                "IMPACT_PERSON_KEY_SECRET is not set, and the landing folder is not the bundled sample: "
+                "person_key would be made with the public development secret, which anyone can use to turn "
+                "published keys back into employee ids. Nothing is published with it. Set a secret of at "
+                f"least 32 bytes, keep it safe (changing it changes every key), and run again: {GENERATE_HINT}"
+            )
+        return None
 
     def warn_if_insecure(self) -> None:
-        if self.salt_is_default:
+        if self.secret_is_default:
             log.warning(
-                "IMPACT_PERSON_KEY_SALT is not set: person_key uses the public development salt. "
-                "Set a secret salt before publishing real data."
+                "IMPACT_PERSON_KEY_SECRET is not set: person_key uses the public development secret"
+                + (
+                    "; publishing is refused for this landing folder."
+                    if not self.landing_is_sample
+                    else " (allowed for the bundled sample only)."
+                )
             )
+
+
+def owner_only(root: Path) -> None:
+    """Removes group and other permissions from root and everything below it."""
+    for path in [root, *root.rglob("*")]:
+        try:
+            if not path.is_symlink():
+                path.chmod(stat.S_IMODE(path.stat().st_mode) & 0o700)
+        except OSError:
+            continue
+
+
+def private_files() -> None:
+    """Files and folders this process creates are owner-only (umask 077): the warehouse,
+    the serving file, dbt's artifacts, Dagster's run storage. Called by the run CLI and
+    wherever definitions are built."""
+    os.umask(0o077)
 
 
 def get_settings() -> Settings:

@@ -1,20 +1,24 @@
 """What the last published run was built from, so that a run with nothing new to
 do can say so instead of rebuilding.
 
-The publish asset records, beside the serving file, the code fingerprint (dbt
-project, expectation suites, feed contracts, settings dbt sees) and the ledger's
-files and hashes as of publishing, i.e. exactly what the published marts contain.
-Everything is up to date when the code is the same and the landing folder holds
-exactly those files with those bytes."""
+The publish asset records, inside the published run's folder (so that the one switch
+of published/current flips it with the marts), the code fingerprint (dbt project,
+expectation suites, feed contracts, settings dbt sees, and a fingerprint of the
+person-key secret, never the secret) and the ledger's files and hashes as of
+publishing, i.e. exactly what the published marts contain. Everything is up to date
+when the code is the same and the landing folder holds exactly those files with
+those bytes."""
 
 import hashlib
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
 from .ingest.contracts import load_contracts
 from .ingest.landing import discover, sha256_of
+from .published import RECORD, Layout
 from .settings import CONTRACTS_DIR, EXPECTATIONS_DIR, Settings
 
 
@@ -23,6 +27,8 @@ def code_fingerprint(settings: Settings, manifest: Path) -> str:
     for path in sorted([*EXPECTATIONS_DIR.rglob("*.json"), *CONTRACTS_DIR.glob("*.yml")]):
         digest.update(path.read_bytes())
     digest.update(json.dumps(settings.dbt_vars(), sort_keys=True).encode())
+    # Another secret makes other keys: a change of secret is a change of code.
+    digest.update(settings.secret_fingerprint.encode())
     digest.update(str(settings.serving_storage_version).encode())
     return digest.hexdigest()
 
@@ -36,7 +42,8 @@ def landed_files(settings: Settings) -> dict[str, str]:
 
 
 def state_file(settings: Settings) -> Path:
-    return settings.data_dir / "last_published_run.json"
+    """The record of the published run: inside the folder published/current names."""
+    return Layout(settings.data_dir).current / RECORD
 
 
 def warehouse_ledger(settings: Settings) -> dict[str, str] | None:
@@ -53,12 +60,25 @@ def warehouse_ledger(settings: Settings) -> dict[str, str] | None:
         conn.close()
 
 
-def record_published(settings: Settings, run_id: str, manifest: Path) -> None:
-    """Called by the publish asset once the serving file is in place."""
+def record_published(
+    folder: Path,
+    settings: Settings,
+    run_id: str,
+    previous_run_id: str | None,
+    manifest: Path,
+    tables: dict[str, int],
+) -> None:
+    """Called by the publish asset, last, inside the folder it is about to publish."""
     ledger = warehouse_ledger(settings) or {}
-    staged = state_file(settings).with_suffix(".tmp")
-    staged.write_text(json.dumps({"run_id": run_id, "code": code_fingerprint(settings, manifest), "ledger": ledger}))
-    staged.replace(state_file(settings))
+    record = {
+        "run_id": run_id,
+        "previous_run_id": previous_run_id,
+        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "tables": tables,
+        "code": code_fingerprint(settings, manifest),
+        "ledger": ledger,
+    }
+    (folder / RECORD).write_text(json.dumps(record))
 
 
 def up_to_date(settings: Settings, manifest: Path) -> str | None:

@@ -14,6 +14,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from .processes import stop
 from .resources import ImpactSettings
 from .settings import DBT_PROJECT_DIR
 
@@ -129,14 +130,22 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
     settings.export_to_environment()
     # dbt holds the warehouse while it builds: previews are read once it has finished,
     # so events are passed on after the build (on failure, those that succeeded still are).
-    events, failure = [], None
+    events, failure, invocation = [], None, None
     target = settings.dbt_target_dir / context.run.run_id
+    _seed_partial_parse(target)
     try:
+        # The vars hold no secret: dbt reads the person-key secret from its environment
+        # (see GuardedDbtCliResource), and the models only name the key.
         invocation = dbt.cli(["build", "--vars", json.dumps(settings.dbt_vars())], context=context, target_path=target)
         for event in invocation.stream():
             events.append(event)
     except Exception as error:  # re-raised below, after the successful models are reported
         failure = error
+    finally:
+        # However the stream ended (an error while reading dbt's events, an interrupt),
+        # dbt does not go on writing to the warehouse behind the run's back.
+        if invocation is not None:
+            stop(invocation.process)
     yield from _with_previews(context, events, settings.warehouse_path)
     prune_target_dirs(settings.dbt_target_dir, keep=KEEP_DBT_TARGETS)
     if failure is not None:
@@ -144,6 +153,15 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
 
 
 KEEP_DBT_TARGETS = 10
+
+
+def _seed_partial_parse(target: Path) -> None:
+    """dagster-dbt copies the project's partial-parse file into the run's target folder,
+    keeping its (world-readable) mode; copied here first, it is created owner-only."""
+    source = Path(dbt_project.project_dir) / dbt_project.target_path / "partial_parse.msgpack"
+    if source.exists():
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.copyfile(source, target / source.name)
 
 
 def prune_target_dirs(root: Path, keep: int) -> None:

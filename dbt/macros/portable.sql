@@ -67,6 +67,27 @@
     sha256({{ expr }})
 {%- endmacro %}
 
+{#
+  Hex HMAC-SHA256 of a text under a secret key the SQL never contains. `keyed_hash_key`
+  names the key: `secret` (the run's, the default; the pipeline also passes it in
+  --vars) or `unit_test` (a public key dbt unit tests set, so that their expected keys
+  are fixed). On DuckDB the dbt plugin dagster_project.dbt_plugins.person_keys
+  registers the function from the profile's DBT_ENV_SECRET_ variable.
+#}
+{% macro keyed_hash(expr) -%}
+    {{ return(adapter.dispatch('keyed_hash', 'learning_impact')(expr)) }}
+{%- endmacro %}
+{% macro default__keyed_hash(expr) -%}
+    {{ exceptions.raise_compiler_error(
+        "keyed_hash (person_key) is not yet implemented on " ~ target.type ~ ": it needs an HMAC-SHA256 "
+        ~ "keyed by a secret that the SQL must not contain (on DuckDB a dbt plugin registers it; on Spark "
+        ~ "it needs a UDF reading the secret from the cluster's secret store)."
+    ) }}
+{%- endmacro %}
+{% macro duckdb__keyed_hash(expr) -%}
+    impact_keyed_hash('{{ var("keyed_hash_key", "secret") }}', {{ expr }})
+{%- endmacro %}
+
 {# Sample standard deviation and median, whose names differ between warehouses. #}
 {% macro median(expr) -%}
     {{ return(adapter.dispatch('median', 'learning_impact')(expr)) }}

@@ -1,0 +1,1 @@
+"""dbt-duckdb plugins, loaded by dbt from the profile (dbt/profiles.yml `plugins:`)."""
