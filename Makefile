@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(abspath $(or $(IMPACT_DATA_DIR),data))/dagster_home
 
-.PHONY: run test dev docs install generate benchmark clean rollback
+.PHONY: run test dev docs install generate benchmark calibrate clean rollback
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ docs: $(STAMP)
 ## Write a sample landing folder: make generate SCALE=medium OUT=/tmp/landing
 generate: $(STAMP)
 	$(BIN)/python -m sources.generator --out $(or $(OUT),sources/sample_landing) --scale $(or $(SCALE),small)
+
+## Coverage of the estimates over many seeds of the realistic sample (slow: about half an hour; not part of make test).
+calibrate: $(STAMP)
+	$(BIN)/python -m benchmarks.calibrate $(ARGS)
 
 ## Ingest throughput and pipeline timings on a generated sample (SCALE=medium by default).
 benchmark: $(STAMP)

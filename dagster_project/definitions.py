@@ -10,7 +10,7 @@ from .ingest.freshness import build_freshness_checks
 from .publish import build_publish_asset
 from .quality import build_quality_checks
 from .resources import build_resources
-from .settings import DBT_PROJECT_DIR, Settings, get_settings
+from .settings import DBT_PROJECT_DIR, Settings, get_settings, private_files
 from .transform import dbt_models
 
 JOB_NAME = "impact_pipeline"
@@ -49,6 +49,7 @@ def build_definitions(settings: Settings) -> Definitions:
     )
 
 
+private_files()  # umask 077: everything this code location's runs write is owner-only
 _settings = get_settings()
 _settings.warn_if_insecure()
 defs = build_definitions(_settings)

@@ -35,7 +35,7 @@ from dagster_duckdb import DuckDBResource
 
 from .ingest.contracts import FeedContract, load_contracts
 from .resources import ImpactSettings
-from .settings import EXPECTATIONS_DIR
+from .settings import EXPECTATIONS_DIR, Settings
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
@@ -257,7 +257,7 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
         return [
             with_tolerance(
                 {**e, "kwargs": {k: _resolve(v, settings, ledger_rows) for k, v in e.get("kwargs", {}).items()}},
-                settings["row_rule_tolerance"],
+                settings.get("row_rule_tolerance", Settings.row_rule_tolerance),
             )
             for e in exps
         ]

@@ -45,6 +45,7 @@ class ImpactSettings(ConfigurableResource):
     censoring_quantile: float
     anticipation_weeks: int
     keep_published: int
+    pay_load_factor: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ImpactSettings":
@@ -64,6 +65,7 @@ class ImpactSettings(ConfigurableResource):
             censoring_quantile=settings.censoring_quantile,
             anticipation_weeks=settings.anticipation_weeks,
             keep_published=settings.keep_published,
+            pay_load_factor=settings.pay_load_factor,
         )
 
     def settings(self) -> Settings:
@@ -83,6 +85,7 @@ class ImpactSettings(ConfigurableResource):
             censoring_quantile=self.censoring_quantile,
             anticipation_weeks=self.anticipation_weeks,
             keep_published=self.keep_published,
+            pay_load_factor=self.pay_load_factor,
         )
 
     def setup_for_execution(self, context: InitResourceContext) -> None:

@@ -62,6 +62,7 @@ class Settings:
     censoring_quantile: float = 0.99
     anticipation_weeks: int = 6
     keep_published: int = 5
+    pay_load_factor: float = 1.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -92,6 +93,7 @@ class Settings:
             censoring_quantile=_float("IMPACT_CENSORING_QUANTILE", 0.99),
             anticipation_weeks=_int("IMPACT_ANTICIPATION_WEEKS", 6),
             keep_published=_int("IMPACT_KEEP_PUBLISHED", 5),
+            pay_load_factor=_float("IMPACT_PAY_LOAD_FACTOR", 1.0),
         )
 
     def __post_init__(self) -> None:
@@ -109,6 +111,8 @@ class Settings:
                 f"IMPACT_CENSORING_QUANTILE must be in [0.95, 1), not {self.censoring_quantile}: the censoring "
                 "buffer is at least the 95th percentile of how long work takes"
             )
+        if self.pay_load_factor < 1:
+            raise ValueError(f"IMPACT_PAY_LOAD_FACTOR must be 1 or more (base pay plus benefits and overhead), not {self.pay_load_factor}")
         if self.anticipation_weeks < 0:
             raise ValueError(f"IMPACT_ANTICIPATION_WEEKS must be 0 or more, not {self.anticipation_weeks}")
 
@@ -162,6 +166,7 @@ class Settings:
             "match_rate_threshold": self.match_rate_threshold,
             "censoring_quantile": self.censoring_quantile,
             "anticipation_weeks": self.anticipation_weeks,
+            "pay_load_factor": self.pay_load_factor,
         }
 
     def export_to_environment(self) -> None:
