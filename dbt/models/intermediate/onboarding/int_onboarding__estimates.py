@@ -287,7 +287,9 @@ def cohorts(people: pd.DataFrame, enrolments: pd.DataFrame, program_id: str) -> 
     frame["treated"] = frame["person_key"].isin(set(completed.index))
     completed_at = pd.to_datetime(frame["person_key"].map(completed))
     frame["completion_day"] = (completed_at - pd.to_datetime(frame["hire_date"])).dt.days
-    return frame.reset_index(drop=True)
+    # A fixed order: the warehouse returns rows in any order, and the seeded bootstrap
+    # must draw the same people every run.
+    return frame.sort_values("person_key").reset_index(drop=True)
 
 
 def estimate(people: pd.DataFrame, enrolments: pd.DataFrame, programs: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
