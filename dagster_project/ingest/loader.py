@@ -175,7 +175,10 @@ def load_feed(
     ensure_raw_tables(conn, contract)
     result = FeedResult(contract.name)
     landed_files = discover(contract, landing_dir, config_dir)
-    result.files += retract_missing(conn, contract, {landed.key for landed in landed_files})
+    # A feed folder that is not there at all (an unmounted share, a mistyped path) is no
+    # withdrawal of its files: nothing is retracted.
+    if contract.folder(landing_dir, config_dir).is_dir():
+        result.files += retract_missing(conn, contract, {landed.key for landed in landed_files})
     for landed in landed_files:
         try:
             result.files.append(load_file(conn, contract, landed))

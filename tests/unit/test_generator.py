@@ -137,6 +137,19 @@ def world():
     return build_world("small", 7)
 
 
+@pytest.fixture(scope="module")
+def onboarding_sample(tmp_path_factory) -> tuple[Path, dict]:
+    """The realistic sample with a high-turnover support function: enough new starters
+    to see the onboarding plant in the files."""
+    landing = tmp_path_factory.mktemp("onboarding-landing")
+    return landing, generate(landing, scale="small", seed=7, high_turnover_support=True)
+
+
+@pytest.fixture(scope="module")
+def onboarding_world():
+    return build_world("small", 7, high_turnover_support=True)
+
+
 # --------------------------------------------------------------------------
 # Determinism and contracts
 # --------------------------------------------------------------------------
@@ -178,6 +191,9 @@ def test_default_profile_is_realistic_with_every_option_on_and_clean_has_all_off
     for name in Profile.option_names():
         if name == "new_starter_share":  # a level, not an on/off: clean keeps the base world's
             assert clean.new_starter_share == NEW_STARTER_BASE_SHARE < realistic.new_starter_share
+            continue
+        if name == "high_turnover_support":  # a scenario of its own, off in both
+            assert not realistic.high_turnover_support and not clean.high_turnover_support
             continue
         assert getattr(realistic, name), f"{name} is off in the realistic profile"
         assert not getattr(clean, name), f"{name} is on in the clean profile"
@@ -594,8 +610,9 @@ def test_person_grain_truths_follow_from_the_planted_design():
     assert not set(PLANTED_PERSON) & set(PLANTED)  # the DiD truths are separate, and unchanged
 
 
-def test_new_starter_options_are_in_the_summary_and_off_in_clean(small_sample, clean_sample):
-    (landing, summary), (clean_landing, clean) = small_sample, clean_sample
+def test_new_starter_options_are_in_the_summary_and_off_in_clean(small_sample, onboarding_sample, clean_sample):
+    (landing, summary), (clean_landing, clean) = onboarding_sample, clean_sample
+    assert small_sample[1]["options"]["high_turnover_support"] is False
     assert {k: summary["options"][k] for k in NEW_STARTER_OPTIONS} == {
         "new_starter_share": 0.30, "high_turnover_support": True, "onboarding": True, "retention_program": True}
     assert {k: clean["options"][k] for k in NEW_STARTER_OPTIONS} == {
@@ -656,26 +673,27 @@ def test_nobody_hired_before_the_launch_took_onboarding(small_landing):
     assert len(before) >= 10 and not set(before) & set(registered)
 
 
-def test_onboarding_completers_ramp_about_15_days_faster(small_landing, world):
+def test_onboarding_completers_ramp_about_15_days_faster(onboarding_sample, onboarding_world):
+    onboarding_landing = onboarding_sample[0]
     """Planted: completers are -ONBOARDING_RAMP_EFFECT_DAYS (15) days ahead on the
     same ramp curve, so a threshold rule on the files measures about that shift."""
-    groups = onboarding_groups(world)
-    planted = {g: np.mean([w.ramp_days - w.ramp_head_start for w in world.new_starters if w.email in emails])
+    groups = onboarding_groups(onboarding_world)
+    planted = {g: np.mean([w.ramp_days - w.ramp_head_start for w in onboarding_world.new_starters if w.email in emails])
                for g, emails in groups.items()}
     assert planted["completers"] - planted["non_takers"] == pytest.approx(ONBOARDING_RAMP_EFFECT_DAYS, abs=3)
     assert planted["non_takers"] == pytest.approx(ONBOARDING_BASE_RAMP_DAYS, abs=3)
 
-    ramp = empirical_ramp_days(small_landing, hris_people(small_landing))
+    ramp = empirical_ramp_days(onboarding_landing, hris_people(onboarding_landing))
     measured = {g: [ramp[e] for e in emails if e in ramp] for g, emails in groups.items()}
     assert len(measured["completers"]) >= 40 and len(measured["non_takers"]) >= 30
     gap = np.mean(measured["completers"]) - np.mean(measured["non_takers"])
     assert -25 <= gap <= -5
 
 
-def test_onboarding_completers_leave_less_in_their_first_year(small_sample, world):
-    landing, summary = small_sample
+def test_onboarding_completers_leave_less_in_their_first_year(onboarding_sample, onboarding_world):
+    landing, summary = onboarding_sample
     people = hris_people(landing)
-    groups = onboarding_groups(world)
+    groups = onboarding_groups(onboarding_world)
     km = {}
     for g, emails in groups.items():
         durations = []

@@ -493,7 +493,9 @@ def test_missing_required_column_fails_the_feed_naming_file_and_columns(tmp_path
     assert bad_key in message
     assert "priority" in message and "u_csat_score" in message
     assert INCIDENTS.name in message
-    assert "assignment_group" not in message, "only the missing columns are named"
+    # The failure names only the missing columns; the contract's full list follows it.
+    assert "assignment_group" not in message.split("The contract")[0], "only the missing columns are named"
+    assert "sources/contracts/servicedesk__incidents.yml" in message
     # The feed's good files are loaded, the bad one left no trace.
     result = failed.value.result
     assert [(f.key[-14:], f.status) for f in result.files] == [("2024-01-01.csv", "loaded"), ("2024-01-03.csv", "loaded")]

@@ -57,7 +57,8 @@ def test_time_varying_cox_agrees_with_statsmodels():
 
     beta, baseline = onboarding.cox_time_varying(start, stop, events, x)
     reference = PHReg(stop, x[:, None], status=events.astype(float), entry=start, ties="breslow").fit()
-    assert beta == pytest.approx(float(reference.params[0]), abs=1e-6)
+    # Equal up to the light ridge penalty, which moves a well-informed estimate very little.
+    assert beta == pytest.approx(float(reference.params[0]), abs=0.01)
     assert np.exp(beta) == pytest.approx(0.4, abs=0.12)
     assert np.all(np.diff(baseline[:, 1]) > 0)
 
@@ -128,9 +129,33 @@ def test_estimate_suppresses_small_groups_and_skips_other_kpis():
     treated = frame.loc[frame["treated"], "person_key"].head(3)
     enrolments = pd.DataFrame({
         "program_id": "P", "person_key": treated, "is_completed": True,
-        "completed_at": pd.Timestamp("2025-05-20"),
+        "started_at": pd.Timestamp("2025-05-02"), "completed_at": pd.Timestamp("2025-05-20"),
     })
     programs = pd.DataFrame({"program_id": ["P", "P"], "kpi": ["early_attrition", "sales_cycle_days"]})
     out = onboarding.estimate(people, enrolments, programs, min_group_size=5)
     assert out["kpi"].tolist() == ["early_attrition"]
     assert out["effect"].isna().all() and out["effect_se"].isna().all()
+
+
+def test_cox_stays_finite_when_the_trained_have_no_events():
+    start, stop = np.zeros(40), np.full(40, 365.0)
+    x = np.r_[np.ones(20), np.zeros(20)]
+    event = np.r_[np.zeros(20, bool), np.ones(10, bool), np.zeros(10, bool)]
+    stop[20:30] = np.arange(10, 110, 10)
+    beta, baseline = onboarding.cox_time_varying(start, stop, event, x)
+    assert -onboarding.COX_BETA_BOUND <= beta < -1 and np.isfinite(baseline[:, 1]).all()
+
+
+def test_a_person_in_two_programs_on_one_kpi_is_credited_to_the_earlier_one():
+    people = pd.DataFrame({"person_key": ["a", "b", "c", "d", "e"], "hire_date": pd.Timestamp("2025-05-01")})
+    enrolments = pd.DataFrame([
+        ("ONB", "a", True, "2025-05-03", "2025-05-20"), ("RET", "a", True, "2025-07-01", "2025-07-10"),
+        ("ONB", "b", True, "2025-05-03", "2025-05-20"),
+        ("RET", "c", True, "2025-07-01", "2025-07-10"),
+        ("ONB", "d", False, "2025-05-03", None),
+    ], columns=["program_id", "person_key", "is_completed", "started_at", "completed_at"])
+    enrolments[["started_at", "completed_at"]] = enrolments[["started_at", "completed_at"]].apply(pd.to_datetime)
+    onb, left_out = onboarding.cohorts(people, enrolments, "ONB", {"ONB", "RET"})
+    assert dict(zip(onb["person_key"], onb["treated"])) == {"a": True, "b": True, "e": False} and left_out == 0
+    ret, left_out = onboarding.cohorts(people, enrolments, "RET", {"ONB", "RET"})
+    assert dict(zip(ret["person_key"], ret["treated"])) == {"c": True, "e": False} and left_out == 1

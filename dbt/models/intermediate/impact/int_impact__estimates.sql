@@ -101,7 +101,7 @@ estimates as (
         coalesce(main.n_comparison, onboarding.n_comparison, 0) as n_comparison,
         coalesce(unmatched.n_treated_unmatched, 0) as n_treated_unmatched,
         coalesce(completers.n_completers, 0) as n_completers,
-        coalesce(overlapping.n_treated_overlap, 0) as n_treated_overlap,
+        coalesce(overlapping.n_treated_overlap, onboarding.n_treated_overlap, 0) as n_treated_overlap,
         coalesce(censored.n_events_censored, onboarding.n_events_censored, 0) as n_events_censored,
         coverage.buffer_days as censoring_buffer_days,
         coverage.as_of_date as data_as_of,

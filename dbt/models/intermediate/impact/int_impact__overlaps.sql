@@ -6,12 +6,17 @@
     A program's span for a person runs from the start of the pre window before their
     first registration to the end of the post window after their completion; for a
     program they did not complete, to the end of a post window counted from the week
-    they started it. Two spans overlap when each starts before the other ends. -#}
+    they started it. Two spans overlap when each starts before the other ends. Only the
+    difference-in-differences KPIs: int_onboarding__estimates attributes people in two
+    programs on a person-grain KPI. -#}
 {% set n_weeks = window_weeks() %}
 {% set lead_weeks = n_weeks + anticipation_weeks() %}
 
 with programs as (
-    select distinct program_id, kpi from {{ ref('stg_config__programs') }}
+    select distinct config.program_id, config.kpi
+    from {{ ref('stg_config__programs') }} as config
+    inner join {{ ref('kpi_catalogue') }} as catalogue on config.kpi = catalogue.kpi
+    where catalogue.grain = 'person_week'
 ),
 
 enrolments as (

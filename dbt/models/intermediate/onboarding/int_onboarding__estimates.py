@@ -42,7 +42,7 @@ STRATUM = ["job_family", "job_level", "location", "hire_quarter"]
 COVARIATES = ["fte", "pay_band", "manager_team_size"]
 COLUMNS = {
     "program_id": "object", "kpi": "object", "method": "object",
-    "n_treated": "int64", "n_comparison": "int64", "n_events_censored": "int64",
+    "n_treated": "int64", "n_comparison": "int64", "n_events_censored": "int64", "n_treated_overlap": "int64",
     "post_treated": "float64", "post_comparison": "float64",
     "effect": "float64", "effect_se": "float64", "df": "int64", "hazard_ratio": "float64",
 }
@@ -86,10 +86,16 @@ def restricted_mean(curve: pd.DataFrame, horizon: float) -> float:
     return float(np.sum(levels * np.diff(times)))
 
 
+COX_RIDGE = 0.1  # a light penalty on beta: a group with few or no events gets a finite, cautious HR
+COX_BETA_BOUND = 5.0  # |log HR| at most 5 (HR between 0.007 and 148)
+
+
 def cox_time_varying(start, stop, event, x, weight=None, iterations: int = 50) -> tuple[float, np.ndarray]:
     """A one-covariate Cox model on counting-process rows (start, stop], Breslow ties,
-    weighted, by Newton-Raphson. Returns beta and the baseline cumulative hazard at
-    x = 0 as an array of [event time, cumulative hazard]."""
+    weighted, by Newton-Raphson on the partial likelihood with a light ridge penalty
+    (COX_RIDGE x beta^2), so that separation (no events among the trained, say) gives
+    a bounded, cautious estimate instead of an infinite one. Returns beta and the
+    baseline cumulative hazard at x = 0 as an array of [event time, cumulative hazard]."""
     start, stop, x = (np.asarray(a, float) for a in (start, stop, x))
     event = np.asarray(event, bool)
     weight = np.ones_like(stop) if weight is None else np.asarray(weight, float)
@@ -113,12 +119,10 @@ def cox_time_varying(start, stop, event, x, weight=None, iterations: int = 50) -
         r = weight * np.exp(beta * x)
         s0, s1, s2 = risk_sum(r), risk_sum(r * x), risk_sum(r * x * x)
         mean = s1 / s0
-        gradient = np.sum(x_deaths - deaths * mean)
-        information = np.sum(deaths * (s2 / s0 - mean * mean))
-        if not information > 0:
-            break
+        gradient = np.sum(x_deaths - deaths * mean) - 2 * COX_RIDGE * beta
+        information = np.sum(deaths * (s2 / s0 - mean * mean)) + 2 * COX_RIDGE
         step = gradient / information
-        beta += float(np.clip(step, -5, 5))
+        beta = float(np.clip(beta + np.clip(step, -1, 1), -COX_BETA_BOUND, COX_BETA_BOUND))
         if abs(step) < 1e-10:
             break
     s0 = risk_sum(weight * np.exp(beta * x))
@@ -222,7 +226,8 @@ def attrition_effect(frame: pd.DataFrame) -> dict:
 
 def ramp_effect(frame: pd.DataFrame) -> dict:
     """Restricted mean time to ramp (up to RAMP_HORIZON_DAYS), completers minus comparisons."""
-    frame = frame[frame["has_output_measure"].astype(bool)]
+    # Job families whose output is measured, and people hired before the measurable data ends.
+    frame = frame[frame["has_output_measure"].astype(bool) & (frame["ramp_days"] >= 0)]
     weight = att_weights(frame)
     used = frame[weight > 0]
     w = weight[weight > 0].to_numpy()
@@ -278,29 +283,45 @@ def bootstrap_se(estimator, frame: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLE
     return float(effects.std(ddof=1)) if len(effects) > 1 else float("nan")
 
 
-def cohorts(people: pd.DataFrame, enrolments: pd.DataFrame, program_id: str) -> pd.DataFrame:
-    """New starters who completed the program (treated) or never started it."""
-    taken = enrolments[(enrolments["program_id"] == program_id) & enrolments["person_key"].notna()]
+def cohorts(people: pd.DataFrame, enrolments: pd.DataFrame, program_id: str, same_kpi: set[str]) -> tuple[pd.DataFrame, int]:
+    """New starters who completed the program (treated) or never started it, and how many
+    completers were left out for another program on the same KPI.
+
+    A person in two programs on one person-grain KPI is credited once, to the program
+    they started first: the later program's completers who had started an earlier one
+    are left out of its estimate (and counted), and nobody who started another program
+    on the KPI serves as a comparison. The earlier program's estimate keeps them: what
+    happened after it is part of its effect."""
+    known = enrolments[enrolments["person_key"].notna()]
+    taken = known[known["program_id"] == program_id]
+    others = known[known["program_id"].isin(same_kpi - {program_id})]
     completed = taken[taken["is_completed"].astype(bool)].groupby("person_key")["completed_at"].min()
-    started = set(taken["person_key"])
-    frame = people[people["person_key"].isin(set(completed.index)) | ~people["person_key"].isin(started)].copy()
-    frame["treated"] = frame["person_key"].isin(set(completed.index))
+    started_here = taken.groupby("person_key")["started_at"].min()
+    started_other = others.groupby("person_key")["started_at"].min()
+    earlier = started_other.reindex(completed.index)
+    credited_elsewhere = set(completed.index[(earlier < started_here.reindex(completed.index)).fillna(False)])
+    treated = set(completed.index) - credited_elsewhere
+    comparisons = ~people["person_key"].isin(set(taken["person_key"]) | set(started_other.index))
+    frame = people[people["person_key"].isin(treated) | comparisons].copy()
+    frame["treated"] = frame["person_key"].isin(treated)
     completed_at = pd.to_datetime(frame["person_key"].map(completed))
     frame["completion_day"] = (completed_at - pd.to_datetime(frame["hire_date"])).dt.days
     # A fixed order: the warehouse returns rows in any order, and the seeded bootstrap
     # must draw the same people every run.
-    return frame.sort_values("person_key").reset_index(drop=True)
+    return frame.sort_values("person_key").reset_index(drop=True), len(credited_elsewhere & set(people["person_key"]))
 
 
 def estimate(people: pd.DataFrame, enrolments: pd.DataFrame, programs: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
     rows = []
-    for program_id, kpi in programs[["program_id", "kpi"]].drop_duplicates().itertuples(index=False):
+    pairs = programs[["program_id", "kpi"]].drop_duplicates()
+    for program_id, kpi in pairs.itertuples(index=False):
         if kpi not in ESTIMATORS:
             continue
         estimator, method = ESTIMATORS[kpi]
-        frame = cohorts(people, enrolments, program_id)
+        same_kpi = set(pairs.loc[pairs["kpi"] == kpi, "program_id"])
+        frame, overlap = cohorts(people, enrolments, program_id, same_kpi)
         row = {"program_id": program_id, "kpi": kpi, "method": method, "n_treated": 0, "n_comparison": 0,
-               "n_events_censored": 0}
+               "n_events_censored": 0, "n_treated_overlap": overlap}
         if frame["treated"].sum() >= min_group_size and (~frame["treated"]).sum() >= min_group_size:
             result = estimator(frame)
             row.update(result)
