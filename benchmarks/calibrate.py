@@ -36,7 +36,7 @@ def estimate(landing: Path, data_dir: Path, instance) -> list[dict]:
     settings = make_settings(data_dir, landing)
     defs = build_definitions(settings)
     job = defs.resolve_implicit_global_asset_job_def()
-    keys = {k for k in job.asset_layer.asset_graph.get_all_asset_keys() if k != AssetKey(["serving", "published_marts"])}
+    keys = {k for k in job.asset_layer.asset_graph.materializable_asset_keys if k.path[0] != "serving"}
     subset = job.get_subset(asset_selection=keys, asset_check_selection=set())
     result = subset.execute_in_process(instance=instance, raise_on_error=False)
     if not result.success:
