@@ -28,7 +28,7 @@ DEEP_DIP = {"weeks_before": (12, 0), "size": {"ticket_resolution_hours": 4.0, "s
 
 def estimate(landing: Path, data_dir: Path, instance) -> list[dict]:
     """Ingest and dbt build through the project's own Dagster assets; program_impact rows."""
-    from dagster import AssetKey
+    from dagster import AssetCheckKey, AssetKey
 
     from dagster_project.definitions import build_definitions
     from tests.helpers import make_settings
@@ -37,7 +37,9 @@ def estimate(landing: Path, data_dir: Path, instance) -> list[dict]:
     defs = build_definitions(settings)
     job = defs.resolve_implicit_global_asset_job_def()
     keys = {k for k in job.asset_layer.asset_graph.materializable_asset_keys if k.path[0] != "serving"}
-    subset = job.get_subset(asset_selection=keys, asset_check_selection=set())
+    # The landing folder's own check comes with its asset; GX and dbt-test checks do not.
+    landing_check = AssetCheckKey(AssetKey(["raw", "landing_folder"]), "landing_files_recognised")
+    subset = job.get_subset(asset_selection=keys, asset_check_selection={landing_check})
     result = subset.execute_in_process(instance=instance, raise_on_error=False)
     if not result.success:
         raise RuntimeError(f"pipeline failed on {landing}")
