@@ -12,13 +12,16 @@ import pytest
 from dagster_project.ingest import ledger
 from dagster_project.ingest.contracts import load_contracts
 from dagster_project.ingest.landing import LandingError, check_landing, discover, survey
-from tests.unit.test_ingest import (
+from tests.unit.ingest.helpers import (
+    CRM_USERS,
     INCIDENTS,
     XAPI,
     columns_of,
+    connect,
     csv_line,
     deliver_csv,
     deliver_jsonl,
+    feed_folder,
     file_key,
     incident,
     load,
@@ -27,7 +30,7 @@ from tests.unit.test_ingest import (
     statement,
 )
 
-CONFIG = Path(__file__).resolve().parents[2] / "sources" / "sample_config"
+CONFIG = Path(__file__).resolve().parents[3] / "sources" / "sample_config"
 
 
 def full_landing(root: Path) -> Path:
@@ -86,6 +89,21 @@ def test_unrecognised_names_and_links_outside_the_folder_are_named_not_read(tmp_
     assert set(found.outside) == {link, dotdot}
     keys = [f.key for f in discover(INCIDENTS, landing, CONFIG)]
     assert keys == [file_key(INCIDENTS, "incidents_2024-01-31.csv")]
+
+
+def test_file_names_not_matching_the_pattern_are_ignored(tmp_path):
+    landing = tmp_path / "landing"
+    deliver_csv(landing, CRM_USERS, "2024-01-01", [["u1", "a@example.com", "true"]])
+    folder = feed_folder(landing, CRM_USERS)
+    for stray in ("users_2024-01-01.csv.bak", "users_latest.csv", "users_2024-1-2.csv", "other_2024-01-01.csv", "users_2024-01-01.jsonl"):
+        (folder / stray).write_text("garbage\n")
+    (folder / "users_2024-01-05.csv").mkdir()
+    conn = connect(tmp_path / "w.duckdb")
+
+    result = load(conn, CRM_USERS, landing)
+
+    assert [f.key for f in result.files] == [file_key(CRM_USERS, "users_2024-01-01.csv")]
+    assert load(conn, CRM_USERS, tmp_path / "no-such-landing").files == []
 
 
 def test_a_file_withdrawn_from_the_landing_folder_leaves_raw_in_one_step(tmp_path):
