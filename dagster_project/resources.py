@@ -7,6 +7,7 @@ in this process's memory (dagster_project.keys) and reaches dbt's environment on
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -26,67 +27,51 @@ from .settings import Settings, private_files
 GUARDED_DBT = Path(__file__).resolve().parent / "bin" / "guarded-dbt"
 
 
-class ImpactSettings(ConfigurableResource):
-    """The run's settings, visible in the Dagster UI's resource page."""
+SECRET_FIELD, SECRET_ID_FIELD = "person_key_secret", "person_key_secret_id"
 
-    landing_dir: str
-    config_dir: str
-    data_dir: str
-    # Which secret person_key is made with: a fingerprint, never the secret.
-    person_key_secret_id: str
-    landing_is_sample: bool
-    secret_is_default: bool
-    window_days: int
-    min_group_size: int
-    match_rate_threshold: float
-    serving_storage_version: str
-    row_rule_tolerance: float
-    max_shrink: float
-    censoring_quantile: float
-    anticipation_weeks: int
-    keep_published: int
-    pay_load_factor: float
+
+def _setting_types() -> dict[str, type]:
+    """Each Settings field's type (Settings' annotations are text: `from __future__`)."""
+    return {
+        field.name: field.type if isinstance(field.type, type) else eval(field.type, {"Path": Path})  # noqa: S307
+        for field in dataclasses.fields(Settings)
+    }
+
+
+SETTING_TYPES = _setting_types()
+
+
+def _config_fields() -> dict[str, type]:
+    """The resource's fields, one per Settings field (paths as text), the secret replaced
+    by its fingerprint: written once, in Settings."""
+    return {
+        SECRET_ID_FIELD if name == SECRET_FIELD else name: str if kind is Path else kind
+        for name, kind in SETTING_TYPES.items()
+    }
+
+
+class _ImpactSettings(ConfigurableResource):
+    """The run's settings, visible in the Dagster UI's resource page."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ImpactSettings":
-        return cls(
-            landing_dir=str(settings.landing_dir),
-            config_dir=str(settings.config_dir),
-            data_dir=str(settings.data_dir),
-            person_key_secret_id=keys.register(settings.person_key_secret),
-            landing_is_sample=settings.landing_is_sample,
-            secret_is_default=settings.secret_is_default,
-            window_days=settings.window_days,
-            min_group_size=settings.min_group_size,
-            match_rate_threshold=settings.match_rate_threshold,
-            serving_storage_version=settings.serving_storage_version,
-            row_rule_tolerance=settings.row_rule_tolerance,
-            max_shrink=settings.max_shrink,
-            censoring_quantile=settings.censoring_quantile,
-            anticipation_weeks=settings.anticipation_weeks,
-            keep_published=settings.keep_published,
-            pay_load_factor=settings.pay_load_factor,
-        )
+        values = {}
+        for name in SETTING_TYPES:
+            value = getattr(settings, name)
+            if name == SECRET_FIELD:
+                values[SECRET_ID_FIELD] = keys.register(value)
+            else:
+                values[name] = str(value) if isinstance(value, Path) else value
+        return cls(**values)
 
     def settings(self) -> Settings:
-        return Settings(
-            landing_dir=Path(self.landing_dir),
-            config_dir=Path(self.config_dir),
-            data_dir=Path(self.data_dir),
-            person_key_secret=keys.lookup(self.person_key_secret_id),
-            landing_is_sample=self.landing_is_sample,
-            secret_is_default=self.secret_is_default,
-            window_days=self.window_days,
-            min_group_size=self.min_group_size,
-            match_rate_threshold=self.match_rate_threshold,
-            serving_storage_version=self.serving_storage_version,
-            row_rule_tolerance=self.row_rule_tolerance,
-            max_shrink=self.max_shrink,
-            censoring_quantile=self.censoring_quantile,
-            anticipation_weeks=self.anticipation_weeks,
-            keep_published=self.keep_published,
-            pay_load_factor=self.pay_load_factor,
-        )
+        values = {}
+        for name, kind in SETTING_TYPES.items():
+            if name == SECRET_FIELD:
+                values[name] = keys.lookup(getattr(self, SECRET_ID_FIELD))
+            else:
+                values[name] = Path(getattr(self, name)) if kind is Path else getattr(self, name)
+        return Settings(**values)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         """At the start of every run, however launched (`make run`, the UI, the schedule):
@@ -99,6 +84,15 @@ class ImpactSettings(ConfigurableResource):
         for said in mark_dead_runs_failed(instance, exclude_run_id=run.run_id):
             if context.log:
                 context.log.warning(said)
+
+
+
+# A Dagster resource is a typed (pydantic) class: its fields come from Settings.
+ImpactSettings = type(
+    "ImpactSettings",
+    (_ImpactSettings,),
+    {"__annotations__": _config_fields(), "__module__": __name__, "__doc__": _ImpactSettings.__doc__},
+)
 
 
 @contextmanager

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+import yaml
 
 from .keys import GENERATE_HINT, fingerprint, secret_problem
 
@@ -23,6 +25,10 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SAMPLE_LANDING_DIR = REPO_ROOT / "sources" / "sample_landing"
 SAMPLE_CONFIG_DIR = REPO_ROOT / "sources" / "sample_config"
 
+# The defaults of the settings dbt sees are dbt's own vars (dbt_project.yml), so that a
+# dbt command run by hand and the pipeline agree; each default is written there once.
+DBT_DEFAULTS = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+
 # The public development secret: fine for the bundled sample, refused for real extracts
 # (anyone holding it can compute the key of any employee id).
 DEV_SECRET = "learning-impact-development-salt"
@@ -31,16 +37,6 @@ DEV_SECRET = "learning-impact-development-salt"
 def _path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else default
-
-
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
-
-def _float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
 
 
 @dataclass(frozen=True)
@@ -52,17 +48,17 @@ class Settings:
     person_key_secret: str = field(repr=False)
     landing_is_sample: bool
     secret_is_default: bool
-    window_days: int = 90
-    min_group_size: int = 5
-    match_rate_threshold: float = 0.95
+    window_days: int = DBT_DEFAULTS["window_days"]
+    min_group_size: int = DBT_DEFAULTS["min_group_size"]
+    match_rate_threshold: float = DBT_DEFAULTS["match_rate_threshold"]
     serving_storage_version: str = "v1.1.0"
     sample_scale: str = "small"
     row_rule_tolerance: float = 0.01
     max_shrink: float = 0.5
-    censoring_quantile: float = 0.99
-    anticipation_weeks: int = 6
+    censoring_quantile: float = DBT_DEFAULTS["censoring_quantile"]
+    anticipation_weeks: int = DBT_DEFAULTS["anticipation_weeks"]
     keep_published: int = 5
-    pay_load_factor: float = 1.0
+    pay_load_factor: float = DBT_DEFAULTS["pay_load_factor"]
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -76,6 +72,14 @@ class Settings:
                 "set only IMPACT_PERSON_KEY_SECRET"
             )
         secret = secret or legacy
+        derived = {"landing_is_sample", "secret_is_default", "person_key_secret", "landing_dir", "config_dir", "data_dir"}
+        # Every other field is IMPACT_<FIELD NAME>, parsed as its type, defaulting to the field's default.
+        parse = {"int": int, "float": float, "str": str}
+        plain = {
+            f.name: parse[f.type](os.environ[f"IMPACT_{f.name.upper()}"])
+            for f in fields(cls)
+            if f.name not in derived and os.environ.get(f"IMPACT_{f.name.upper()}")
+        }
         return cls(
             landing_dir=_path("IMPACT_LANDING_DIR", SAMPLE_LANDING_DIR),
             config_dir=_path("IMPACT_CONFIG_DIR", SAMPLE_CONFIG_DIR),
@@ -83,17 +87,7 @@ class Settings:
             person_key_secret=secret or DEV_SECRET,
             landing_is_sample="IMPACT_LANDING_DIR" not in os.environ,
             secret_is_default=not secret or secret == DEV_SECRET,
-            window_days=_int("IMPACT_WINDOW_DAYS", 90),
-            min_group_size=_int("IMPACT_MIN_GROUP_SIZE", 5),
-            match_rate_threshold=_float("IMPACT_MATCH_RATE_THRESHOLD", 0.95),
-            serving_storage_version=os.environ.get("IMPACT_SERVING_STORAGE_VERSION", "v1.1.0"),
-            sample_scale=os.environ.get("IMPACT_SAMPLE_SCALE", "small"),
-            row_rule_tolerance=_float("IMPACT_ROW_RULE_TOLERANCE", 0.01),
-            max_shrink=_float("IMPACT_MAX_SHRINK", 0.5),
-            censoring_quantile=_float("IMPACT_CENSORING_QUANTILE", 0.99),
-            anticipation_weeks=_int("IMPACT_ANTICIPATION_WEEKS", 6),
-            keep_published=_int("IMPACT_KEEP_PUBLISHED", 5),
-            pay_load_factor=_float("IMPACT_PAY_LOAD_FACTOR", 1.0),
+            **plain,
         )
 
     def __post_init__(self) -> None:
