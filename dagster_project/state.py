@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from .ingest import ledger
 from .ingest.contracts import load_contracts
 from .ingest.landing import discover, sha256_of
 from .published import RECORD, Layout
@@ -53,7 +54,7 @@ def warehouse_ledger(settings: Settings) -> dict[str, str] | None:
     except duckdb.Error:
         return None
     try:
-        return dict(conn.execute("select file, sha256 from raw._file_ledger").fetchall())
+        return ledger.loaded_files(conn)
     except duckdb.Error:
         return None
     finally:

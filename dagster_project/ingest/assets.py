@@ -10,10 +10,13 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
+    TableColumn,
+    TableSchema,
     asset,
 )
 from dagster_duckdb import DuckDBResource
 
+from .. import groups
 from ..resources import ImpactSettings
 from .contracts import FeedContract, load_contracts
 from .landing import LandingError, check_landing, survey
@@ -41,6 +44,49 @@ def _metadata(result: FeedResult) -> dict:
     }
 
 
+_LEDGER_COLUMNS = {
+    "_file": ("varchar", "The landed file the row came from (landing/<system>/<feed>/<file>)."),
+    "_extract_date": ("date", "The file's extract date, from its name."),
+    "_record_number": ("bigint", "The row's record number in its file."),
+    "_line_number": ("bigint", "The statement's line number in its file."),
+    "_loaded_at": ("timestamptz", "When the row was loaded."),
+}
+
+
+def raw_table_schema(contract: FeedContract) -> TableSchema:
+    """The raw table's columns as the contract declares them (what the asset page shows)."""
+    if contract.format == "jsonl":
+        pii = ", ".join(contract.pii_fields)
+        body = [
+            TableColumn("statement_id", "varchar", description="The statement's id (an id seen twice is one statement)."),
+            TableColumn(
+                "statement", "varchar",
+                description="The whole statement as JSON; required fields: " + ", ".join(contract.required_fields)
+                + (f"; PII inside: {pii}" if pii else ""),
+                tags={"pii": ""} if pii else {},
+            ),
+        ]
+        meta = ["_file", "_extract_date", "_line_number", "_loaded_at"]
+    else:
+        body = []
+        for c in contract.columns:
+            notes = ["required" if c.required else "optional"]
+            if c.pii:
+                notes.append("PII: never published")
+            if c.not_after_extract:
+                notes.append("an event time: a row dated after the day after its extract date is quarantined")
+            if c.name in contract.key:
+                notes.append("key")
+            if c.name == contract.version_column:
+                notes.append("version: the latest wins")
+            text = "; ".join(notes)
+            body.append(TableColumn(c.name, c.type, description=text[:1].upper() + text[1:] + ".",
+                                    tags={"pii": ""} if c.pii else {}))
+        meta = ["_file", "_extract_date", "_record_number", "_loaded_at"]
+    ledger = [TableColumn(name, _LEDGER_COLUMNS[name][0], description=_LEDGER_COLUMNS[name][1]) for name in meta]
+    return TableSchema(columns=body + ledger)
+
+
 def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
     where = f"`$IMPACT_CONFIG_DIR/{contract.path}`" if contract.root == "config" else (
         f"`$IMPACT_LANDING_DIR/{contract.system}/{contract.feed}/{contract.feed}_<YYYY-MM-DD>.{contract.format}[.gz]`"
@@ -48,14 +94,18 @@ def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
 
     @asset(
         key=raw_asset_key(contract),
-        group_name="raw",
+        group_name=groups.RAW,
         description=f"{contract.description.strip()}\n\nRead from {where} ({contract.kind}); "
         f"contract: `sources/contracts/{contract.source_file.name}`.",
         kinds={"duckdb"},
         owners=["team:data-engineering"],
         tags={"system": contract.system, "feed_kind": contract.kind},
         deps=[LANDING_KEY],
-        metadata={"contract": MetadataValue.path(str(contract.source_file))},
+        metadata={
+            "contract": MetadataValue.path(str(contract.source_file)),
+            "dagster/column_schema": raw_table_schema(contract),
+            "dagster/table_name": f"warehouse.{contract.table}",
+        },
     )
     def _ingest(context, duckdb: DuckDBResource, impact: ImpactSettings) -> MaterializeResult:
         settings = impact.settings()
@@ -81,7 +131,7 @@ def build_landing_asset() -> AssetsDefinition:
 
     @asset(
         key=LANDING_KEY,
-        group_name="raw",
+        group_name=groups.RAW,
         description="What `$IMPACT_LANDING_DIR` (and `$IMPACT_CONFIG_DIR/programs.csv`) hold: files and "
         "newest extract date per feed. A missing or empty folder, or a required feed without a file, "
         "fails the run before anything is loaded, so the last published marts stay in place.",

@@ -110,3 +110,18 @@ def contract_by_name(name: str, contracts_dir: Path = CONTRACTS_DIR) -> FeedCont
         if contract.name == name:
             return contract
     raise KeyError(name)
+
+
+def raw_table_ddl(contract: FeedContract) -> str:
+    if contract.format == "jsonl":
+        body = "statement_id varchar, statement varchar"
+        meta = "_line_number bigint"
+    else:
+        body = ", ".join(
+            f'"{c.name}" {"TIMESTAMP" if c.type == "timestamp" else c.duckdb_type}' for c in contract.columns
+        )
+        meta = "_record_number bigint"
+    return (
+        f"create table if not exists {contract.table} ({body}, "
+        f"_file varchar, _extract_date date, {meta}, _loaded_at timestamptz)"
+    )

@@ -9,14 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from .assets import raw_asset_key
 from .contracts import FeedContract, load_contracts
-
-
-def newest_extracts(conn) -> dict:
-    return dict(
-        conn.execute(
-            "select feed, max(extract_date) from raw._file_ledger where extract_date is not null group by feed"
-        ).fetchall()
-    )
+from .ledger import newest_extracts
 
 
 def build_freshness_check(contract: FeedContract) -> AssetChecksDefinition:

@@ -60,3 +60,31 @@ def record_file(conn: duckdb.DuckDBPyConnection, **entry) -> None:
         entry,
     )
 
+
+
+def record_quarantine(conn: duckdb.DuckDBPyConnection, feed: str, file_key: str) -> None:
+    """Keep a staged file's rejected rows (`_rejected`: line, raw_text, reason)."""
+    conn.execute(
+        f"insert into {QUARANTINE} select ?, ?, line, raw_text, reason, now() from _rejected", [feed, file_key]
+    )
+
+
+def loaded_files(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every file the raw layer holds, with the hash of the bytes it was loaded from."""
+    return dict(conn.execute(f"select file, sha256 from {LEDGER}").fetchall())
+
+
+def newest_extracts(conn: duckdb.DuckDBPyConnection) -> dict:
+    """Each feed's newest extract date (from the file names)."""
+    return dict(
+        conn.execute(f"select feed, max(extract_date) from {LEDGER} where extract_date is not null group by feed").fetchall()
+    )
+
+
+def rows_loaded(conn: duckdb.DuckDBPyConnection, feed: str) -> int:
+    return conn.execute(f"select coalesce(sum(rows_loaded), 0) from {LEDGER} where feed = ?", [feed]).fetchall()[0][0]
+
+
+def quarantine_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows quarantined so far, per feed."""
+    return dict(conn.execute(f"select feed, count(*) from {QUARANTINE} group by feed order by feed").fetchall())

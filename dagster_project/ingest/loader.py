@@ -9,16 +9,15 @@ so a rerun ends where a single clean run would.
 from __future__ import annotations
 
 import logging
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from . import ledger
-from .contracts import FeedContract
+from .contracts import FeedContract, raw_table_ddl
 from .landing import LandedFile, discover, sha256_of
-from .readers import UnreadableFileError, is_line_ending_problem, normalise_line_endings, raw_table_ddl, stage
+from .readers import UnreadableFileError, stage
 
 log = logging.getLogger(__name__)
 
@@ -95,34 +94,22 @@ def load_file(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
     previous = ledger.loaded_hash(conn, landed.key)
     if previous == digest:
         return FileResult(landed.key, "skipped")
-    try:
-        loaded, quarantined = _load_in_transaction(conn, contract, landed, landed.path, digest)
-    except duckdb.Error as error:
-        if not is_line_ending_problem(error):
-            raise
-        log.warning("%s: mixed line endings; reading a copy with consistent ones", landed.key)
-        with tempfile.TemporaryDirectory(prefix="impact-ingest-") as tmp:
-            copy = normalise_line_endings(landed.path, Path(tmp) / "normalised")
-            loaded, quarantined = _load_in_transaction(conn, contract, landed, copy, digest)
+    # Reading happens in connection-local temp tables, before the transaction: only the
+    # swap itself (forget the old rows, insert the new, record them) must be atomic.
+    stage(conn, contract, landed)
+    loaded, quarantined = _swap_in(conn, contract, landed, digest)
     if quarantined:
         log.warning("%s: %d row(s) quarantined", landed.key, quarantined)
     return FileResult(landed.key, "replaced" if previous else "loaded", loaded, quarantined)
 
 
-def _load_in_transaction(
-    conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, path: Path, digest: str
-) -> tuple[int, int]:
-    """Stage the file's bytes from `path` and swap them in for the file, all or nothing."""
+def _swap_in(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, digest: str) -> tuple[int, int]:
+    """Replace the file's rows, quarantine and ledger entry with the staged ones, all or nothing."""
     conn.execute("begin transaction")
     try:
-        stage(conn, contract, landed, path)
         ledger.forget_file(conn, contract.table, landed.key)
         conn.execute(f"insert into {contract.table} by name select * from _incoming")
-        conn.execute(
-            f"""insert into {ledger.QUARANTINE}
-                select ?, ?, line, raw_text, reason, now() from _rejected""",
-            [contract.name, landed.key],
-        )
+        ledger.record_quarantine(conn, contract.name, landed.key)
         loaded = conn.execute("select count(*) from _incoming").fetchall()[0][0]
         quarantined = conn.execute("select count(*) from _rejected").fetchall()[0][0]
         ledger.record_file(

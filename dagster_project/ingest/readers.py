@@ -5,6 +5,8 @@ rows in `_rejected (line, raw_text, reason)`, without a Python loop over rows
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -12,6 +14,8 @@ import duckdb
 from .contracts import FeedContract
 from .landing import LandedFile, open_bytes, read_csv_header
 from .rejects import records_at_lines, rejected_rows, store_rejected
+
+log = logging.getLogger(__name__)
 
 # Control characters that cannot occur unescaped in valid JSON, as a 4-byte
 # sequence: it splits a JSONL file into whole lines without any quoting rules, and a
@@ -242,28 +246,19 @@ def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed:
     conn.execute("insert into _rejected select line_number, line, reason from _checked where reason is not null")
 
 
-def raw_table_ddl(contract: FeedContract) -> str:
-    if contract.format == "jsonl":
-        body = "statement_id varchar, statement varchar"
-        meta = "_line_number bigint"
-    else:
-        body = ", ".join(
-            f'"{c.name}" {"TIMESTAMP" if c.type == "timestamp" else c.duckdb_type}' for c in contract.columns
-        )
-        meta = "_record_number bigint"
-    return (
-        f"create table if not exists {contract.table} ({body}, "
-        f"_file varchar, _extract_date date, {meta}, _loaded_at timestamptz)"
-    )
-
-
-def stage(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, path: Path | None = None) -> None:
-    """Stage a landed file; `path` is where its bytes are read from (the file itself,
-    or a copy with its line endings made consistent)."""
-    if contract.format == "jsonl":
-        stage_jsonl(conn, contract, landed, path or landed.path)
-    else:
-        stage_csv(conn, contract, landed, path or landed.path)
+def stage(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile) -> None:
+    """Stage a landed file's good rows in `_incoming` and its bad rows in `_rejected`.
+    A file whose line endings are mixed (DuckDB's strict reader gives up on it) is read
+    from a copy with consistent ones; its quarantine lines still point into the original."""
+    reader = stage_jsonl if contract.format == "jsonl" else stage_csv
+    try:
+        reader(conn, contract, landed, landed.path)
+    except duckdb.Error as error:
+        if not is_line_ending_problem(error):
+            raise
+        log.warning("%s: mixed line endings; reading a copy with consistent ones", landed.key)
+        with tempfile.TemporaryDirectory(prefix="impact-ingest-") as tmp:
+            reader(conn, contract, landed, normalise_line_endings(landed.path, Path(tmp) / "normalised"))
 
 
 def is_line_ending_problem(error: Exception) -> bool:
