@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(abspath $(or $(IMPACT_DATA_DIR),data))/dagster_home
 
-.PHONY: run test dev docs install generate benchmark calibrate clean rollback
+.PHONY: run test dev docs install generate benchmark calibrate clean rollback report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,15 @@ install: $(STAMP)
 run: $(STAMP)
 	umask 077 && $(BIN)/python -m dagster_project.run $(ARGS)
 
-## Point serving.duckdb and exports/ back to the run published before the current one.
+## Write the HTML report of the published run again ($IMPACT_DATA_DIR/report/index.html), from its serving file.
+report: $(STAMP)
+	umask 077 && $(BIN)/python -m dagster_project.report
+
+## Point serving.duckdb, exports/ and report/ back to the run published before the current one.
 rollback: $(STAMP)
 	umask 077 && $(BIN)/python -m dagster_project.run --rollback
 
-## The whole test suite.
+## The whole test suite (the browser tests drive Debian's /usr/bin/chromium; .ci/run installs it).
 test: $(STAMP)
 	$(BIN)/python -m pytest
 

@@ -11,8 +11,10 @@ from dagster import (
     JobDefinition,
     RunRequest,
     ScheduleDefinition,
+    ScheduleEvaluationContext,
     SensorEvaluationContext,
     SkipReason,
+    schedule,
     sensor,
 )
 
@@ -21,20 +23,34 @@ from .state import landed_files, up_to_date
 from .transform import dbt_project
 
 
-def build_nightly_schedule(job: JobDefinition, settings: Settings) -> ScheduleDefinition:
-    def something_changed(context) -> bool:
-        return up_to_date(settings, dbt_project.manifest_path) is None
+def nightly_skip_reason(settings: Settings) -> str | None:
+    """Why tonight's run is not needed (the UI shows it on the tick), or None to run."""
+    last = up_to_date(settings, dbt_project.manifest_path)
+    if last is None:
+        return None
+    return (
+        f"nothing changed since published run {last}: no new, changed or withdrawn file in the landing folder "
+        f"{settings.landing_dir}, and the same models, audits, contracts and settings"
+    )
 
-    return ScheduleDefinition(
+
+def build_nightly_schedule(job: JobDefinition, settings: Settings) -> ScheduleDefinition:
+    @schedule(
         name="nightly_impact",
         job=job,
         cron_schedule="0 2 * * *",
         execution_timezone="UTC",
         default_status=DefaultScheduleStatus.RUNNING,
-        should_execute=something_changed,
         description="At 02:00 UTC, rebuild and publish when anything changed since the last published run "
-        "(a landed file, the models, suites, contracts or settings).",
+        "(a landed file, the models, suites, contracts or settings); otherwise the tick says why it skipped.",
     )
+    def nightly_impact(context: ScheduleEvaluationContext):
+        reason = nightly_skip_reason(settings)
+        if reason:
+            return SkipReason(reason)
+        return RunRequest(tags={"trigger": "schedule"})
+
+    return nightly_impact
 
 
 def unloaded_files(settings: Settings) -> list[str]:

@@ -1,14 +1,17 @@
 """The one place that assembles the code location: assets, checks, job, schedule,
 sensor and resources."""
 
-from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+from dagster import AssetKey, AssetSelection, AssetSpec, Definitions, define_asset_job, in_process_executor
+
+from . import groups
 
 from .console import impact_console
 from .automation import build_landing_sensor, build_nightly_schedule
 from .ingest.assets import build_ingest_assets
 from .ingest.freshness import build_freshness_checks
-from .publish import build_publish_asset
+from .publish import OWNER, PUBLISH_GROUP, PUBLISH_KEY, build_publish_asset
 from .quality import build_quality_checks
+from .report.asset import build_report_asset
 from .resources import build_resources
 from .settings import DBT_PROJECT_DIR, Settings, get_settings, private_files
 from .transform import dbt_models
@@ -20,24 +23,32 @@ def build_definitions(settings: Settings) -> Definitions:
     ingest_assets = build_ingest_assets()
     model_keys = set(dbt_models.keys)
     mart_keys = {k for k in model_keys if k.path[0] == "marts"}
-    # Publishing waits for every audited asset, so a failed blocking check stops it.
     quality_checks = build_quality_checks(model_keys | {k for a in ingest_assets for k in a.keys})
     check_specs = [spec for checks in quality_checks for spec in checks.check_specs]
+    # Publishing depends on the marts; inside its step it refuses unless every blocking
+    # check of every layer ran in the run and none failed at ERROR severity.
     blocking_checks = {spec.key.to_user_string() for spec in check_specs if spec.blocking}
-    audited = {spec.asset_key for spec in check_specs}
-    publish_asset = build_publish_asset(
-        sorted(mart_keys | audited, key=lambda k: k.to_user_string()), mart_keys, blocking_checks
-    )
+    publish_asset = build_publish_asset(mart_keys, blocking_checks)
+    report_asset = build_report_asset(PUBLISH_KEY, PUBLISH_GROUP, OWNER)
 
     # DuckDB allows one writing process per file: the whole pipeline runs in one process.
     impact_pipeline = define_asset_job(
         name=JOB_NAME,
         selection=AssetSelection.all(),
         executor_def=in_process_executor,
-        description="Ingest every feed, build the dbt models, audit each layer, publish the marts.",
+        description="Ingest every feed, build the dbt models, audit each layer, publish the marts, write the report.",
+    )
+    # The file ledger is a dbt source the ingest assets write as they load (no asset of its own).
+    ledger = AssetSpec(
+        AssetKey(["raw", "ingest__file_ledger"]),
+        group_name=groups.RAW,
+        description="raw._file_ledger: one row per landed file the ingest assets loaded (path, hash, extract date, "
+        "rows), written in the same transaction as the file's rows.",
+        kinds={"duckdb"},
+        owners=["team:data-engineering"],
     )
     return Definitions(
-        assets=[*ingest_assets, dbt_models, publish_asset],
+        assets=[*ingest_assets, ledger, dbt_models, publish_asset, report_asset],
         asset_checks=[*quality_checks, *build_freshness_checks()],
         jobs=[impact_pipeline],
         schedules=[build_nightly_schedule(impact_pipeline, settings)],

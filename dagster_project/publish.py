@@ -3,26 +3,36 @@
 dbt builds into the warehouse (the build database). This asset runs after every
 blocking check; it refuses to publish if any check of the run failed at ERROR
 severity, if the marts lost too many rows, or if person keys were made with the
-public development secret for real extracts. It then writes the run's serving file,
-Parquet exports, report and record into a new `published/<run_id>/` folder and flips
+public development secret for real extracts. It then writes the run's serving file
+(every table and column described from dbt's manifest, and a publish_info table),
+Parquet exports and record into a new `published/<run_id>/` folder and flips
 one pointer, `published/current`, to it (dagster_project/published.py). The stable
 paths `serving.duckdb` and `exports/` lead through that pointer: BI tools see the old
 run whole until the flip and the new one whole after it, and a BI tool holding the
-old file open keeps reading it.
+old file open keeps reading it. The report asset (dagster_project/report) then writes
+the run's HTML report from the published serving file.
 """
 
 
+import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, Config, Failure, MaterializeResult, MetadataValue, asset
 from dagster._core.events import DagsterEventType
 
-from .published import EXPORTS, MARTS_SCHEMA, SERVING, Layout, PublishError, publish_marts
-from .report import write_report
+from . import groups
+from .published import MARTS_SCHEMA, PUBLISH_INFO, Descriptions, Layout, PublishError, publish_marts
 from .resources import ImpactSettings
-from .state import record_published
+from .settings import Settings
+from .state import code_fingerprint, record_published
 from .transform import dbt_project
+
+PUBLISH_KEY = AssetKey(["serving", "published_marts"])
+PUBLISH_GROUP = groups.PUBLISH
+OWNER = "team:ld-analytics"
+
 
 
 def audit_problems(context: AssetExecutionContext, mart_keys: set[AssetKey], required_checks: set[str]) -> list[str]:
@@ -58,12 +68,17 @@ class PublishConfig(Config):
 
 
 def published_counts(serving: Path) -> dict[str, int]:
-    """Row counts of the tables BI tools read now (nothing when nothing was published)."""
+    """Row counts of the marts BI tools read now (nothing when nothing was published);
+    publish_info, which describes them, is not one."""
     if not serving.exists():
         return {}
     conn = duckdb.connect(str(serving), read_only=True)
     try:
-        tables = [r[0] for r in conn.execute("select table_name from information_schema.tables").fetchall()]
+        tables = [
+            r[0]
+            for r in conn.execute("select table_name from information_schema.tables").fetchall()
+            if r[0] != PUBLISH_INFO
+        ]
         return {t: conn.execute(f'select count(*) from "{t}"').fetchall()[0][0] for t in tables}
     finally:
         conn.close()
@@ -112,16 +127,58 @@ def pii_column_names(manifest_path: Path) -> set[str]:
     return names
 
 
-def build_publish_asset(upstream: list[AssetKey], mart_keys: set[AssetKey], required_checks: set[str]):
+def mart_descriptions(manifest_path: Path) -> Descriptions:
+    """Each mart's description and its columns' (dbt YAML, via the manifest): what
+    publish writes into the serving file as COMMENT ON TABLE / COLUMN."""
+    manifest = json.loads(manifest_path.read_text())
+    out: Descriptions = {}
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "model" or node.get("schema") != MARTS_SCHEMA:
+            continue
+        columns = {name: (c.get("description") or "").strip() for name, c in node.get("columns", {}).items()}
+        out[node.get("alias") or node["name"]] = ((node.get("description") or "").strip(), columns)
+    return out
+
+
+def landing_as_of(warehouse: Path) -> str | None:
+    """The newest extract date in the file ledger: what the published data are as of."""
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        value = conn.execute("select max(extract_date) from raw._file_ledger").fetchall()[0][0]
+    except duckdb.Error:
+        value = None
+    finally:
+        conn.close()
+    return value.isoformat() if value else None
+
+
+def publish_info(settings: Settings, run_id: str, manifest: Path) -> dict:
+    return {
+        "run_id": run_id,
+        "published_at": datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0),
+        "landing_as_of": landing_as_of(settings.warehouse_path),
+        "window_days": settings.window_days,
+        "anticipation_weeks": settings.anticipation_weeks,
+        "min_group_size": settings.min_group_size,
+        "code_fingerprint": code_fingerprint(settings, manifest),
+    }
+
+
+def build_publish_asset(mart_keys: set[AssetKey], required_checks: set[str]):
     @asset(
-        key=AssetKey(["serving", "published_marts"]),
-        group_name="publish",
-        deps=upstream,
+        key=PUBLISH_KEY,
+        group_name=PUBLISH_GROUP,
+        # The marts only: every blocking audit of the run (raw, staging, intermediate and
+        # marts) is enforced inside the step (audit_problems). Lowest priority: among the
+        # steps ready to run, checks on the layers above go first.
+        deps=sorted(mart_keys, key=lambda k: k.to_user_string()),
+        op_tags={"dagster/priority": "-1"},
+        owners=[OWNER],
         kinds={"duckdb", "parquet"},
         description="Publishes the marts built in this run as `$IMPACT_DATA_DIR/published/<run_id>/` (serving "
-        "file, Parquet exports, report) and switches `published/current` to it, which "
-        "`$IMPACT_DATA_DIR/serving.duckdb` and `exports/` lead through: only when the run ran every blocking "
-        "audit and none failed at ERROR severity.",
+        "file with every table and column described and a `publish_info` table, Parquet exports) and switches "
+        "`published/current` to it, which `$IMPACT_DATA_DIR/serving.duckdb`, `exports/` and `report/` lead "
+        "through: only when the run ran every blocking audit (of every layer) and none failed at ERROR severity.",
     )
     def published_marts(context: AssetExecutionContext, config: PublishConfig, impact: ImpactSettings) -> MaterializeResult:
         settings = impact.settings()
@@ -149,10 +206,8 @@ def build_publish_asset(upstream: list[AssetKey], mart_keys: set[AssetKey], requ
             context.log.warning("publishing despite shrinkage (accept_shrink): " + "; ".join(shrunk))
         run_id = context.run.run_id
         manifest = dbt_project.manifest_path
-        reports: list[Path] = []
 
         def finish(folder: Path, previous: str | None, counts: dict[str, int]) -> None:
-            reports.append(write_report(folder / SERVING, folder / EXPORTS, run_id))
             record_published(folder, settings, run_id, previous, manifest, counts)  # last: the folder is whole
 
         try:
@@ -164,14 +219,17 @@ def build_publish_asset(upstream: list[AssetKey], mart_keys: set[AssetKey], requ
                 pii=pii_column_names(manifest),
                 keep=settings.keep_published,
                 finish=finish,
+                descriptions=mart_descriptions(manifest),
+                info=publish_info(settings, run_id, manifest),
+                report_placeholder=True,  # the report asset replaces it right after the switch
             )
         except PublishError as error:
             raise Failure(description=f"Nothing published; the last published marts stay in place: {error}") from None
-        folder = Layout(settings.data_dir).folder(run_id)
-        report = settings.exports_dir / reports[0].name
+        layout = Layout(settings.data_dir)
+        folder = layout.folder(run_id)
         context.log.info(
-            f"published {len(counts)} table(s) as {folder} and switched {settings.serving_path} and "
-            f"{settings.exports_dir} to it; report {report}"
+            f"published {len(counts)} table(s) as {folder} and switched {settings.serving_path}, "
+            f"{settings.exports_dir} and {layout.report} to it"
         )
         return MaterializeResult(
             metadata={
@@ -179,7 +237,8 @@ def build_publish_asset(upstream: list[AssetKey], mart_keys: set[AssetKey], requ
                 "exports_dir": MetadataValue.path(str(settings.exports_dir)),
                 "published_folder": MetadataValue.path(str(folder)),
                 "tables": MetadataValue.json(counts),
-                "report": MetadataValue.path(str(report)),
+                "dagster/row_count": MetadataValue.int(sum(counts.values())),
+                "report": MetadataValue.path(str(layout.report / "index.html")),
                 "storage_version": MetadataValue.text(settings.serving_storage_version),
             }
         )

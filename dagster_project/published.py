@@ -3,12 +3,16 @@
     $IMPACT_DATA_DIR/
       published/
         <run_id>/                   one folder per published run, written whole before the switch:
-          serving.duckdb            the marts, in the default schema
-          exports/<table>.parquet   the same marts as Parquet, and impact_report.md
+          serving.duckdb            the marts, in the default schema, with every table's and
+                                    column's description as COMMENT ON, and publish_info
+          exports/<table>.parquet   the same tables as Parquet
+          report/index.html         the HTML report (a placeholder until the report asset,
+                                    which runs after the switch, writes it from serving.duckdb)
           last_published_run.json   what the run was built from, and which run it replaced
         current -> <run_id>         the pointer: a symbolic link, replaced atomically
       serving.duckdb -> published/current/serving.duckdb    stable paths for BI tools
       exports -> published/current/exports
+      report -> published/current/report                     and for people
 
 A publish writes a new folder under a temporary name, syncs it, renames it to its run
 id, and then flips `current` (a new link renamed over the old one: one atomic
@@ -43,6 +47,9 @@ MARTS_SCHEMA = "marts"
 CURRENT = "current"
 SERVING = "serving.duckdb"
 EXPORTS = "exports"
+REPORT = "report"
+REPORT_PAGE = "index.html"
+PUBLISH_INFO = "publish_info"
 RECORD = "last_published_run.json"
 _LOCK = ".publish.lock"
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -73,8 +80,13 @@ class Layout:
 
     @property
     def exports(self) -> Path:
-        """Stable path of the Parquet exports and the report (a link through `current`)."""
+        """Stable path of the Parquet exports (a link through `current`)."""
         return self.data_dir / EXPORTS
+
+    @property
+    def report(self) -> Path:
+        """Stable path of the report folder (a link through `current`): report/index.html."""
+        return self.data_dir / REPORT
 
     def folder(self, run_id: str) -> Path:
         return self.root / run_id
@@ -152,13 +164,20 @@ def switch(layout: Layout, run_id: str) -> None:
 
 
 def link_stable_paths(layout: Layout) -> None:
-    """serving.duckdb and exports/ in the data directory lead through `current`. Made
-    once; a serving file or exports folder of the layout before published/ is replaced
-    (the file atomically; the folder is moved aside and swept by the next publish)."""
-    for path, target in (
+    """serving.duckdb and exports/ in the data directory lead through `current`, and so
+    does report/ while the current run has one (a run published before reports has none:
+    the link goes, rather than lead nowhere). Made once; a serving file or exports folder
+    of the layout before published/ is replaced (the file atomically; the folder is moved
+    aside and swept by the next publish)."""
+    links = [
         (layout.serving, f"{layout.root.name}/{CURRENT}/{SERVING}"),
         (layout.exports, f"{layout.root.name}/{CURRENT}/{EXPORTS}"),
-    ):
+    ]
+    if (layout.current / REPORT).is_dir():
+        links.append((layout.report, f"{layout.root.name}/{CURRENT}/{REPORT}"))
+    elif layout.report.is_symlink():
+        layout.report.unlink()
+    for path, target in links:
         if path.is_symlink() and os.readlink(path) == target:
             continue
         staged = path.with_name(f".{path.name}.link.tmp")
@@ -230,9 +249,73 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def write_marts(warehouse: Path, folder: Path, storage_version: str, pii: set[str] = frozenset()) -> dict[str, int]:
+Descriptions = dict[str, tuple[str, dict[str, str]]]  # table -> (its description, {column: description})
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def describe(conn: duckdb.DuckDBPyConnection, schema: str, table: str, described: tuple[str, dict[str, str]]) -> None:
+    """COMMENT ON the table and each column it has that a description names."""
+    description, columns = described
+    relation = f'{schema}."{table}"'
+    if description:
+        conn.execute(f"comment on table {relation} is {_sql_text(description)}")
+    present = {r[0] for r in conn.execute(f"select column_name from (describe {relation})").fetchall()}
+    for column, text in columns.items():
+        if column in present and text:
+            conn.execute(f'comment on column {relation}."{column}" is {_sql_text(text)}')
+
+
+PUBLISH_INFO_DESCRIPTION: tuple[str, dict[str, str]] = (
+    "What this serving file is: which run published it and when, as of which landing date, with which "
+    "settings and code, and how many rows each published table has (one row per table).",
+    {
+        "run_id": "The Dagster run that built, audited and published these tables.",
+        "published_at": "When the run published them (UTC).",
+        "landing_as_of": "The newest extract date in the file ledger: the data are as of this date.",
+        "window_days": "Length of the pre and post windows in days (IMPACT_WINDOW_DAYS).",
+        "anticipation_weeks": "Weeks between the end of the pre window and registration (IMPACT_ANTICIPATION_WEEKS).",
+        "min_group_size": "Smaller treated or comparison groups are suppressed (IMPACT_MIN_GROUP_SIZE).",
+        "code_fingerprint": "SHA-256 of the dbt manifest, expectation suites, contracts and settings the run used.",
+        "table_name": "A published table.",
+        "row_count": "Its rows.",
+    },
+)
+
+
+def write_publish_info(conn: duckdb.DuckDBPyConnection, schema: str, info: dict, counts: dict[str, int]) -> None:
+    """publish_info: one row per published table, each with the run's facts."""
+    conn.execute(
+        f"""create table {schema}."{PUBLISH_INFO}" (
+            run_id varchar, published_at timestamp, landing_as_of date, window_days integer,
+            anticipation_weeks integer, min_group_size integer, code_fingerprint varchar,
+            table_name varchar, row_count bigint)"""
+    )
+    for table, rows in sorted(counts.items()):
+        conn.execute(
+            f'insert into {schema}."{PUBLISH_INFO}" values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            [
+                info.get("run_id"), info.get("published_at"), info.get("landing_as_of"), info.get("window_days"),
+                info.get("anticipation_weeks"), info.get("min_group_size"), info.get("code_fingerprint"),
+                table, rows,
+            ],
+        )
+    describe(conn, schema, PUBLISH_INFO, PUBLISH_INFO_DESCRIPTION)
+
+
+def write_marts(
+    warehouse: Path,
+    folder: Path,
+    storage_version: str,
+    pii: set[str] = frozenset(),
+    descriptions: Descriptions | None = None,
+    info: dict | None = None,
+) -> dict[str, int]:
     """Copies every table of the marts schema into folder/serving.duckdb and
-    folder/exports/<table>.parquet; returns the row counts."""
+    folder/exports/<table>.parquet, each table and column described (COMMENT ON) from
+    `descriptions`; with `info`, adds the publish_info table. Returns the marts' row counts."""
     exports = folder / EXPORTS
     exports.mkdir(mode=0o700, exist_ok=True)
     counts: dict[str, int] = {}
@@ -256,6 +339,14 @@ def write_marts(warehouse: Path, folder: Path, storage_version: str, pii: set[st
         for table in tables:
             conn.execute(f'create table serving.main."{table}" as select * from {MARTS_SCHEMA}."{table}"')
             counts[table] = conn.execute(f'select count(*) from serving.main."{table}"').fetchall()[0][0]
+            if descriptions and table in descriptions:
+                describe(conn, "serving.main", table, descriptions[table])
+        if info is not None:
+            write_publish_info(conn, "serving.main", info, counts)
+            conn.execute(
+                f"copy (select * from serving.main.\"{PUBLISH_INFO}\") to "
+                f"'{_sql_path(exports / (PUBLISH_INFO + '.parquet'))}' (format parquet)"
+            )
         conn.execute("detach serving")
         write_exports(conn, tables, exports)
     finally:
@@ -277,13 +368,19 @@ def publish_marts(
     pii: set[str] = frozenset(),
     keep: int = 5,
     finish: Callable[[Path, str | None, dict[str, int]], None] | None = None,
+    descriptions: Descriptions | None = None,
+    info: dict | None = None,
+    report_placeholder: bool = False,
 ) -> dict[str, int]:
     """Publishes the warehouse's marts as run `run_id`: a new published/<run_id>/ folder
-    (serving file, Parquet, and whatever `finish(folder, previous_run_id, counts)` adds),
-    then the switch. Returns the row counts."""
+    (serving file, Parquet, with `report_placeholder` a report page saying the report is
+    being written, and whatever `finish(folder, previous_run_id, counts)` adds), then the
+    switch. Returns the row counts."""
 
     def write(folder: Path, previous: str | None) -> dict[str, int]:
-        counts = write_marts(warehouse, folder, storage_version, pii)
+        counts = write_marts(warehouse, folder, storage_version, pii, descriptions, info)
+        if report_placeholder:
+            write_report_placeholder(folder, run_id)
         if finish is not None:
             finish(folder, previous, counts)
         else:
@@ -291,6 +388,29 @@ def publish_marts(
         return counts
 
     return publish(Layout(data_dir), run_id, write, keep)
+
+
+PLACEHOLDER_MARK = "<!-- impact-report-placeholder -->"
+
+
+def write_report_placeholder(folder: Path, run_id: str) -> Path:
+    """report/index.html of a run before its report is written (the report asset runs
+    after the switch): the stable report path never leads nowhere, and says why."""
+    report = folder / REPORT
+    report.mkdir(mode=0o700, exist_ok=True)
+    page = report / REPORT_PAGE
+    if not page.exists():
+        page.write_text(
+            f"""<!doctype html><html lang="en"><head><meta charset="utf-8">{PLACEHOLDER_MARK}
+<meta http-equiv="refresh" content="10"><title>Learning impact report: being written</title></head>
+<body style="font-family: system-ui, sans-serif; margin: 3rem">
+<h1>Learning impact report</h1>
+<p>Run <code>{run_id}</code> has just published new figures; their report is being written. This page
+reloads itself. If it stays like this, the report step failed: see the run in the Dagster UI, or write
+the report again with <code>make report</code>.</p></body></html>
+"""
+        )
+    return page
 
 
 # --- helpers ------------------------------------------------------------------------

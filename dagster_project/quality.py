@@ -10,6 +10,10 @@ columns the suite needs (plus any `derived_columns`, SQL expressions that let a
 suite check cross-column rules such as formulas or overlapping intervals).
 Schema expectations (the table's column set) run on a zero-row frame, so that
 checking a wide table's columns never loads its rows.
+
+Each validation is named by the Dagster run that ran it, and shown in Data Docs that
+work offline (dagster_project/data_docs.py): a page per validation, linked from the
+check's metadata, and an index of every suite's latest results.
 """
 
 
@@ -33,6 +37,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from . import data_docs
 from .ingest.contracts import FeedContract, load_contracts
 from .resources import ImpactSettings
 from .settings import EXPECTATIONS_DIR, Settings
@@ -170,9 +175,7 @@ class SuiteOutcome:
     evaluated: int
     failures: list[dict[str, Any]]
     flagged: list[dict[str, Any]] = field(default_factory=list)  # per plausibility rule, pass or fail
-
-
-DOCS_SITE = "impact"
+    page: Path | None = None  # the validation's Data Docs page
 
 
 _CONTEXTS: dict[Path, Any] = {}
@@ -180,34 +183,17 @@ _CONTEXTS: dict[Path, Any] = {}
 
 def gx_context(data_dir: Path):
     """A file-backed GX context under the data dir, so that validation results
-    accumulate and Data Docs show every suite's latest runs. One per process and
-    data dir: opening it costs more than most validations."""
+    accumulate. One per process and data dir: opening it costs more than most
+    validations. (Data Docs are rendered by data_docs.py: GX's own site needs the
+    network for its scripts.)"""
     if data_dir in _CONTEXTS:
         return _CONTEXTS[data_dir]
     import great_expectations as gx
 
     context = gx.get_context(mode="file", project_root_dir=str(data_dir / "gx"))
     context.variables.progress_bars = {"globally": False}
-    if DOCS_SITE not in context.get_site_names():
-        context.add_data_docs_site(
-            site_name=DOCS_SITE,
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_dir / "data_docs")},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
     _CONTEXTS[data_dir] = context
     return context
-
-
-def _stored_results(context, suite_name: str, run_id) -> list:
-    """The identifiers of a suite's results stored by one validation run."""
-    return [
-        key
-        for key in context.validation_results_store.list_keys()
-        if key.expectation_suite_identifier.name == suite_name and key.run_id == run_id
-    ]
 
 
 KEEP_RESULTS = 60
@@ -245,7 +231,13 @@ def _validation_definition(context, name: str, expectations: list[dict[str, Any]
     )
 
 
-def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: dict[str, Any]) -> SuiteOutcome:
+def validate_suite(
+    conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: dict[str, Any], run_name: str | None = None
+) -> SuiteOutcome:
+    """Validates the suite; the results are stored under `run_name` (the Dagster run id)
+    and rendered as the validation's Data Docs page."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
     ledger_rows = None
     if any(e.get("kwargs", {}).get("value") == "$ledger.rows_loaded" for e in suite.expectations):
         feed = suite.table.split(".", 1)[1]
@@ -276,7 +268,7 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
 
     failures: list[dict[str, Any]] = []
     flagged: list[dict[str, Any]] = []
-    new_results: list = []
+    shown: list[dict[str, Any]] = []
     evaluated = 0
     for index, (exps, frame) in enumerate(frames):
         name = suite.name if index == len(frames) - 1 else f"{suite.name}__schema"
@@ -284,12 +276,26 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
         result_format = {"result_format": "SUMMARY"}
         if suite.row_key and suite.row_key in frame.columns:
             result_format["unexpected_index_column_names"] = [suite.row_key]
-        result = validation.run(batch_parameters={"dataframe": frame}, result_format=result_format)
-        new_results += _stored_results(context, name, result.meta.get("run_id"))
+        result = validation.run(
+            batch_parameters={"dataframe": frame},
+            result_format=result_format,
+            run_id=RunIdentifier(run_name=run_name) if run_name else None,
+        )
         for outcome in result.results:
             evaluated += 1
             details = outcome.result or {}
             config = outcome.expectation_config
+            shown.append(
+                {
+                    "type": config.type,
+                    "rule": (config.meta or {}).get("plausibility"),
+                    "kwargs": dict(config.kwargs),
+                    "success": bool(outcome.success),
+                    "result": {k: v for k, v in details.items() if k != "partial_unexpected_index_list"},
+                    "exception": (outcome.exception_info or {}).get("exception_message")
+                    if (outcome.exception_info or {}).get("raised_exception") else None,
+                }
+            )
             keys = [
                 str(row.get(suite.row_key)) for row in (details.get("partial_unexpected_index_list") or [])[:5]
                 if isinstance(row, dict)
@@ -324,10 +330,14 @@ def validate_suite(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: 
                     }
                 )
     prune_results(Path(settings["data_dir"]), [suite.name, f"{suite.name}__schema"])
-    # Only this validation's pages (and the index): rebuilding every kept result's page
-    # on every check made the audits slower with each night of history.
-    context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=new_results or None)
-    return SuiteOutcome(success=not failures, evaluated=evaluated, failures=failures, flagged=flagged)
+    page = data_docs.record(
+        Path(settings["data_dir"]) / "data_docs",
+        {"name": suite.name, "layer": suite.layer, "table": suite.table, "severity": suite.severity,
+         "description": suite.description},
+        run_name,
+        shown,
+    )
+    return SuiteOutcome(success=not failures, evaluated=evaluated, failures=failures, flagged=flagged, page=page)
 
 
 def describe_flagged(suite: SuiteSpec, rule: dict[str, Any]) -> str:
@@ -352,7 +362,7 @@ def build_suite_check(suite: SuiteSpec) -> AssetChecksDefinition:
     )
     def _check(context: AssetCheckExecutionContext, duckdb: DuckDBResource, impact: ImpactSettings) -> AssetCheckResult:
         with duckdb.get_connection() as conn:
-            outcome = validate_suite(conn, suite, impact.model_dump())
+            outcome = validate_suite(conn, suite, impact.model_dump(), run_name=context.run.run_id)
         for rule in outcome.flagged:
             (context.log.info if rule["passed"] else context.log.error)(describe_flagged(suite, rule))
         for failure in outcome.failures:
@@ -369,6 +379,14 @@ def build_suite_check(suite: SuiteSpec) -> AssetChecksDefinition:
                     {r["rule"]: {k: r[k] for k in ("flagged_rows", "rows", "share", "tolerance")} for r in outcome.flagged}
                 ),
                 "table": MetadataValue.text(suite.table),
+                **(
+                    {
+                        "data_docs_page": MetadataValue.path(str(outcome.page)),
+                        "data_docs": MetadataValue.url(outcome.page.as_uri()),
+                    }
+                    if outcome.page
+                    else {}
+                ),
             },
         )
 

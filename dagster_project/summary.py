@@ -6,6 +6,9 @@ from __future__ import annotations
 import duckdb
 from dagster import ExecuteInProcessResult
 
+from .published import REPORT, REPORT_PAGE
+from .report.formats import MISSING
+from .report.labels import label
 from .settings import Settings
 
 
@@ -34,10 +37,12 @@ def _retracted(result: ExecuteInProcessResult) -> list[tuple[str, int, int]]:
 
 
 def _table(conn: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """A console table headed by the columns' labels (report/labels.py), "–" for null."""
     rel = conn.sql(sql)
-    header = rel.columns
+    header = [label(c) for c in rel.columns]
     rows = rel.fetchall()
-    cells = [[("" if v is None else (f"{v:,.2f}" if isinstance(v, float) else str(v))) for v in row] for row in rows]
+    cells = [[(MISSING if v is None or v != v else (f"{v:,.2f}" if isinstance(v, float) else str(v))) for v in row]
+             for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
     lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(header, widths))]
     lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
@@ -76,7 +81,7 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
         print("\nprogram_impact:")
         print(_table(conn, """select program_id, kpi, n_treated, n_comparison, pre_treated, post_treated,
                                      effect, effect_ci_low, effect_ci_high,
-                                     round(effect_p_adjusted, 4) as p_adjusted, pretrend_ok, suppressed
+                                     round(effect_p_adjusted, 4) as effect_p_adjusted, pretrend_ok, suppressed
                               from marts.program_impact order by 1, 2"""))
         print("\nprogram_roi:")
         print(_table(conn, """select program_id, participants, cost_total, benefit, net_benefit, roi_pct, bcr, currency
@@ -87,6 +92,8 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
         conn.close()
     published = settings.serving_path.exists()
     print(f"\nServing file: {settings.serving_path}{'' if published else ' (not published yet)'}")
-    print(f"Parquet exports and the Markdown report: {settings.exports_dir}")
+    print(f"Parquet exports: {settings.exports_dir}")
+    report = settings.data_dir / REPORT / REPORT_PAGE
+    print(f"Report (HTML, opens offline): {report}{'' if report.exists() else ' (not written yet: `make report`)'}")
     print(f"Data Docs (Great Expectations): {settings.data_docs_dir / 'index.html'}")
     print(f"Run history: `make dev` (DAGSTER_HOME={settings.dagster_home})")

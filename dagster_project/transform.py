@@ -1,8 +1,11 @@
 """The dbt project as Dagster assets: every model and seed an asset, every dbt test
-an asset check, sources mapped onto the raw ingest assets."""
+an asset check, sources mapped onto the raw ingest assets. Each built model reports its
+row count (tables) and its columns with their types and descriptions; the marts and
+match rates show a Markdown preview."""
 
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -11,12 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output
+from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output, TableColumn, TableSchema
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import default_description_fn
 
+from . import groups
 from .processes import stop
+from .report import formats
+from .report.labels import label
 from .resources import ImpactSettings
 from .settings import DBT_PROJECT_DIR
+
+log = logging.getLogger(__name__)
 
 # dbt is installed beside this interpreter (the project's venv); dagster-dbt looks for it on PATH.
 _VENV_BIN = str(Path(sys.executable).parent)
@@ -59,8 +68,14 @@ class ImpactDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
-            return "raw"
-        return self._layer(dbt_resource_props)
+            return groups.RAW
+        layer = self._layer(dbt_resource_props)
+        return groups.BY_LAYER.get(layer, layer)
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        # The model's description alone: its SQL is one click away in the dbt docs and the
+        # code, and made every asset page a wall of Jinja.
+        return default_description_fn(dbt_resource_props, display_raw_sql=False)
 
     @staticmethod
     def _layer(props: Mapping[str, Any]) -> str:
@@ -73,23 +88,74 @@ class ImpactDbtTranslator(DagsterDbtTranslator):
 translator = ImpactDbtTranslator()
 
 
-# Tables a data engineer wants to see at a glance on an asset's page, as Markdown.
-PREVIEWS = {
+# Tables a data engineer wants to see at a glance on an asset's page, as Markdown: a
+# few columns each (so the table fits the page), headed by their labels (report/labels.py),
+# figures as people read them, "–" for a null.
+def _text(v, row):
+    return str(v)
+
+
+def _int(v, row):
+    return formats.integer(v)
+
+
+def _rate(v, row):
+    return formats.share(v, 1)
+
+
+PREVIEWS: dict[AssetKey, tuple[str, dict[str, Any]]] = {
     AssetKey(["intermediate", "int_people__match_rates"]): (
-        "select source_system, identities, matched, unmatched, round(match_rate, 4) as match_rate "
-        "from intermediate.int_people__match_rates order by source_system"
+        "select source_system, identities, matched, unmatched, match_rate "
+        "from intermediate.int_people__match_rates order by source_system",
+        {"source_system": _text, "identities": _int, "matched": _int, "unmatched": _int, "match_rate": _rate},
     ),
     AssetKey(["marts", "program_impact"]): (
-        "select program_id, kpi, n_treated, n_comparison, round(effect, 3) as effect, "
-        "round(effect_ci_low, 3) as ci_low, round(effect_ci_high, 3) as ci_high, suppressed "
-        "from marts.program_impact order by program_id, kpi"
+        "select program_id, kpi, kpi_unit, n_treated, n_comparison, effect, effect_ci_low, effect_ci_high, "
+        "effect_p_adjusted, suppressed from marts.program_impact order by program_id, kpi",
+        {
+            "program_id": _text, "kpi": _text, "n_treated": _int, "n_comparison": _int,
+            "effect": lambda v, r: formats.kpi_change(v, r["kpi_unit"]),
+            "effect_ci_low": lambda v, r: formats.kpi_number(v, r["kpi_unit"], sign=True),
+            "effect_ci_high": lambda v, r: formats.kpi_number(v, r["kpi_unit"], sign=True),
+            "effect_p_adjusted": lambda v, r: formats.p_value(v),
+            "suppressed": lambda v, r: "yes" if v else "",
+        },
     ),
     AssetKey(["marts", "program_roi"]): (
-        "select program_id, participants, round(cost_total) as cost_total, round(benefit) as benefit, "
-        "round(roi_pct, 1) as roi_pct, currency from marts.program_roi order by program_id"
+        "select program_id, participants, cost_total, benefit, roi_pct, currency from marts.program_roi order by program_id",
+        {
+            "program_id": _text, "participants": _int,
+            "cost_total": lambda v, r: formats.money(v, r["currency"]),
+            "benefit": lambda v, r: formats.money(v, r["currency"]),
+            "roi_pct": lambda v, r: formats.percent(v, sign=True),
+        },
     ),
-    AssetKey(["marts", "program_scorecard"]): "select program_id, verdict from marts.program_scorecard order by 1",
+    AssetKey(["marts", "program_scorecard"]): (
+        "select program_id, activity_learners_enrolled, activity_completion_rate, l1_reaction_mean, verdict "
+        "from marts.program_scorecard order by 1",
+        {
+            "program_id": _text, "activity_learners_enrolled": _int, "activity_completion_rate": _rate,
+            "l1_reaction_mean": lambda v, r: formats.number(v, 1), "verdict": _text,
+        },
+    ),
 }
+
+
+def markdown_table(columns: list[str], rows: list[dict[str, Any]], shown: dict[str, Any]) -> str:
+    """A Markdown table of `shown` columns, labelled, each value through its formatter
+    (called with the value and the whole row); null reads "–"."""
+
+    def cell(column: str, row: dict[str, Any]) -> str:
+        value = row.get(column)
+        if formats.missing(value):
+            return formats.MISSING
+        text = shown[column](value, row)
+        return str(text).replace("|", "\\|").replace("\n", " ") or " "
+
+    names = [c for c in shown if c in columns]
+    lines = ["| " + " | ".join(label(c) for c in names) + " |", "|" + "---|" * len(names)]
+    lines += ["| " + " | ".join(cell(c, row) for c in names) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def _previews(warehouse: Path) -> dict[AssetKey, MetadataValue]:
@@ -99,24 +165,76 @@ def _previews(warehouse: Path) -> dict[AssetKey, MetadataValue]:
     except duckdb.Error:
         return previews
     try:
-        for key, sql in PREVIEWS.items():
+        for key, (sql, shown) in PREVIEWS.items():
             try:
-                previews[key] = MetadataValue.md(conn.execute(sql).df().to_markdown(index=False))
-            except duckdb.Error:
-                continue
+                rel = conn.sql(sql)
+                rows = [dict(zip(rel.columns, r)) for r in rel.fetchall()]
+                previews[key] = MetadataValue.md(markdown_table(rel.columns, rows, shown))
+            except Exception as error:  # noqa: BLE001 - a preview never fails the build
+                log.warning(f"no preview for {key.to_user_string()}: {error}")
     finally:
         conn.close()
     return previews
 
 
-def _with_previews(context: AssetExecutionContext, events: list, warehouse: Path):
+def _manifest_columns(manifest: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    return {
+        unique_id: {name: (c.get("description") or "") for name, c in node.get("columns", {}).items()}
+        for unique_id, node in manifest.get("nodes", {}).items()
+    }
+
+
+def _described(metadata: Mapping[str, Any], descriptions: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """The column schema dbt's adapter read from the warehouse (names and types) with each
+    column's description from the dbt YAML: what the asset page's column table shows."""
+    schema = metadata.get("dagster/column_schema")
+    unique_id = metadata.get("unique_id")
+    unique_id = getattr(unique_id, "text", unique_id)
+    schema = getattr(schema, "schema", schema)
+    if not isinstance(schema, TableSchema) or unique_id not in descriptions:
+        return {}
+    described = descriptions[unique_id]
+    columns = [
+        TableColumn(name=c.name, type=c.type, description=c.description or described.get(c.name) or None,
+                    constraints=c.constraints, tags=c.tags)
+        for c in schema.columns
+    ]
+    return {"dagster/column_schema": TableSchema(columns=columns)}
+
+
+def _with_previews(context: AssetExecutionContext, events: list, warehouse: Path, manifest: Mapping[str, Any] | None = None):
     previews = _previews(warehouse)
+    descriptions = _manifest_columns(manifest or {})
     for event in events:
         if isinstance(event, Output):
             key = context.assets_def.keys_by_output_name.get(event.output_name)
+            extra = _described(event.metadata, descriptions)
             if key in previews:
-                event = event.with_metadata({**event.metadata, "preview": previews[key]})
+                extra["preview"] = previews[key]
+            if extra:
+                event = event.with_metadata({**event.metadata, **extra})
         yield event
+
+
+def _release_adapter(invocation) -> None:
+    """dagster-dbt's in-process dbt adapter (row counts, column types) holds a read-only
+    DuckDB connection to the warehouse; the checks after this step open it for writing."""
+    adapter = getattr(invocation, "adapter", None)
+    if adapter is None:
+        return
+    try:
+        adapter.cleanup_connections()
+    except Exception:  # noqa: BLE001 - best effort: closing below matters more
+        pass
+    manager = type(adapter.connections)
+    env = getattr(manager, "_ENV", None)
+    if env is not None:
+        try:
+            env.close()
+        except Exception:  # noqa: BLE001
+            pass
+    if hasattr(manager, "close_all_connections"):
+        manager.close_all_connections()
 
 
 @dbt_assets(
@@ -128,8 +246,10 @@ def _with_previews(context: AssetExecutionContext, events: list, warehouse: Path
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: ImpactSettings):
     settings = impact.settings()
     settings.export_to_environment()
-    # dbt holds the warehouse while it builds: previews are read once it has finished,
-    # so events are passed on after the build (on failure, those that succeeded still are).
+    # dbt holds the warehouse while it builds: row counts, column types and previews are
+    # read once it has finished (dagster-dbt waits for the dbt process on DuckDB, whose
+    # file allows one writer), so events are passed on after the build (on failure, those
+    # that succeeded still are).
     events, failure, invocation = [], None, None
     target = settings.dbt_target_dir / context.run.run_id
     _seed_partial_parse(target)
@@ -137,7 +257,8 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
         # The vars hold no secret: dbt reads the person-key secret from its environment
         # (see GuardedDbtCliResource), and the models only name the key.
         invocation = dbt.cli(["build", "--vars", json.dumps(settings.dbt_vars())], context=context, target_path=target)
-        for event in invocation.stream():
+        stream = invocation.stream().fetch_row_counts().fetch_column_metadata(with_column_lineage=False)
+        for event in stream:
             events.append(event)
     except Exception as error:  # re-raised below, after the successful models are reported
         failure = error
@@ -146,7 +267,8 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
         # dbt does not go on writing to the warehouse behind the run's back.
         if invocation is not None:
             stop(invocation.process)
-    yield from _with_previews(context, events, settings.warehouse_path)
+            _release_adapter(invocation)
+    yield from _with_previews(context, events, settings.warehouse_path, invocation.manifest if invocation else None)
     prune_target_dirs(settings.dbt_target_dir, keep=KEEP_DBT_TARGETS)
     if failure is not None:
         raise failure

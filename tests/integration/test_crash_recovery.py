@@ -161,7 +161,13 @@ def _state(pid: int) -> str | None:
 def _published_tables(data: Path) -> dict[str, pd.DataFrame]:
     conn = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
     try:
-        tables = [r[0] for r in conn.execute("select table_name from information_schema.tables order by 1").fetchall()]
+        # publish_info names the run that published and when: the one table two runs never share.
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables where table_name <> 'publish_info' order by 1"
+            ).fetchall()
+        ]
         return {t: conn.execute(f'select * from "{t}" order by all').df() for t in tables}
     finally:
         conn.close()

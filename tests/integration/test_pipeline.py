@@ -163,13 +163,25 @@ def test_learner_outcomes_average_to_the_program_effect(pipeline):
 
 
 def test_the_nightly_report_names_every_program_with_its_verdict(pipeline):
-    report = (pipeline.settings.exports_dir / "impact_report.md").read_text()
+    import re
+
+    from dagster_project.report import verdict_sentence
+
+    # The stable path leads through published/current to the run's own report.
+    folder = pipeline.settings.data_dir / "report"
+    assert folder.is_symlink() and folder.resolve().parent.name == pipeline.result.run_id
+    html = (folder / "index.html").read_text()
+    markdown = (folder / "impact_report.md").read_text()
     verdicts = pipeline.query("select program_id, verdict from marts.program_scorecard")
     assert len(verdicts) == CONFIG["program_id"].nunique()
     for program_id, verdict in verdicts:
-        assert program_id in report and verdict in report
-    assert "suppressed (too few people)" in report
-    assert "@" not in report
+        for report in (html, markdown):
+            assert program_id in report and verdict_sentence(verdict) in report
+        assert f'data-verdict="{verdict}"' in html
+    assert f"fewer than {pipeline.settings.min_group_size} people" in html
+    email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+    assert not email.search(html) and not email.search(markdown)
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "self-contained: nothing loaded from the network"
 
 
 # --------------------------------------------------------------------------- the mess of real extracts

@@ -9,13 +9,15 @@ with units as (
 
 -- A suppressed program x KPI shows no figures anywhere: its learners' rows are left out too.
 published as (
-    select program_id, kpi from {{ ref('program_impact') }} where not suppressed
+    select program_id, program_name, kpi, kpi_unit from {{ ref('program_impact') }} where not suppressed
 )
 
 select
     cast(units.person_key as {{ dbt.type_string() }}) as person_key,
     cast(units.program_id as {{ dbt.type_string() }}) as program_id,
+    cast(published.program_name as {{ dbt.type_string() }}) as program_name,
     cast(units.kpi as {{ dbt.type_string() }}) as kpi,
+    cast(published.kpi_unit as {{ dbt.type_string() }}) as kpi_unit,
     cast(units.registration_week as date) as registration_week,
     cast(units.completion_week as date) as completion_week,
     cast(units.pre_value as {{ type_double() }}) as pre_value,

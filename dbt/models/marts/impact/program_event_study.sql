@@ -11,12 +11,17 @@ with bins as (
 
 programs as (
     select program_id, max(program_name) as program_name from {{ ref('stg_config__programs') }} group by program_id
+),
+
+catalogue as (
+    select kpi, unit from {{ ref('kpi_catalogue') }}
 )
 
 select
     cast(bins.program_id as {{ dbt.type_string() }}) as program_id,
     cast(programs.program_name as {{ dbt.type_string() }}) as program_name,
     cast(bins.kpi as {{ dbt.type_string() }}) as kpi,
+    cast(catalogue.unit as {{ dbt.type_string() }}) as kpi_unit,
     cast(bins.relative_bin as {{ dbt.type_int() }}) as relative_bin,
     cast(bins.week_from as {{ dbt.type_int() }}) as week_from,
     cast(bins.week_to as {{ dbt.type_int() }}) as week_to,
@@ -34,3 +39,4 @@ select
     cast(bins.suppressed as boolean) as suppressed
 from bins
 left join programs on bins.program_id = programs.program_id
+left join catalogue on bins.kpi = catalogue.kpi

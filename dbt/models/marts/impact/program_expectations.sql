@@ -21,6 +21,10 @@ coverage as (
     select * from {{ ref('int_kpis__coverage') }}
 ),
 
+catalogue as (
+    select kpi, unit, better_direction from {{ ref('kpi_catalogue') }}
+),
+
 -- The target family's KPI over the last full window before the data stops being measurable.
 family_now as (
     select
@@ -46,6 +50,8 @@ joined as (
         config.program_id,
         config.program_name,
         config.kpi,
+        catalogue.unit as kpi_unit,
+        catalogue.better_direction,
         config.kpi_owner,
         config.target_job_family,
         config.baseline_value,
@@ -59,6 +65,7 @@ joined as (
     from config
     left join impact on config.program_id = impact.program_id and config.kpi = impact.kpi
     left join family_now on config.program_id = family_now.program_id and config.kpi = family_now.kpi
+    left join catalogue on config.kpi = catalogue.kpi
 ),
 
 scored as (
@@ -75,6 +82,8 @@ select
     cast(program_id as {{ dbt.type_string() }}) as program_id,
     cast(program_name as {{ dbt.type_string() }}) as program_name,
     cast(kpi as {{ dbt.type_string() }}) as kpi,
+    cast(kpi_unit as {{ dbt.type_string() }}) as kpi_unit,
+    cast(better_direction as {{ dbt.type_string() }}) as better_direction,
     cast(kpi_owner as {{ dbt.type_string() }}) as kpi_owner,
     cast(target_job_family as {{ dbt.type_string() }}) as target_job_family,
     cast(baseline_value as {{ type_double() }}) as baseline_value,

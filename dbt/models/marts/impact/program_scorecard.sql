@@ -81,7 +81,7 @@ impact as (
 -- One behaviour KPI per program (the first by name when several are configured),
 -- its figures taken from the same row.
 behaviour as (
-    select program_id, kpi as behaviour_kpi, effect as behaviour_effect, outcome as behaviour_outcome
+    select program_id, kpi as behaviour_kpi, kpi_unit as behaviour_kpi_unit, effect as behaviour_effect, outcome as behaviour_outcome
     from ({{ latest_by("(select * from impact where kirkpatrick_level = 3) as level3", 'program_id', 'kpi') }}) as first_kpi
 ),
 
@@ -118,6 +118,7 @@ assembled as (
         learning.mean_score_gain,
         learning.pass_rate,
         behaviour.behaviour_kpi,
+        behaviour.behaviour_kpi_unit,
         behaviour.behaviour_effect,
         behaviour.behaviour_outcome,
         coalesce(results.results_kpis, 0) as results_kpis,
@@ -152,6 +153,7 @@ select
     cast(mean_score_gain as {{ type_double() }}) as l2_mean_score_gain,
     cast(pass_rate as {{ type_double() }}) as l2_pass_rate,
     cast(behaviour_kpi as {{ dbt.type_string() }}) as l3_behaviour_kpi,
+    cast(behaviour_kpi_unit as {{ dbt.type_string() }}) as l3_behaviour_kpi_unit,
     cast(behaviour_effect as {{ type_double() }}) as l3_behaviour_effect,
     cast(behaviour_outcome as {{ dbt.type_string() }}) as l3_behaviour_outcome,
     cast(results_kpis as {{ dbt.type_bigint() }}) as l4_results_kpis,

@@ -1,0 +1,118 @@
+"""What the report reads, from the serving file alone (the published tables, their
+column comments and publish_info), in plain Python structures."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from . import formats as f
+
+
+@dataclass
+class ReportData:
+    info: dict[str, Any]
+    tables: dict[str, int]
+    min_group_size: int
+    programs: list[dict[str, Any]]
+    scorecard: dict[str, dict[str, Any]]
+    impact: dict[str, list[dict[str, Any]]]
+    event_study: dict[tuple[str, str], list[dict[str, Any]]]
+    roi: dict[str, dict[str, Any]]
+    expectations: dict[str, list[dict[str, Any]]]
+    comments: dict[str, list[dict[str, Any]]]
+    cohorts: dict[tuple[str, str], list[tuple[str, int, float | None]]]
+    kpis: dict[str, dict[str, Any]]
+    columns: list[tuple[str, str, str]] = field(default_factory=list)  # (table, column, comment)
+    table_comments: dict[str, str] = field(default_factory=dict)
+
+
+def _rows(conn: duckdb.DuckDBPyConnection, present: set[str], table: str, sql: str) -> list[dict[str, Any]]:
+    if table not in present:
+        return []
+    rel = conn.sql(sql)
+    names = rel.columns
+
+    def value(v: Any) -> Any:
+        if f.missing(v):
+            return None
+        return float(v) if isinstance(v, Decimal) else v
+
+    return [{k: value(v) for k, v in zip(names, row)} for row in rel.fetchall()]
+
+
+def load(serving: Path, default_min_group_size: int = 5) -> ReportData:
+    conn = duckdb.connect(str(serving), read_only=True)
+    try:
+        present = {r[0] for r in conn.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()}
+        info_rows = _rows(conn, present, "publish_info", "select * from publish_info order by table_name")
+        info = dict(info_rows[0]) if info_rows else {}
+        tables = {r["table_name"]: r["row_count"] for r in info_rows}
+        min_group_size = int(info.get("min_group_size") or default_min_group_size)
+
+        scorecard = {r["program_id"]: r for r in _rows(conn, present, "program_scorecard", "select * from program_scorecard")}
+        programs = _rows(conn, present, "programs", "select * from programs order by program_name, program_id")
+        if not programs:  # a serving file from before the programs table
+            programs = [{"program_id": p, "program_name": r.get("program_name")} for p, r in scorecard.items()]
+            programs.sort(key=lambda r: (r["program_name"] or "", r["program_id"]))
+
+        impact: dict[str, list] = defaultdict(list)
+        for r in _rows(conn, present, "program_impact", "select * from program_impact order by program_id, kpi"):
+            impact[r["program_id"]].append(r)
+
+        event_study: dict[tuple[str, str], list] = defaultdict(list)
+        for r in _rows(conn, present, "program_event_study",
+                       "select * from program_event_study order by program_id, kpi, relative_bin"):
+            event_study[(r["program_id"], r["kpi"])].append(r)
+
+        roi = {r["program_id"]: r for r in _rows(conn, present, "program_roi", "select * from program_roi")}
+
+        expectations: dict[str, list] = defaultdict(list)
+        for r in _rows(conn, present, "program_expectations", "select * from program_expectations order by program_id, kpi"):
+            expectations[r["program_id"]].append(r)
+
+        comments: dict[str, list] = defaultdict(list)
+        for r in _rows(conn, present, "program_comments", "select * from program_comments order by program_id, comment_rank"):
+            comments[r["program_id"]].append(r)
+
+        # Cohorts by completion month: the mean of the people's own difference-in-differences.
+        cohorts: dict[tuple[str, str], list] = defaultdict(list)
+        for r in _rows(
+            conn, present, "learner_outcomes",
+            """select program_id, kpi, strftime(date_trunc('month', completion_week), '%Y-%m') as completion_month,
+                      count(*) as people, avg(did_value) as mean_effect
+               from learner_outcomes where is_matched and did_value is not null
+               group by all order by program_id, kpi, completion_month""",
+        ):
+            people = int(r["people"])
+            effect = r["mean_effect"] if people >= min_group_size else None
+            cohorts[(r["program_id"], r["kpi"])].append((r["completion_month"], people, effect))
+
+        kpis = {r["kpi"]: r for r in _rows(conn, present, "kpis", "select * from kpis")}
+
+        columns = [
+            (t, c, comment or "")
+            for t, c, comment in conn.execute(
+                "select table_name, column_name, comment from duckdb_columns() "
+                "where schema_name = 'main' and not internal order by table_name, column_index"
+            ).fetchall()
+            if t in present
+        ]
+        table_comments = {
+            t: (comment or "")
+            for t, comment in conn.execute(
+                "select table_name, comment from duckdb_tables() where schema_name = 'main' and not internal"
+            ).fetchall()
+        }
+    finally:
+        conn.close()
+    return ReportData(
+        info=info, tables=tables, min_group_size=min_group_size, programs=programs, scorecard=scorecard,
+        impact=dict(impact), event_study=dict(event_study), roi=roi, expectations=dict(expectations),
+        comments=dict(comments), cohorts=dict(cohorts), kpis=kpis, columns=columns, table_comments=table_comments,
+    )

@@ -1,0 +1,559 @@
+"""The report as one self-contained HTML page (and a short Markdown twin for the Dagster
+asset page): an overview of every program, then a section per program. Built from
+ReportData (the serving file alone); no script, no external resource."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from . import charts
+from . import formats as f
+from .data import ReportData
+from .labels import kpi_label, label
+
+# --------------------------------------------------------------------------- words
+
+COMPLETION = {
+    "no enrolments yet": "No one has enrolled yet",
+    "completion high": "Completion is high",
+    "completion low": "Completion is low",
+}
+OUTCOME = {
+    "no results KPI configured": "no results KPI is configured for it.",
+    "too few completers to measure impact": "too few people have completed it to measure its impact yet.",
+    "groups diverged before training; effect not credible": "groups diverged before training; effect not credible.",
+    "results KPI worsened after training": "a results KPI got worse after training.",
+    "measurable impact, positive ROI": "it measurably improved results and paid for itself.",
+    "measurable impact, ROI not yet positive": "it measurably improved results but has not paid for itself yet.",
+    "no measurable impact": "no measurable effect on its results KPIs.",
+}
+
+
+def verdict_sentence(verdict: str | None) -> str:
+    """The scorecard's verdict ("completion high, measurable impact, positive ROI") as a sentence."""
+    if not verdict:
+        return "No verdict yet."
+    first, _, rest = verdict.partition(", ")
+    head = COMPLETION.get(first, first[:1].upper() + first[1:])
+    tail = OUTCOME.get(rest, rest + "." if rest else "")
+    return f"{head}; {tail}" if tail else f"{head}."
+
+
+def _e(value: Any) -> str:
+    return escape(str(value)) if value is not None else f.MISSING
+
+
+def _fewer(data: ReportData, what: str = "people") -> str:
+    return f'<span class="suppressed">{escape(f.fewer_than(data.min_group_size, what))}</span>'
+
+
+def _kpi_level(data: ReportData, kpi: str) -> int:
+    level = (data.kpis.get(kpi) or {}).get("kirkpatrick_level")
+    return int(level) if level is not None else 4
+
+
+def _all_suppressed(rows: list[dict]) -> bool:
+    return bool(rows) and all(r.get("suppressed") for r in rows)
+
+
+def _effect_cell(data: ReportData, r: dict) -> str:
+    name = escape(kpi_label(r["kpi"]))
+    if r.get("suppressed"):
+        return f"{name}: {_fewer(data)}"
+    text = f"{name}: <b>{escape(f.kpi_change(r.get('effect'), r.get('kpi_unit')))}</b>"
+    text += f' <span class="muted">({escape(f.interval(r.get("effect_ci_low"), r.get("effect_ci_high"), r.get("kpi_unit")))})</span>'
+    if r.get("pretrend_ok") is False:
+        text += ' <span class="warn">not credible</span>'
+    return text
+
+
+# --------------------------------------------------------------------------- overview
+
+
+def _overview_cells(data: ReportData, program: dict) -> dict[str, str]:
+    pid = program["program_id"]
+    sc = data.scorecard.get(pid, {})
+    impact = data.impact.get(pid, [])
+    roi = data.roi.get(pid, {})
+    n = data.min_group_size
+    enrolled = sc.get("activity_learners_enrolled") or 0
+    cells: dict[str, str] = {}
+    cells["program"] = (f'<a href="#{escape(pid)}">{_e(program.get("program_name"))}</a>'
+                        f'<div class="muted small">{escape(pid)}</div>')
+    if enrolled:
+        cells["activity"] = (
+            f'{f.integer(enrolled)} enrolled, {f.integer(sc.get("activity_learners_completed"))} completed '
+            f'({f.share(sc.get("activity_completion_rate"))})<div><span class="tag">activity, not impact</span></div>'
+        )
+    else:
+        cells["activity"] = 'no enrolments yet<div><span class="tag">activity, not impact</span></div>'
+    responses = sc.get("l1_reaction_responses") or 0
+    if not enrolled:
+        cells["l1"] = f.MISSING
+    elif responses < n:
+        cells["l1"] = _fewer(data, "people answered")
+    else:
+        cells["l1"] = f'<b>{f.number(sc.get("l1_reaction_mean"), 1)} of 5</b><div class="muted small">1–5 scale, {f.integer(responses)} responses</div>'
+    gain = sc.get("l2_mean_score_gain")
+    cells["l2"] = (f'<b>{f.number(gain, 1, sign=True)} points</b><div class="muted small">of 100; pass rate {f.share(sc.get("l2_pass_rate"))}</div>'
+                   if gain is not None else '<span class="muted">no assessment</span>')
+    behaviour = [r for r in impact if _kpi_level(data, r["kpi"]) == 3]
+    cells["l3"] = "<br>".join(_effect_cell(data, r) for r in behaviour) or '<span class="muted">no behaviour KPI</span>'
+    results = [r for r in impact if _kpi_level(data, r["kpi"]) != 3]
+    cells["l4"] = "<br>".join(_effect_cell(data, r) for r in results) or '<span class="muted">no results KPI</span>'
+    if not roi or not enrolled:
+        cells["roi"] = f.MISSING
+    elif _all_suppressed(impact):
+        cells["roi"] = f'not measured: {_fewer(data)}'
+    else:
+        cells["roi"] = f'<b>{escape(f.percent(roi.get("roi_pct"), sign=True))}</b><div class="muted small">net {escape(f.money(roi.get("net_benefit"), roi.get("currency"), sign=True))}</div>'
+        partly = [r for r in impact if r.get("suppressed")]
+        if partly:
+            cells["roi"] += f'<div class="muted small">{len(partly)} KPI not measured ({escape(f.fewer_than(n))})</div>'
+    cells["verdict"] = f'<span data-verdict="{_e(sc.get("verdict"))}">{escape(verdict_sentence(sc.get("verdict")))}</span>'
+    progress = []
+    for e in data.expectations.get(pid, []):
+        name = escape(kpi_label(e["kpi"]))
+        if e.get("progress_pct") is None:
+            progress.append(f'{name}: <span class="muted">not measurable</span>')
+        else:
+            progress.append(f'{name}: <b>{escape(e.get("status") or "")}</b> <span class="muted">({escape(f.percent(e["progress_pct"]))} of the way)</span>')
+    cells["progress"] = "<br>".join(progress) or f.MISSING
+    return cells
+
+
+OVERVIEW_COLUMNS = [
+    ("program", label("program_name")),
+    ("activity", "Participants and completion"),
+    ("l1", label("l1_reaction_mean")),
+    ("l2", label("l2_mean_score_gain")),
+    ("l3", "L3 behaviour: effect (95 % interval)"),
+    ("l4", "L4 results: effect (95 % interval)"),
+    ("roi", label("l5_roi_pct")),
+    ("verdict", label("verdict")),
+    ("progress", "Progress toward the KPI owner's target"),
+]
+
+
+def overview(data: ReportData) -> str:
+    head = "".join(f"<th>{escape(title)}</th>" for _, title in OVERVIEW_COLUMNS)
+    rows = []
+    for program in data.programs:
+        cells = _overview_cells(data, program)
+        rows.append(f'<tr data-program="{escape(program["program_id"])}">' + "".join(f"<td>{cells[k]}</td>" for k, _ in OVERVIEW_COLUMNS) + "</tr>")
+    return (
+        '<section id="overview"><h2>Overview</h2>'
+        f'<p class="lede">One row per program. Participants and completion are <em>activity</em>: they say what happened, '
+        f"not what it changed. The effects (levels 3 and 4) compare the people trained with similar colleagues who were "
+        f"not, over the same weeks; the range in brackets is the 95 % interval. Groups of {escape(f.fewer_than(data.min_group_size))} "
+        "are not shown.</p>"
+        f'<div class="scroll"><table class="overview"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
+    )
+
+
+# --------------------------------------------------------------------------- a program's section
+
+
+def _table(headers: list[str], rows: list[list[str]], css: str = "") -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<div class="scroll"><table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _effects(data: ReportData, pid: str) -> str:
+    impact = data.impact.get(pid, [])
+    if not impact:
+        return "<p class=\"muted\">No KPI is configured for this program in programs.csv.</p>"
+    k = len(impact)
+    rows = []
+    for r in impact:
+        note = ""
+        if r.get("suppressed"):
+            note = f.fewer_than(data.min_group_size)
+        elif r.get("pretrend_ok") is False:
+            note = "not credible: groups diverged before training"
+        rows.append(charts.ForestRow(
+            label=kpi_label(r["kpi"]), unit=r.get("kpi_unit"), better=r.get("better_direction"),
+            effect=None if r.get("suppressed") else r.get("effect"), low=r.get("effect_ci_low"), high=r.get("effect_ci_high"),
+            p_adjusted=r.get("effect_p_adjusted"), note=note,
+        ))
+    adjusted = (f"p-values are adjusted for multiplicity (Holm) across the program's {k} KPIs"
+                if k > 1 else "with one KPI, the program's adjusted p-value is its own")
+    caption = (f"Effect of completing the program on each KPI, in the KPI's own unit, with its 95 % interval; {adjusted}. "
+               "The verdict uses the stricter adjustment across every program's KPIs.")
+    table_rows = []
+    for r in impact:
+        unit = r.get("kpi_unit")
+        if r.get("suppressed"):
+            table_rows.append([escape(kpi_label(r["kpi"])), f.integer(r.get("n_treated")), f.integer(r.get("n_comparison")),
+                               _fewer(data), "", "", "", "", ""])
+            continue
+        before_after = f"{escape(f.kpi_value(r.get('pre_treated'), unit))} → {escape(f.kpi_value(r.get('post_treated'), unit))}"
+        if r.get("pre_treated") is None:
+            before_after = escape(f.kpi_value(r.get("post_treated"), unit)) + ' <span class="muted">(after; no before)</span>'
+        table_rows.append([
+            escape(kpi_label(r["kpi"])), f.integer(r.get("n_treated")), f.integer(r.get("n_comparison")), before_after,
+            f"<b>{escape(f.kpi_change(r.get('effect'), unit))}</b>", escape(f.interval(r.get("effect_ci_low"), r.get("effect_ci_high"), unit)),
+            escape(f.p_value(r.get("effect_p_adjusted"))), escape(f.p_value(r.get("effect_p_adjusted_all_programs"))),
+            {True: "yes", False: '<span class="warn">no</span>', None: "not testable"}[r.get("pretrend_ok")],
+        ])
+    table = _table(
+        [label("kpi"), label("n_treated"), label("n_comparison"), "Trained: before → after", label("effect"),
+         "95 % interval", label("effect_p_adjusted"), label("effect_p_adjusted_all_programs"), label("pretrend_ok")],
+        table_rows, "numbers",
+    )
+    return "<h3>Effects on the KPIs</h3>" + charts.forest_plot(rows, caption) + table
+
+
+def _pretrend_sentence(data: ReportData, r: dict) -> str:
+    name = f"<b>{escape(kpi_label(r['kpi']))}</b>"
+    if r.get("suppressed"):
+        return f"{name}: {_fewer(data)} to test."
+    if r.get("kpi_grain") == "person":
+        return f"{name}: no pre-period to test — new starters are compared by hire cohort, from their first day."
+    ok, p, bins = r.get("pretrend_ok"), r.get("pretrend_p_value"), r.get("pretrend_bins_tested")
+    placebo = ""
+    if r.get("pretrend_effect") is not None:
+        placebo = (f" The placebo (the same estimate one window earlier) is {escape(f.kpi_change(r['pretrend_effect'], r.get('kpi_unit')))} "
+                   f"({escape(f.interval(r.get('pretrend_ci_low'), r.get('pretrend_ci_high'), r.get('kpi_unit')))}).")
+    if ok is False:
+        return (f'{name}: <span class="warn">groups diverged before training; effect not credible</span> '
+                f"(joint test of {f.integer(bins)} pre-period bins, {escape(f.p_value(p))}). It earns no ROI benefit.{placebo}")
+    if ok is True:
+        return (f"{name}: the trained and comparison groups moved alike before training (joint test of {f.integer(bins)} "
+                f"pre-period bins, {escape(f.p_value(p))}), so the comparison is a fair stand-in.{placebo}")
+    return f"{name}: not testable (too few pre-period bins with data)."
+
+
+def _event_studies(data: ReportData, pid: str) -> str:
+    parts = []
+    for r in data.impact.get(pid, []):
+        bins = data.event_study.get((pid, r["kpi"]))
+        if not bins:
+            continue
+        parts.append(charts.event_study_chart(
+            [charts.Bin(b["relative_bin"], b.get("period") or "", b.get("treated_value"), b.get("comparison_value"),
+                        b.get("n_treated"), b.get("n_comparison"), bool(b.get("suppressed"))) for b in bins],
+            r.get("kpi_unit"), kpi_label(r["kpi"]), data.min_group_size,
+        ))
+    sentences = "".join(f"<li>{_pretrend_sentence(data, r)}</li>" for r in data.impact.get(pid, []))
+    anticipation = data.info.get("anticipation_weeks")
+    intro = ("<p>The KPI in 2-week bins before registration and after completion. The <em>pre window</em> is the baseline; "
+             f"the <em>anticipation gap</em> ({_e(anticipation)} weeks before registration) is shown but not used, since people "
+             "are often nominated after a bad spell. Parallel lines before training make the comparison credible.</p>")
+    body = "".join(parts) or '<p class="muted">No event study for this program (its KPIs are measured per person, or too few people).</p>'
+    return f"<h3>Before and after, week by week</h3>{intro}{body}<h4>Did the groups move alike before training?</h4><ul>{sentences}</ul>"
+
+
+def _roi(data: ReportData, pid: str) -> str:
+    roi = data.roi.get(pid)
+    if not roi:
+        return ""
+    cur = roi.get("currency")
+    other = sum(roi.get(c) or 0.0 for c in ("cost_needs_assessment", "cost_design", "cost_delivery", "cost_evaluation",
+                                           "cost_overhead", "cost_other"))
+    unmeasured = _all_suppressed(data.impact.get(pid, []))
+    steps: list[tuple[str, float | None]] = [
+        (label("cost_direct"), -(roi.get("cost_direct") or 0.0)),
+        (label("cost_participant_time"), -(roi.get("cost_participant_time") or 0.0)),
+        *([(label("cost_other"), -other)] if other else []),
+        (label("benefit"), None if unmeasured else (roi.get("benefit") or 0.0)),
+    ]
+    caption = ("Fully loaded costs (courses, participants' time at their pay, other costs) against the first-year benefit, "
+               "taken at the end of each KPI's interval nearest zero (Phillips ROI, the most conservative alternative).")
+    chart = charts.waterfall(steps, cur, caption, "Costs so far" if unmeasured else "Net benefit")
+    if unmeasured:
+        words = (f"<p>Benefit not measured: {_fewer(data)} in a group, so no return can be claimed or denied yet; "
+                 f"ROI not measured. Costs so far: {escape(f.money(roi.get('cost_total'), cur))}.</p>")
+    else:
+        words = (f"<p>ROI {escape(f.percent(roi.get('roi_pct'), sign=True))} (net benefit ÷ total cost), benefit-cost ratio "
+                 f"{escape(f.number(roi.get('bcr'), 2))}. Costs count all {f.integer(roi.get('participants'))} participants; "
+                 f"the benefit counts the {f.integer(roi.get('n_benefiting'))} matched, measured completers, for the first year only. "
+                 "A KPI earns benefit only when its effect is significant once adjusted for the program's KPIs and the groups "
+                 "moved alike before training.</p>")
+    return f"<h3>Return on investment</h3>{chart}{words}"
+
+
+def _expectations(data: ReportData, pid: str) -> str:
+    items = []
+    for e in data.expectations.get(pid, []):
+        unit = (e.get("kpi_unit") or (data.kpis.get(e["kpi"]) or {}).get("kpi_unit")
+                or next((r.get("kpi_unit") for r in data.impact.get(pid, []) if r["kpi"] == e["kpi"]), None))
+        name = escape(kpi_label(e["kpi"]))
+        expected = (e.get("target_value") or 0) - (e.get("baseline_value") or 0)
+        owner = escape(e.get("kpi_owner") or "the KPI owner")
+        if e.get("measured_effect") is None or e.get("effect_share_of_expected_pct") is None:
+            contributed = f"not measurable ({_fewer(data)} in a group)"
+        else:
+            contributed = (f"{escape(f.kpi_change(e['measured_effect'], unit))} against the {escape(f.kpi_change(expected, unit))} "
+                           f"{owner} expected ({escape(f.percent(e['effect_share_of_expected_pct']))} of it): "
+                           f"<b>{escape(e.get('contribution_status') or '')}</b>.")
+        family = escape(e.get("target_job_family") or "the target job family")
+        if e.get("current_value") is None:
+            standing = f"not measurable for {family} (no recent measurable weeks, or a KPI measured per new starter)."
+            bar = ""
+        else:
+            standing = (f"{escape(f.kpi_value(e['current_value'], unit))} now for {family}, against a baseline of "
+                        f"{escape(f.kpi_value(e.get('baseline_value'), unit))} and a target of {escape(f.kpi_value(e.get('target_value'), unit))}: "
+                        f"{escape(f.percent(e.get('progress_pct')))} of the way — <b>{escape(e.get('status') or '')}</b>.")
+            bar = charts.progress_bar(e.get("progress_pct"), f.kpi_value(e.get("baseline_value"), unit),
+                                      f.kpi_value(e.get("target_value"), unit), f.kpi_value(e["current_value"], unit), e.get("status") or "")
+        items.append(
+            f'<div class="roe"><h4>{name}</h4><p><span class="part">What training contributed:</span> {contributed}</p>'
+            f'<p><span class="part">Where the KPI stands overall:</span> {standing}</p>{bar}</div>'
+        )
+    if not items:
+        return ""
+    return ("<h3>Return on expectation</h3><p>Two different questions: how much of the change the KPI owner asked for did the "
+            "program itself cause, and where does the KPI stand for everyone in the target job family (training and everything "
+            "else together)?</p>" + "".join(items))
+
+
+def _reaction(data: ReportData, pid: str) -> str:
+    sc = data.scorecard.get(pid, {})
+    responses = sc.get("l1_reaction_responses") or 0
+    if responses < data.min_group_size:
+        head = f"<p>Reaction (level 1): {_fewer(data, 'people answered')} the survey.</p>"
+    else:
+        head = (f"<p>Reaction (level 1): <b>{escape(f.number(sc.get('l1_reaction_mean'), 1))} of 5</b> on a 1–5 scale, from "
+                f"{f.integer(responses)} responses ({escape(f.share(sc.get('l1_reaction_response_rate')))} of course completions). "
+                f"Learning (level 2): a score gain of <b>{escape(f.number(sc.get('l2_mean_score_gain'), 1, sign=True))} points</b> of 100 "
+                f"from {escape(f.number(sc.get('l2_mean_pre_score'), 0))} to {escape(f.number(sc.get('l2_mean_post_score'), 0))}, "
+                f"pass rate {escape(f.share(sc.get('l2_pass_rate')))}.</p>")
+    comments = data.comments.get(pid, [])
+    if comments:
+        quotes = "".join(
+            f'<blockquote class="comment">{escape(c.get("comment_scrubbed") or "")}'
+            f'<footer>{escape(c["submitted_month"].strftime("%B %Y") if c.get("submitted_month") else "")}</footer></blockquote>'
+            for c in comments
+        )
+        body = (f"<p class=\"muted\">The newest comments (emails removed; comments naming a colleague left out), from "
+                f"{f.integer(comments[0].get('program_respondents'))} respondents:</p>{quotes}")
+    else:
+        body = (f"<p class=\"muted\">No comments shown: comments are published only for programs with at least "
+                f"{data.min_group_size} respondents.</p>")
+    return f"<h3>What participants said</h3>{head}{body}"
+
+
+def _cohorts(data: ReportData, pid: str) -> str:
+    parts = []
+    for r in data.impact.get(pid, []):
+        rows = data.cohorts.get((pid, r["kpi"]))
+        if not rows:
+            continue
+        parts.append(charts.cohort_bars(
+            rows, r.get("kpi_unit"), r.get("better_direction"), data.min_group_size,
+            f"{kpi_label(r['kpi'])}: each completion month's people and their mean own effect (their change minus their "
+            f"matched comparisons'); months with {f.fewer_than(data.min_group_size)} are not shown.",
+        ))
+    if not parts:
+        return ""
+    return "<h3>Cohorts by completion month</h3>" + "".join(parts)
+
+
+def _method(data: ReportData, pid: str) -> str:
+    items = []
+    for r in data.impact.get(pid, []):
+        name = f"<b>{escape(kpi_label(r['kpi']))}</b>"
+        if r.get("kpi_grain") == "person":
+            text = (f"{name}: new starters who completed the program against new starters who never took it, matched on job "
+                    f"family, level, location and hire quarter. {escape(r.get('method') or '')}.")
+        else:
+            text = (f"{name}: {f.integer(r.get('n_treated'))} people who completed the program against "
+                    f"{f.integer(r.get('n_comparison'))} similar colleagues who had not (same job family, level, tenure and "
+                    f"starting level), over the same calendar weeks: {_e(r.get('window_days'))} days before (ending "
+                    f"{_e(r.get('anticipation_weeks'))} weeks before registration) and after completion. The effect is the "
+                    "difference between the two groups' changes, so whatever moved everyone cancels out.")
+        caveats = []
+        if r.get("n_treated_unmatched"):
+            caveats.append(f"{f.integer(r['n_treated_unmatched'])} completers had no comparable colleague and are left out")
+        if r.get("n_treated_overlap"):
+            caveats.append(f"{f.integer(r['n_treated_overlap'])} also took another program aimed at the same KPI and are left out of both")
+        if r.get("n_events_censored"):
+            caveats.append(f"{f.integer(r['n_events_censored'])} recent events are too recent to have finished and are not counted yet")
+        if r.get("data_as_of"):
+            caveats.append(f"the KPI's data run to {r['data_as_of']:%d %B %Y}")
+        if caveats:
+            text += " Caveats: " + "; ".join(caveats) + "."
+        items.append(f"<li>{text}</li>")
+    if not items:
+        return ""
+    return ("<h3>How this was measured, and its limits</h3><ul>" + "".join(items) + "</ul>"
+            "<p class=\"muted\">This is not a randomised trial: people chosen for training may differ from their colleagues in ways "
+            "the matching does not see. An interval that includes zero means no effect could be told apart from chance.</p>")
+
+
+def program_section(data: ReportData, program: dict) -> str:
+    pid = program["program_id"]
+    sc = data.scorecard.get(pid, {})
+    return (
+        f'<section class="program" id="{escape(pid)}" data-program="{escape(pid)}">'
+        f'<h2>{_e(program.get("program_name"))} <span class="muted small">{escape(pid)}</span></h2>'
+        f'<p class="verdict" data-verdict="{_e(sc.get("verdict"))}">{escape(verdict_sentence(sc.get("verdict")))}</p>'
+        + _effects(data, pid) + _event_studies(data, pid) + _roi(data, pid) + _expectations(data, pid)
+        + _reaction(data, pid) + _cohorts(data, pid) + _method(data, pid)
+        + "</section>"
+    )
+
+
+# --------------------------------------------------------------------------- glossary and page
+
+
+def glossary(data: ReportData) -> str:
+    seen: dict[str, tuple[list[str], str]] = {}
+    for table, column, comment in data.columns:
+        tables, description = seen.get(column, ([], comment))
+        tables.append(table)
+        seen[column] = (tables, description or comment)
+    rows = [
+        [escape(label(column)), f"<code>{escape(column)}</code>", escape(", ".join(tables)), escape(description)]
+        for column, (tables, description) in sorted(seen.items(), key=lambda kv: label(kv[0]).lower())
+    ]
+    return ('<section id="glossary" class="glossary"><h2>Glossary: labels and the serving file\'s columns</h2>'
+            "<p>Every label of this report beside the column of <code>serving.duckdb</code> (and the Parquet exports) it shows, "
+            "with the column's description as stored in the file.</p>"
+            + _table(["Label", "Column", "Tables", "Definition"], rows) + "</section>")
+
+
+CSS = """
+:root { --ink:#1d2733; --muted:#5f6b7a; --line:#d8dde3; --accent:#1f5fa8; --warn:#b3261e; --bg:#ffffff; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--ink);
+       background: var(--bg); margin: 0; }
+main { max-width: 1180px; margin: 0 auto; padding: 1.5rem 1.5rem 4rem; }
+header.top { border-bottom: 3px solid var(--accent); margin-bottom: 1rem; }
+h1 { font-size: 1.9rem; margin: .2rem 0; }
+h2 { font-size: 1.45rem; margin-top: 2.2rem; border-bottom: 1px solid var(--line); padding-bottom: .25rem; }
+h3 { font-size: 1.15rem; margin-top: 1.6rem; }
+h4 { font-size: 1rem; margin: 1rem 0 .3rem; }
+.muted { color: var(--muted); } .small { font-size: .82rem; }
+.warn { color: var(--warn); font-weight: 600; }
+.suppressed { color: var(--muted); font-style: italic; }
+.tag { display: inline-block; font-size: .72rem; border: 1px solid var(--line); border-radius: 3px; padding: 0 .35rem; color: var(--muted); }
+.lede { max-width: 75ch; }
+nav.toc { background: #f5f7f9; border: 1px solid var(--line); border-radius: 6px; padding: .6rem 1rem; margin: 1rem 0; }
+nav.toc a { margin-right: 1rem; white-space: nowrap; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; margin: .6rem 0 1rem; font-size: .9rem; }
+th, td { border-bottom: 1px solid var(--line); padding: .45rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f5f7f9; font-weight: 600; font-size: .82rem; }
+table.numbers td:not(:first-child) { white-space: nowrap; }
+table.overview td { min-width: 7.5rem; }
+.verdict { font-size: 1.1rem; font-weight: 600; background: #f5f7f9; border-left: 4px solid var(--accent); padding: .5rem .8rem; }
+figure.figure { margin: .8rem 0 1.2rem; }
+figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { color: var(--muted); font-size: .85rem; max-width: 90ch; }
+blockquote.comment { margin: .5rem 0; padding: .4rem .9rem; border-left: 3px solid var(--line); white-space: pre-line; }
+blockquote.comment footer { color: var(--muted); font-size: .8rem; }
+.roe { border: 1px solid var(--line); border-radius: 6px; padding: .2rem 1rem .6rem; margin: .6rem 0; }
+.roe svg { max-width: 440px; }
+.part { font-weight: 600; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem; margin: .5rem 0; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
+@media (max-width: 800px) { main { padding: 1rem; } table { font-size: .82rem; } }
+@media print {
+  @page { size: A4 landscape; margin: 12mm; }
+  body { font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  nav.toc { display: none; }
+  a { color: inherit; text-decoration: none; }
+  section.program, section.glossary { break-before: page; }
+  figure, table, .roe, blockquote { break-inside: avoid; }
+  .scroll { overflow: visible; }
+  th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  svg { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+def _facts(data: ReportData) -> str:
+    info = data.info
+    published = info.get("published_at")
+    facts = [
+        ("Published", f"{published:%d %B %Y, %H:%M} UTC" if published else f.MISSING),
+        ("By run", f"<code>{_e(info.get('run_id'))}</code>"),
+        ("Data as of", f"{info['landing_as_of']:%d %B %Y}" if info.get("landing_as_of") else f.MISSING),
+        ("Windows", f"{_e(info.get('window_days'))} days before and after, the pre window ending "
+                    f"{_e(info.get('anticipation_weeks'))} weeks before registration"),
+        ("Smallest group shown", f"{data.min_group_size} people"),
+    ]
+    return '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>"
+
+
+def render_html(data: ReportData) -> str:
+    toc = " ".join(f'<a href="#{escape(p["program_id"])}">{_e(p.get("program_name"))}</a>' for p in data.programs)
+    sections = "".join(program_section(data, p) for p in data.programs)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
+        "<title>Learning impact report</title>"
+        f"<style>{CSS}</style></head><body><main>"
+        '<header class="top"><h1>Learning impact report</h1>'
+        "<p class=\"lede\">Which programs work, why we think so, and whether they paid: for L&amp;D teams, KPI owners and "
+        "sponsors. Figures come from the published serving file of the run below.</p>"
+        f"{_facts(data)}</header>"
+        f'<nav class="toc"><b>Programs:</b> <a href="#overview">Overview</a> {toc} <a href="#glossary">Glossary</a></nav>'
+        + overview(data) + sections + glossary(data)
+        + "</main></body></html>\n"
+    )
+
+
+# --------------------------------------------------------------------------- Markdown twin
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(data: ReportData, html_path: str | None = None) -> str:
+    """A short Markdown version (overview and verdicts) for the Dagster asset page."""
+    info = data.info
+    lines = [
+        "# Learning impact report",
+        "",
+        f"Published {info.get('published_at') or f.MISSING} UTC by run `{info.get('run_id') or f.MISSING}`; "
+        f"data as of {info.get('landing_as_of') or f.MISSING}. Groups of fewer than {data.min_group_size} people are not shown.",
+        "",
+    ]
+    if html_path:
+        lines += [f"The full report, with charts: `{html_path}`", ""]
+    headers = [label("program_name"), "Participants (activity)", label("l1_reaction_mean"), label("l2_mean_score_gain"),
+               "L4 results: effect (95 % interval)", label("l5_roi_pct"), label("verdict")]
+    lines.append("| " + " | ".join(headers) + " |")
+    lines.append("|" + "---|" * len(headers))
+    n = data.min_group_size
+    for program in data.programs:
+        pid = program["program_id"]
+        sc = data.scorecard.get(pid, {})
+        impact = data.impact.get(pid, [])
+        roi = data.roi.get(pid, {})
+        results = []
+        for r in impact:
+            if _kpi_level(data, r["kpi"]) == 3:
+                continue
+            if r.get("suppressed"):
+                results.append(f"{kpi_label(r['kpi'])}: {f.fewer_than(n)}")
+            else:
+                results.append(f"{kpi_label(r['kpi'])}: {f.kpi_change(r.get('effect'), r.get('kpi_unit'))} "
+                               f"({f.interval(r.get('effect_ci_low'), r.get('effect_ci_high'), r.get('kpi_unit'))})")
+        responses = sc.get("l1_reaction_responses") or 0
+        reaction = f.fewer_than(n) if responses < n else f"{f.number(sc.get('l1_reaction_mean'), 1)} of 5"
+        if not roi or not sc.get("activity_learners_enrolled"):
+            roi_text = f.MISSING
+        elif _all_suppressed(impact):
+            roi_text = f"not measured: {f.fewer_than(n)}"
+        else:
+            roi_text = f.percent(roi.get("roi_pct"), sign=True)
+        cells = [
+            f"{program.get('program_name')} ({pid})",
+            f"{f.integer(sc.get('activity_learners_enrolled'))} enrolled, {f.share(sc.get('activity_completion_rate'))} completed",
+            reaction,
+            f"{f.number(sc.get('l2_mean_score_gain'), 1, sign=True)} points of 100" if sc.get("l2_mean_score_gain") is not None else f.MISSING,
+            "; ".join(results) or f.MISSING,
+            roi_text,
+            verdict_sentence(sc.get("verdict")),
+        ]
+        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,222 @@
+"""The report, the serving file's descriptions and the offline Data Docs, on small
+hand-made tables (fast; the real pipeline's report is tested in tests/browser)."""
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.data_docs import record
+from dagster_project.published import PUBLISH_INFO, write_marts
+from dagster_project.report import formats as f
+from dagster_project.report import load, render_html, render_markdown, verdict_sentence, write_report
+from dagster_project.report.labels import LABELS, label
+
+
+def _serving(path: Path) -> Path:
+    conn = duckdb.connect(str(path))
+    conn.execute(
+        """create table publish_info as select 'run-1' as run_id, timestamp '2026-07-01 02:10:00' as published_at,
+           date '2026-06-30' as landing_as_of, 90 as window_days, 6 as anticipation_weeks, 5 as min_group_size,
+           'abc' as code_fingerprint, 'program_impact' as table_name, 3 as row_count"""
+    )
+    conn.execute(
+        """create table programs as select * from (values ('BIG', 'Big Program', 'USD'), ('TINY', 'Tiny Program', 'USD'))
+           t(program_id, program_name, currency)"""
+    )
+    conn.execute(
+        """create table kpis as select * from (values ('sales_cycle_days', 'days', 'decrease', 4),
+           ('knowledge_use_rate', 'share', 'increase', 3)) t(kpi, kpi_unit, better_direction, kirkpatrick_level)"""
+    )
+    conn.execute(
+        """create table program_scorecard as select * from (values
+           ('BIG', 'Big Program', 60, 50, 0.83, 4.2, 40, 0.8, 15.5, 0.56, 'completion high, measurable impact, positive ROI'),
+           ('TINY', 'Tiny Program', 4, 3, 0.75, 4.0, 3, 1.0, 9.0, 0.33, 'completion high, too few completers to measure impact'))
+           t(program_id, program_name, activity_learners_enrolled, activity_learners_completed, activity_completion_rate,
+             l1_reaction_mean, l1_reaction_responses, l1_reaction_response_rate, l2_mean_score_gain, l2_pass_rate, verdict)"""
+    )
+    conn.execute(
+        """create table program_impact as select * from (values
+           ('BIG', 'sales_cycle_days', 'days', 'decrease', 'person_week', 25, 40, 45.0, 38.0, -9.9, -10.8, -9.1, 0.0001, 0.0002, true, 0.6, 10, false, 90, 6),
+           ('BIG', 'knowledge_use_rate', 'share', 'increase', 'person_week', 30, 30, 0.3, 0.45, 0.15, 0.12, 0.19, 0.0001, 0.0002, false, 0.01, 10, false, 90, 6),
+           ('TINY', 'sales_cycle_days', 'days', 'decrease', 'person_week', 1, 7, null, null, null, null, null, null, null, null, null, null, true, 90, 6))
+           t(program_id, kpi, kpi_unit, better_direction, kpi_grain, n_treated, n_comparison, pre_treated, post_treated,
+             effect, effect_ci_low, effect_ci_high, effect_p_adjusted, effect_p_adjusted_all_programs, pretrend_ok,
+             pretrend_p_value, pretrend_bins_tested, suppressed, window_days, anticipation_weeks)"""
+    )
+    conn.execute(
+        """create table program_event_study as
+           select 'BIG' as program_id, 'sales_cycle_days' as kpi, b as relative_bin,
+                  case when b < -3 then 'pre window' when b < 0 then 'anticipation' else 'post' end as period,
+                  20 as n_treated, 30 as n_comparison, 45.0 + case when b > 0 then -10 else 0 end as treated_value,
+                  45.0 as comparison_value, b = 2 as suppressed
+           from (select unnest([-6, -5, -4, -3, -2, -1, 1, 2, 3, 4]) as b)"""
+    )
+    conn.execute(
+        """create table program_roi as select * from (values
+           ('BIG', 60, 25, 70000.0, 20000.0, 0.0, 90000.0, 320000.0, 230000.0, 255.6, 3.56, 'USD'),
+           ('TINY', 4, 1, 9000.0, 900.0, 0.0, 9900.0, 0.0, -9900.0, -100.0, 0.0, 'USD'))
+           t(program_id, participants, n_benefiting, cost_direct, cost_participant_time, cost_other, cost_total, benefit,
+             net_benefit, roi_pct, bcr, currency)"""
+    )
+    conn.execute(
+        """create table program_expectations as select * from (values
+           ('BIG', 'sales_cycle_days', 'days', 'VP Sales', 'Sales', 45.0, 30.0, 41.0, 26.7, -9.9, 66.0,
+            'delivered part of what was expected', 'off track'),
+           ('TINY', 'sales_cycle_days', 'days', 'VP Sales', 'Sales', 45.0, 35.0, 41.0, 40.0, null, null, 'not measurable', 'off track'))
+           t(program_id, kpi, kpi_unit, kpi_owner, target_job_family, baseline_value, target_value, current_value,
+             progress_pct, measured_effect, effect_share_of_expected_pct, contribution_status, status)"""
+    )
+    conn.execute(
+        """create table program_comments as select 'BIG' as program_id, 1 as comment_rank, date '2026-06-01' as submitted_month,
+           'Very practical <b>really</b>' as comment_scrubbed, 40 as program_respondents"""
+    )
+    conn.execute(
+        """create table learner_outcomes as
+           select 'BIG' as program_id, 'sales_cycle_days' as kpi, date '2025-07-07' + cast(7 * (i % 3) as integer) as completion_week,
+                  -10.0 + i % 2 as did_value, true as is_matched
+           from range(8) t(i)
+           union all select 'BIG', 'sales_cycle_days', date '2025-09-01', -9.0, true"""
+    )
+    conn.execute("comment on column program_impact.effect is 'Difference-in-differences in KPI units.'")
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def report_data(tmp_path):
+    return load(_serving(tmp_path / "serving.duckdb"))
+
+
+def test_report_is_one_self_contained_page_with_charts(report_data):
+    html = render_html(report_data)
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "no external resource"
+    assert "<script" not in html
+    for program in ("Big Program", "Tiny Program"):
+        assert program in html
+    assert verdict_sentence("completion high, measurable impact, positive ROI") in html
+    big = html[html.index('<section class="program" id="BIG"'):html.index('<section class="program" id="TINY"')]
+    assert big.count('class="point') >= 10 and 'class="bar' in big  # forest, event study, waterfall, cohorts
+    assert "@media print" in html
+
+
+def test_suppressed_figures_read_fewer_than_n_people_never_zero_or_minus_100(report_data):
+    html = render_html(report_data)
+    tiny_row = re.search(r'<tr data-program="TINY">(.*?)</tr>', html, re.S).group(1)
+    assert "fewer than 5 people" in tiny_row
+    assert "100" not in tiny_row.replace("of 100", ""), "no -100 % ROI for a program too small to measure"
+    tiny = html[html.index('<section class="program" id="TINY"'):]
+    assert "ROI not measured" in tiny and "fewer than 5 people" in tiny
+    # A cohort month with fewer than 5 people shows no figure.
+    assert "fewer than 5 people" in html[html.index("Cohorts by completion month"):]
+
+
+def test_the_report_states_scales_units_and_the_pretrend_verdict(report_data):
+    html = render_html(report_data)
+    assert "4.2 of 5" in html and "1–5 scale" in html
+    assert "+15.5 points" in html and "of 100" in html
+    assert f.kpi_change(-9.9, "days") in html  # −9.9 days
+    assert "+15.0" + f.NBSP + "percentage points" in html
+    assert "groups diverged before training; effect not credible" in html
+    assert "$230,000" in html or "+$230,000" in html
+    assert "adjusted for multiplicity (Holm)" in html
+
+
+def test_comments_are_escaped_and_the_glossary_names_each_column_with_its_description(report_data):
+    html = render_html(report_data)
+    assert "Very practical &lt;b&gt;really&lt;/b&gt;" in html
+    glossary = html[html.index('id="glossary"'):]
+    assert label("effect") in glossary and "<code>effect</code>" in glossary
+    assert "Difference-in-differences in KPI units." in glossary
+
+
+def test_markdown_twin_lists_every_program_and_verdict(report_data):
+    md = render_markdown(report_data, "/data/report/index.html")
+    assert "Big Program" in md and "Tiny Program" in md and "/data/report/index.html" in md
+    assert verdict_sentence("completion high, too few completers to measure impact") in md
+    assert "not measured: fewer than 5 people" in md
+
+
+def test_write_report_replaces_the_page_in_one_rename(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    _serving(folder / "serving.duckdb")
+    written = write_report(folder)
+    assert written.html == folder / "report" / "index.html" and written.html.read_text().startswith("<!doctype html>")
+    assert (folder / "report" / "impact_report.md").exists()
+    assert not list((folder / "report").glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("fn", "args", "expected"),
+    [
+        (f.money, (-7349.24, "USD"), "−$7,349"),
+        (f.money, (1200, "SEK"), "1,200" + f.NBSP + "SEK"),
+        (f.percent, (259.96,), "260" + f.NBSP + "%"),
+        (f.share, (0.8625,), "86" + f.NBSP + "%"),
+        (f.kpi_value, (0.31, "share"), "31.0" + f.NBSP + "%"),
+        (f.kpi_value, (4.16, "score 1-5"), "4.16 of 5"),
+        (f.kpi_change, (-9.93, "days"), "−9.9" + f.NBSP + "days"),
+        (f.kpi_change, (0.158, "share"), "+15.8" + f.NBSP + "percentage points"),
+        (f.p_value, (0.00001,), "p < 0.001"),
+        (f.number, (None,), "–"),
+    ],
+)
+def test_formats_read_as_people_write_them(fn, args, expected):
+    assert fn(*args) == expected
+
+
+def test_every_label_is_defined_once_and_differs_from_the_column_name():
+    assert len(LABELS) == len(set(LABELS))
+    assert all(text and text != column for column, text in LABELS.items())
+    assert verdict_sentence("completion low, no measurable impact") == "Completion is low; no measurable effect on its results KPIs."
+
+
+def test_serving_file_carries_descriptions_and_publish_info(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    conn = duckdb.connect(str(warehouse))
+    conn.execute("create schema marts")
+    conn.execute("create table marts.program_roi as select 'P1' as program_id, 1.5 as roi_pct")
+    conn.close()
+    folder = tmp_path / "run"
+    folder.mkdir()
+    info = {"run_id": "run-1", "published_at": datetime(2026, 7, 1, 2, 0), "landing_as_of": date(2026, 6, 30),
+            "window_days": 90, "anticipation_weeks": 6, "min_group_size": 5, "code_fingerprint": "abc"}
+    counts = write_marts(warehouse, folder, "v1.1.0", descriptions={
+        "program_roi": ("Phillips ROI per program.", {"roi_pct": "net / cost x 100", "missing_column": "ignored"})
+    }, info=info)
+    assert counts == {"program_roi": 1}
+    serving = duckdb.connect(str(folder / "serving.duckdb"), read_only=True)
+    try:
+        assert serving.execute("select comment from duckdb_tables() where table_name = 'program_roi'").fetchall() == [
+            ("Phillips ROI per program.",)
+        ]
+        assert serving.execute(
+            "select comment from duckdb_columns() where table_name = 'program_roi' and column_name = 'roi_pct'"
+        ).fetchall() == [("net / cost x 100",)]
+        rows = serving.execute(f"select run_id, landing_as_of, window_days, anticipation_weeks, table_name, row_count "
+                               f"from {PUBLISH_INFO}").fetchall()
+        assert rows == [("run-1", date(2026, 6, 30), 90, 6, "program_roi", 1)]
+        assert serving.execute(
+            "select count(*) from duckdb_columns() where table_name = 'publish_info' and comment is not null"
+        ).fetchall()[0][0] == 9
+    finally:
+        serving.close()
+    assert (folder / "exports" / "publish_info.parquet").exists()
+
+
+def test_data_docs_index_lists_each_suites_latest_result_offline(tmp_path):
+    docs = tmp_path / "data_docs"
+    suite = {"name": "program_roi", "layer": "marts", "table": "marts.program_roi", "severity": "ERROR"}
+    ok = [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "program_id"}, "success": True, "result": {}}]
+    first = record(docs, suite, "run-a", ok)
+    second = record(docs, suite, "run-b", [{**ok[0], "success": False, "result": {"unexpected_count": 2}}])
+    index = (docs / "index.html").read_text()
+    assert index.count('class="result"') == 1 and "run-b" in index and "failed" in index
+    assert second.name.endswith("__run-b.html") and first.exists()
+    assert "unexpected_count" in second.read_text()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", index + second.read_text())
+    record(docs, suite, "run-c", ok, keep=1)
+    assert not first.exists() and not second.exists()
