@@ -47,3 +47,29 @@ def small_sample(session_root) -> tuple[Path, dict]:
 @pytest.fixture(scope="session")
 def small_landing(small_sample) -> Path:
     return small_sample[0]
+
+
+# --------------------------------------------------------------------------- one real pipeline run per session
+
+
+@pytest.fixture(scope="session")
+def dagster_instance(session_root: Path):
+    from dagster import DagsterInstance
+
+    home = session_root / "dagster-home"
+    home.mkdir(parents=True, exist_ok=True)
+    with DagsterInstance.local_temp(str(home)) as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def pipeline(session_root, small_landing, dagster_instance):
+    """Real DuckDB files, real dbt build through dagster-dbt, real GX validations, a real
+    (temporary) Dagster instance, on the generator's small realistic sample: shared by
+    the integration and browser tests."""
+    from tests.helpers import PipelineRun, make_settings, run_pipeline
+
+    settings = make_settings(session_root / "pipeline-data", small_landing)
+    result = run_pipeline(settings, dagster_instance)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return PipelineRun(settings, result, dagster_instance)

@@ -1,7 +1,10 @@
 """Small helpers shared by the tests."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import duckdb
+from dagster import DagsterInstance, ExecuteInProcessResult
 
 from dagster_project.settings import SAMPLE_CONFIG_DIR, Settings
 
@@ -20,3 +23,34 @@ def make_settings(data_dir: Path, landing_dir: Path, config_dir: Path = SAMPLE_C
         secret_is_default=False,
     )
     return replace(settings, **overrides)
+
+
+@dataclass
+class PipelineRun:
+    """A finished pipeline run, with its warehouse to query."""
+
+    settings: Settings
+    result: ExecuteInProcessResult
+    instance: DagsterInstance
+
+    def query(self, sql: str, params=None) -> list[tuple]:
+        conn = duckdb.connect(str(self.settings.warehouse_path), read_only=True)
+        try:
+            return conn.execute(sql, params or []).fetchall()
+        finally:
+            conn.close()
+
+    def frame(self, sql: str):
+        conn = duckdb.connect(str(self.settings.warehouse_path), read_only=True)
+        try:
+            return conn.execute(sql).df()
+        finally:
+            conn.close()
+
+
+def run_pipeline(settings: Settings, instance: DagsterInstance) -> ExecuteInProcessResult:
+    """The real job (ingest, dbt build, GX audits, publish) in this process."""
+    from dagster_project.definitions import JOB_NAME, build_definitions
+
+    job = build_definitions(settings).resolve_job_def(JOB_NAME)
+    return job.execute_in_process(instance=instance, raise_on_error=False)

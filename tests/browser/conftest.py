@@ -1,6 +1,6 @@
 """Browser tests: Debian's Chromium (/usr/bin/chromium) driven by Playwright, no browser
-download, no network. They reuse the integration tests' one pipeline run per session
-(tests/integration/conftest.py) and start one Dagster webserver."""
+download, no network. They look at the session's one pipeline run (the `pipeline`
+fixture of tests/conftest.py) and start one Dagster webserver."""
 
 from __future__ import annotations
 
@@ -33,7 +33,6 @@ CHROMIUM_ARGS = [
     "--metrics-recording-only",
 ]
 REPO = Path(__file__).resolve().parents[2]
-INTEGRATION = REPO / "tests" / "integration"
 
 
 def _is_browser_test(item) -> bool:
@@ -41,8 +40,7 @@ def _is_browser_test(item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Marked `browser` (and `integration`), and run last: by then the integration tests'
-    pipeline run exists, and the browser tests look at it."""
+    """Marked `browser` (and `integration`), and run last."""
     mine = [item for item in items if _is_browser_test(item)]
     for item in mine:
         item.add_marker(pytest.mark.browser)
@@ -61,40 +59,6 @@ def browser():
             yield browser
         finally:
             browser.close()
-
-
-def _integration_item(session) -> pytest.Item | None:
-    for item in session.items:
-        if "pipeline" in getattr(item, "fixturenames", ()) and Path(str(item.path)).resolve().is_relative_to(INTEGRATION):
-            return item
-    return None
-
-
-@pytest.fixture(scope="session")
-def pipeline(request):
-    """The integration tests' session pipeline run (tests/integration/conftest.py), which
-    ran before the browser tests (see pytest_collection_modifyitems): its cached value,
-    not a second run. Run alone, the browser tests make the same run themselves."""
-    item = _integration_item(request.session)
-    if item is not None:
-        for fixturedef in request._fixturemanager.getfixturedefs("pipeline", item) or ():
-            if fixturedef.cached_result is not None and fixturedef.cached_result[2] is None:
-                return fixturedef.cached_result[0]
-    from dagster import DagsterInstance
-
-    from tests.helpers import make_settings
-    from tests.integration.conftest import PipelineRun, run_pipeline
-
-    root = request.getfixturevalue("session_root")
-    landing = request.getfixturevalue("small_landing")
-    home = root / "browser-dagster-home"
-    home.mkdir(parents=True, exist_ok=True)
-    instance = DagsterInstance.local_temp(str(home))
-    request.addfinalizer(instance.dispose)
-    settings = make_settings(root / "pipeline-data", landing)
-    result = run_pipeline(settings, instance)
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return PipelineRun(settings, result, instance)
 
 
 @pytest.fixture

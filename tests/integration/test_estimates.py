@@ -7,7 +7,7 @@ import pytest
 
 from sources.generator import PLANTED_PERSON, Dip, generate
 from tests.helpers import make_settings
-from tests.integration.conftest import PipelineRun, run_pipeline
+from tests.helpers import PipelineRun, run_pipeline
 
 
 @pytest.fixture(scope="module")

@@ -130,7 +130,7 @@ def test_every_check_ran_and_passed(pipeline):
 
 
 def test_second_run_on_same_landing_changes_no_row_count(pipeline):
-    from tests.integration.conftest import run_pipeline
+    from tests.helpers import run_pipeline
 
     count_sql = """select schema_name || '.' || table_name, estimated_size from duckdb_tables()
                    where schema_name in ('raw', 'staging', 'intermediate', 'marts') order by 1"""

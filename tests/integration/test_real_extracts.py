@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers import make_settings
-from tests.integration.conftest import run_pipeline
+from tests.helpers import run_pipeline
 
 LONG_SECRET = "integration-test-secret-of-at-least-32-bytes"
 
