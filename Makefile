@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(abspath $(or $(IMPACT_DATA_DIR),data))/dagster_home
 
-.PHONY: run test dev docs install generate benchmark calibrate clean rollback report
+.PHONY: run test lint dev docs install generate benchmark calibrate clean rollback report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ report: $(STAMP)
 ## Point serving.duckdb, exports/ and report/ back to the run published before the current one.
 rollback: $(STAMP)
 	umask 077 && $(BIN)/python -m dagster_project.run --rollback
+
+## ruff for Python, sqlfluff (dbt templater, .sqlfluff) for the dbt models.
+lint: $(STAMP)
+	$(BIN)/ruff check dagster_project sources tests benchmarks dbt/models
+	mkdir -p .lint
+	IMPACT_WAREHOUSE_PATH=$(abspath .lint)/lint.duckdb IMPACT_CONFIG_DIR=$(abspath sources/sample_config) \
+	DBT_ENV_SECRET_IMPACT_PERSON_KEY=lint-only-not-a-secret-0123456789abcdef \
+		$(BIN)/sqlfluff lint dbt/models --disable-progress-bar
 
 ## The whole test suite (the browser tests drive Debian's /usr/bin/chromium; .ci/run installs it).
 test: $(STAMP)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -127,7 +127,7 @@ def record(docs_dir: Path, suite: dict[str, Any], run_name: str | None, results:
            keep: int = KEEP_PER_SUITE) -> Path:
     """Writes one validation's page, adds it to the index (each suite's newest `keep`
     kept, older pages removed), and rewrites index.html. Returns the page."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     validated_at = now.strftime("%Y-%m-%d %H:%M:%S")
     run_name = run_name or now.strftime("%Y%m%dT%H%M%S")
     suite_dir = docs_dir / PAGES / _SAFE.sub("_", suite["name"])

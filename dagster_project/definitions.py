@@ -4,9 +4,8 @@ sensor and resources."""
 from dagster import AssetKey, AssetSelection, AssetSpec, Definitions, define_asset_job, in_process_executor
 
 from . import groups
-
-from .console import impact_console
 from .automation import build_landing_sensor, build_nightly_schedule
+from .console import impact_console
 from .ingest.assets import build_ingest_assets
 from .ingest.freshness import build_freshness_checks
 from .publish import OWNER, PUBLISH_GROUP, PUBLISH_KEY, build_publish_asset

@@ -18,6 +18,7 @@ nothing heavy at module level.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import re
@@ -47,10 +48,8 @@ def exec_guarded(argv: list[str]) -> None:
         print(f"WARNING: {argv[0]} will not die with its parent ({error})", file=sys.stderr)
     if os.getppid() != parent:  # the parent died before the signal was armed
         os._exit(128 + signal.SIGKILL)
-    try:
+    with contextlib.suppress(PermissionError):  # already a session leader: a group of its own anyway
         os.setpgid(0, 0)
-    except PermissionError:
-        pass  # already the leader of a session: a group of its own anyway
     os.execvp(argv[0], argv)
 
 

@@ -15,7 +15,7 @@ the run's HTML report from the published serving file.
 
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -155,7 +155,7 @@ def landing_as_of(warehouse: Path) -> str | None:
 def publish_info(settings: Settings, run_id: str, manifest: Path) -> dict:
     return {
         "run_id": run_id,
-        "published_at": datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0),
+        "published_at": datetime.now(UTC).replace(tzinfo=None, microsecond=0),
         "landing_as_of": landing_as_of(settings.warehouse_path),
         "window_days": settings.window_days,
         "anticipation_weeks": settings.anticipation_weeks,

@@ -54,7 +54,7 @@ class _ImpactSettings(ConfigurableResource):
     """The run's settings, visible in the Dagster UI's resource page."""
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "ImpactSettings":
+    def from_settings(cls, settings: Settings) -> ImpactSettings:
         values = {}
         for name in SETTING_TYPES:
             value = getattr(settings, name)

@@ -61,7 +61,7 @@ class Settings:
     pay_load_factor: float = DBT_DEFAULTS["pay_load_factor"]
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         data_dir = _path("IMPACT_DATA_DIR", Path.cwd() / "data")
         # IMPACT_PERSON_KEY_SECRET is the name; IMPACT_PERSON_KEY_SALT, the old one, still works.
         secret = os.environ.get("IMPACT_PERSON_KEY_SECRET") or ""

@@ -11,7 +11,7 @@ those bytes."""
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -74,7 +74,7 @@ def record_published(
     record = {
         "run_id": run_id,
         "previous_run_id": previous_run_id,
-        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "tables": tables,
         "code": code_fingerprint(settings, manifest),
         "ledger": ledger,

@@ -4,6 +4,7 @@ row count (tables) and its columns with their types and descriptions; the marts 
 match rates show a Markdown preview."""
 
 
+import contextlib
 import json
 import logging
 import os
@@ -222,17 +223,13 @@ def _release_adapter(invocation) -> None:
     adapter = getattr(invocation, "adapter", None)
     if adapter is None:
         return
-    try:
+    with contextlib.suppress(Exception):  # best effort: closing below matters more
         adapter.cleanup_connections()
-    except Exception:  # noqa: BLE001 - best effort: closing below matters more
-        pass
     manager = type(adapter.connections)
     env = getattr(manager, "_ENV", None)
     if env is not None:
-        try:
+        with contextlib.suppress(Exception):
             env.close()
-        except Exception:  # noqa: BLE001
-            pass
     if hasattr(manager, "close_all_connections"):
         manager.close_all_connections()
 

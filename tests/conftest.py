@@ -67,7 +67,7 @@ def pipeline(session_root, small_landing, dagster_instance):
     """Real DuckDB files, real dbt build through dagster-dbt, real GX validations, a real
     (temporary) Dagster instance, on the generator's small realistic sample: shared by
     the integration and browser tests."""
-    from tests.helpers import PipelineRun, make_settings, run_pipeline
+    from tests.helpers import PipelineRun, run_pipeline
 
     settings = make_settings(session_root / "pipeline-data", small_landing)
     result = run_pipeline(settings, dagster_instance)

@@ -4,7 +4,7 @@ The reference is the newest extract date of any feed (the landing folder's as-of
 not the wall clock, so that replaying historic drops does not cry wolf while a
 feed that stopped arriving does stand out."""
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, MetadataValue, asset_check
+from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, MetadataValue, asset_check
 from dagster_duckdb import DuckDBResource
 
 from .assets import raw_asset_key

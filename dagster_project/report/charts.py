@@ -92,7 +92,7 @@ def forest_plot(rows: list[ForestRow], caption: str) -> str:
         reach = max(abs(row.low), abs(row.high), abs(row.effect)) * 1.15 or 1.0
         scale = (plot_w / 2) / reach
 
-        def x(v: float) -> float:
+        def x(v: float, mid: float = mid, scale: float = scale) -> float:
             return mid + v * scale
 
         better_left = row.better == "decrease"

@@ -190,7 +190,7 @@ def sf_ids(prefix: str, ns: np.ndarray) -> np.ndarray:
     per 5-character chunk, encoding which of its characters are upper case.
     """
     k = np.asarray(ns, np.int64)
-    assert k.size == 0 or (0 <= k.min() and k.max() < 4 * 10**7), "counter out of range"
+    assert k.size == 0 or (k.min() >= 0 and k.max() < 4 * 10**7), "counter out of range"
     k = (k * _SF_SPREAD) % _SF_SPACE
     chars = np.empty((k.size, 18), np.uint8)
     chars[:, :5] = np.frombuffer((prefix + "Dn").encode(), np.uint8)

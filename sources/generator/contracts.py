@@ -10,7 +10,7 @@ import csv
 import gzip
 import io
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -22,7 +22,7 @@ class ContractMismatch(ValueError):
     """A generated file does not have the shape its contract promises."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def landing_contracts() -> dict[tuple[str, str], dict]:
     """(system, feed) -> contract, for the feeds read from the landing folder.
 

@@ -11,14 +11,33 @@ import numpy as np
 from . import crm, lms, servicedesk, xapi
 from .common import DipWindows, Ramp, extract_dates, month_index, substream
 from .constants import (
-    BAD_INCIDENT_ROW_DATE, COURSES, CRM_INTEGRATION_EMAIL, DIP_PROGRAMS, EARLY_ATTRITION_DAYS, FAMILY_SIZES,
-    INCIDENTS_GZIP_DATE, MALFORMED_XAPI_DATE, ONBOARDING_FAMILIES, ONBOARDING_LAUNCH, ONBOARDING_PROGRAM,
-    OVERLAP_PROGRAMS, PERIOD_END, RETENTION_PROGRAM, SCALES, XAPI_GZIP_EVERY, Course,
+    BAD_INCIDENT_ROW_DATE,
+    COURSES,
+    CRM_INTEGRATION_EMAIL,
+    DIP_PROGRAMS,
+    EARLY_ATTRITION_DAYS,
+    FAMILY_SIZES,
+    INCIDENTS_GZIP_DATE,
+    MALFORMED_XAPI_DATE,
+    ONBOARDING_FAMILIES,
+    ONBOARDING_LAUNCH,
+    ONBOARDING_PROGRAM,
+    OVERLAP_PROGRAMS,
+    PERIOD_END,
+    RETENTION_PROGRAM,
+    SCALES,
+    XAPI_GZIP_EVERY,
+    Course,
 )
 from .contracts import csv_columns, validate_against_contracts
 from .onboarding import COMPLETED, IN_PROGRESS, LEFT, ProgramPlan, plan_onboarding, plan_retention
 from .people import (
-    Worker, build_workers, hris_rows, new_starter_shares, plan_job_moves, plan_vanishing_leavers,
+    Worker,
+    build_workers,
+    hris_rows,
+    new_starter_shares,
+    plan_job_moves,
+    plan_vanishing_leavers,
 )
 from .profile import DEFAULT_PROFILE, Profile, resolve_profile
 from .training import Training, plan_training

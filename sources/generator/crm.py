@@ -22,13 +22,35 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from .common import (
-    NP_FAR_FUTURE, NP_PERIOD_END_TS, NP_PERIOD_START, DipWindows, Ramp, mixed_case, np_bool, np_iso_date,
-    np_iso_ts, np_month_index, sf_id, sf_ids, trend_months, workdays,
+    NP_FAR_FUTURE,
+    NP_PERIOD_END_TS,
+    NP_PERIOD_START,
+    DipWindows,
+    Ramp,
+    mixed_case,
+    np_bool,
+    np_iso_date,
+    np_iso_ts,
+    np_month_index,
+    sf_id,
+    sf_ids,
+    trend_months,
+    workdays,
 )
 from .constants import (
-    CLOSED_OPPS_PER_REP_WEEK, CRM_EMAIL_MIXED_CASE_SHARE, CRM_INTEGRATION_EMAIL, DEAL_LEAD_IN_DAYS, KPI_MODEL,
-    LEAVER_WIND_DOWN_DAYS, N_DELETED_OPPORTUNITY_SHARE, NEW_REP_FIRST_DEAL_DAYS, PERIOD_END, PERIOD_START,
-    PLANTED, SECULAR_TREND, WIN_RATE,
+    CLOSED_OPPS_PER_REP_WEEK,
+    CRM_EMAIL_MIXED_CASE_SHARE,
+    CRM_INTEGRATION_EMAIL,
+    DEAL_LEAD_IN_DAYS,
+    KPI_MODEL,
+    LEAVER_WIND_DOWN_DAYS,
+    N_DELETED_OPPORTUNITY_SHARE,
+    NEW_REP_FIRST_DEAL_DAYS,
+    PERIOD_END,
+    PERIOD_START,
+    PLANTED,
+    SECULAR_TREND,
+    WIN_RATE,
 )
 from .people import Worker
 
@@ -36,8 +58,7 @@ from .people import Worker
 CLOSE_HORIZON = PERIOD_END + timedelta(days=60)
 NEW_REP_RAMP_DAYS = 60  # a new rep's first deal closes no earlier than this
 EXPECTED_CLOSE_DAYS = 30  # CloseDate while a deal is still open: a guess
-ACCOUNT_WORDS = ("Northwind Globex Initech Umbrella Stark Wayne Acme Hooli Vandelay Soylent Cyberdyne "
-                 "Tyrell Wonka Gringotts Oceanic Pied Massive Aperture Black Mesa Blue Sun").split()
+ACCOUNT_WORDS = ["Northwind", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Acme", "Hooli", "Vandelay", "Soylent", "Cyberdyne", "Tyrell", "Wonka", "Gringotts", "Oceanic", "Pied", "Massive", "Aperture", "Black", "Mesa", "Blue", "Sun"]
 ACCOUNT_KINDS = ("Logistics", "Health", "Foods", "Bank", "Retail", "Energy", "Media", "Labs", "Motors", "Insurance")
 PRODUCTS = np.array(["New Business", "Renewal", "Upsell", "Expansion", "Pilot"])
 

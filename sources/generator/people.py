@@ -10,26 +10,18 @@ import numpy as np
 
 from .common import fmt_number, month_end, random_day
 from .constants import (
-    COMPANY_DOMAIN, FAMILY_SIZES, HIGH_TURNOVER_FACTOR, HIGH_TURNOVER_FAMILY, NEW_STARTER_BASE_SHARE,
-    NEW_STARTER_LAST_HIRE, PERIOD_END, PERIOD_START,
+    COMPANY_DOMAIN,
+    FAMILY_SIZES,
+    HIGH_TURNOVER_FACTOR,
+    HIGH_TURNOVER_FAMILY,
+    NEW_STARTER_BASE_SHARE,
+    NEW_STARTER_LAST_HIRE,
+    PERIOD_END,
+    PERIOD_START,
 )
 
-FIRST_NAMES = (
-    "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Barbara "
-    "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Lisa Matthew Nancy Anthony "
-    "Betty Mark Sandra Paul Ashley Steven Emily Andrew Donna Joshua Michelle Kevin Carol Brian "
-    "Amanda George Melissa Timothy Deborah Ronald Stephanie Jason Rebecca Ryan Sharon Jacob "
-    "Laura Gary Cynthia Nicholas Amy Eric Kathleen Jonathan Angela Priya Wei Aoife Siobhan "
-    "Carlos Lucia Mateo Sofia Kenji Yuki Olga Ivan Fatima Omar Ana Jose Maria Noel Grace Liam"
-).split()
-LAST_NAMES = (
-    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
-    "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
-    "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill "
-    "Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Murphy Kelly "
-    "Byrne Walsh Santos Reyes Cruz Bautista Tanaka Sato Chen Wang Patel Singh Kumar Ivanova "
-    "Novak Fischer Weber Rossi Costa Silva Okafor Mensah"
-).split()
+FIRST_NAMES = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "David", "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Daniel", "Lisa", "Matthew", "Nancy", "Anthony", "Betty", "Mark", "Sandra", "Paul", "Ashley", "Steven", "Emily", "Andrew", "Donna", "Joshua", "Michelle", "Kevin", "Carol", "Brian", "Amanda", "George", "Melissa", "Timothy", "Deborah", "Ronald", "Stephanie", "Jason", "Rebecca", "Ryan", "Sharon", "Jacob", "Laura", "Gary", "Cynthia", "Nicholas", "Amy", "Eric", "Kathleen", "Jonathan", "Angela", "Priya", "Wei", "Aoife", "Siobhan", "Carlos", "Lucia", "Mateo", "Sofia", "Kenji", "Yuki", "Olga", "Ivan", "Fatima", "Omar", "Ana", "Jose", "Maria", "Noel", "Grace", "Liam"]
+LAST_NAMES = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Murphy", "Kelly", "Byrne", "Walsh", "Santos", "Reyes", "Cruz", "Bautista", "Tanaka", "Sato", "Chen", "Wang", "Patel", "Singh", "Kumar", "Ivanova", "Novak", "Fischer", "Weber", "Rossi", "Costa", "Silva", "Okafor", "Mensah"]
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,32 @@ from datetime import datetime
 import numpy as np
 
 from .common import (
-    NP_FAR_FUTURE, NP_PERIOD_END_TS, WORKDAY_END_S, WORKDAY_START_S, DipWindows, Ramp, mixed_case,
-    np_bool, np_iso_ts, np_month_index, trend_months, workdays,
+    NP_FAR_FUTURE,
+    NP_PERIOD_END_TS,
+    WORKDAY_END_S,
+    WORKDAY_START_S,
+    DipWindows,
+    Ramp,
+    mixed_case,
+    np_bool,
+    np_iso_ts,
+    np_month_index,
+    trend_months,
+    workdays,
 )
 from .constants import (
-    BAD_INCIDENT_ROW_DATE, CSAT_RESPONSE_RATE, INCIDENT_EMAIL_MIXED_CASE_SHARE,
-    INCIDENT_EMAIL_PADDED_SHARE, INCIDENT_UNASSIGNED_SHARE, INCIDENTS_PER_AGENT_WEEK,
-    KNOWLEDGE_BASE_RATE, KPI_MODEL, LATE_FIRST_RESPONSE_MINUTES, PERIOD_END, PERIOD_START, PLANTED,
+    BAD_INCIDENT_ROW_DATE,
+    CSAT_RESPONSE_RATE,
+    INCIDENT_EMAIL_MIXED_CASE_SHARE,
+    INCIDENT_EMAIL_PADDED_SHARE,
+    INCIDENT_UNASSIGNED_SHARE,
+    INCIDENTS_PER_AGENT_WEEK,
+    KNOWLEDGE_BASE_RATE,
+    KPI_MODEL,
+    LATE_FIRST_RESPONSE_MINUTES,
+    PERIOD_END,
+    PERIOD_START,
+    PLANTED,
     SECULAR_TREND,
 )
 from .contracts import csv_columns

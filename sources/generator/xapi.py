@@ -10,8 +10,12 @@ import numpy as np
 
 from .common import PERIOD_END_TS, iso_ts, mixed_case, month_index, uuid4, work_time
 from .constants import (
-    LMS_HOME, MALFORMED_XAPI_DATE, N_DUPLICATE_STATEMENTS, UNKNOWN_VERB,
-    XAPI_MBOX_MIXED_CASE_SHARE, Course,
+    LMS_HOME,
+    MALFORMED_XAPI_DATE,
+    N_DUPLICATE_STATEMENTS,
+    UNKNOWN_VERB,
+    XAPI_MBOX_MIXED_CASE_SHARE,
+    Course,
 )
 from .training import Learner, Registration, Training
 

@@ -6,8 +6,7 @@ import duckdb
 import pytest
 
 from dagster_project.quality import load_suites, validate_suite
-from tests.helpers import make_settings
-from tests.helpers import run_pipeline
+from tests.helpers import make_settings, run_pipeline
 
 
 def test_duplicated_key_in_a_raw_file_fails_its_check_and_publishes_nothing(pipeline, small_landing, tmp_path):

@@ -6,8 +6,7 @@ onboarding programs enough new starters to measure."""
 import pytest
 
 from sources.generator import PLANTED_PERSON, Dip, generate
-from tests.helpers import make_settings
-from tests.helpers import PipelineRun, run_pipeline
+from tests.helpers import PipelineRun, make_settings, run_pipeline
 
 
 @pytest.fixture(scope="module")

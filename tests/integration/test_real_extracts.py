@@ -3,14 +3,12 @@ shrunken delivery. None of them may publish emptiness or move a number."""
 
 import shutil
 from dataclasses import replace
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from tests.helpers import make_settings
-from tests.helpers import run_pipeline
+from tests.helpers import make_settings, run_pipeline
 
 LONG_SECRET = "integration-test-secret-of-at-least-32-bytes"
 

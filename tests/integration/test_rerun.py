@@ -37,4 +37,4 @@ def test_the_nightly_schedule_skips_when_nothing_changed(pipeline, tmp_path):
     moved = replace(pipeline.settings, window_days=pipeline.settings.window_days + 7)
     schedule = next(iter(build_definitions(moved).schedules))
     assert schedule.evaluate_tick(build_schedule_context()).run_requests
-    assert JOB_NAME == schedule.job_name
+    assert schedule.job_name == JOB_NAME

@@ -14,12 +14,37 @@ import numpy as np
 import pytest
 
 from sources.generator import (
-    DAYS_PER_MONTH, DIP_PROGRAMS, EARLY_ATTRITION_DAYS, NEW_STARTER_ATTRITION_12M, NEW_STARTER_BASE_SHARE,
-    ONBOARDING_ATTRITION_HR, ONBOARDING_BASE_RAMP_DAYS, ONBOARDING_LAUNCH, ONBOARDING_MEDIAN_COMPLETION_DAY,
-    ONBOARDING_PROGRAM, ONBOARDING_RAMP_EFFECT_DAYS, OVERLAP_PROGRAMS,
-    OVERLAP_REGISTRATION_DAYS, PERIOD_END, PERIOD_START, PLANTED, PLANTED_PERSON, PROFILES, RAMP_WINDOW_WEEKS,
-    RETENTION_PROGRAM, RETENTION_REGISTRATION_DAYS, SECULAR_TREND, TENURED_DAYS, TINY_PROGRAM, TREND_ORIGIN, Dip,
-    Profile, build_world, generate, overlap_minimum, validate_against_contracts,
+    DAYS_PER_MONTH,
+    DIP_PROGRAMS,
+    EARLY_ATTRITION_DAYS,
+    NEW_STARTER_ATTRITION_12M,
+    NEW_STARTER_BASE_SHARE,
+    ONBOARDING_ATTRITION_HR,
+    ONBOARDING_BASE_RAMP_DAYS,
+    ONBOARDING_LAUNCH,
+    ONBOARDING_MEDIAN_COMPLETION_DAY,
+    ONBOARDING_PROGRAM,
+    ONBOARDING_RAMP_EFFECT_DAYS,
+    OVERLAP_PROGRAMS,
+    OVERLAP_REGISTRATION_DAYS,
+    PERIOD_END,
+    PERIOD_START,
+    PLANTED,
+    PLANTED_PERSON,
+    PROFILES,
+    RAMP_WINDOW_WEEKS,
+    RETENTION_PROGRAM,
+    RETENTION_REGISTRATION_DAYS,
+    SECULAR_TREND,
+    TENURED_DAYS,
+    TINY_PROGRAM,
+    TREND_ORIGIN,
+    Dip,
+    Profile,
+    build_world,
+    generate,
+    overlap_minimum,
+    validate_against_contracts,
 )
 from sources.generator.constants import LMS_HOME
 
@@ -600,12 +625,12 @@ def test_person_grain_truths_follow_from_the_planted_design():
     assert c == 20 and ONBOARDING_RAMP_EFFECT_DAYS == -15.0
     completer, non_taker = 1 - np.exp(-h0 * c - h0 * hr * (365 - c)), 1 - np.exp(-h0 * 365)
     assert non_taker == pytest.approx(0.40)
-    assert PLANTED_PERSON == {
+    assert {
         ("PRG-ONB", "ramp_days"): -15.0,
         ("PRG-ONB", "early_attrition"): pytest.approx(completer - non_taker, abs=1e-12),
         ("PRG-RET", "early_attrition"): 0.0,
         ("PRG-RET", "ramp_days"): 0.0,
-    }
+    } == PLANTED_PERSON
     assert PLANTED_PERSON[("PRG-ONB", "early_attrition")] == pytest.approx(-0.2016, abs=1e-4)
     assert not set(PLANTED_PERSON) & set(PLANTED)  # the DiD truths are separate, and unchanged
 

@@ -35,7 +35,6 @@ from tests.unit.ingest.helpers import (
     statement,
 )
 
-
 # --------------------------------------------------------------------------- re-deliveries
 
 

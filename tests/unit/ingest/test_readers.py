@@ -42,7 +42,6 @@ from tests.unit.ingest.helpers import (
     statement,
 )
 
-
 # --------------------------------------------------------------------------- xAPI fixtures
 
 
@@ -351,7 +350,8 @@ def test_invalid_utf8_in_an_early_csv_row_is_quarantined_and_the_feed_goes_on(tm
 
 def test_non_integer_value_in_an_integer_column_is_quarantined_not_rounded(tmp_path):
     landing = tmp_path / "landing"
-    row = lambda rid, score: [rid, "a@example.com", "C1", "2024-01-01T10:00:00Z", "Q1", score, ""]
+    def row(rid, score):
+        return [rid, "a@example.com", "C1", "2024-01-01T10:00:00Z", "Q1", score, ""]
     deliver_csv(landing, SURVEYS, "2024-01-01", [row("r1", "4"), row("r2", "4.6")])
     conn = connect(tmp_path / "w.duckdb")
 

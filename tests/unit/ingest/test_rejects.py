@@ -27,7 +27,6 @@ from tests.unit.ingest.helpers import (
     statement,
 )
 
-
 # --------------------------------------------------------------------------- bad rows
 
 
@@ -100,7 +99,8 @@ def test_bad_row_followed_by_a_short_row_and_a_blank_line_is_not_lost(tmp_path):
 
 def test_csv_quarantine_line_is_the_physical_line_after_a_multiline_comment(tmp_path):
     landing = tmp_path / "landing"
-    row = lambda rid, score, comment: [rid, "a@example.com", "C1", "2024-01-01T10:00:00Z", "Q1", score, comment]
+    def row(rid, score, comment):
+        return [rid, "a@example.com", "C1", "2024-01-01T10:00:00Z", "Q1", score, comment]
     text = (
         csv_line(columns_of(SURVEYS)) + "\n"  # 1
         + csv_line(row("r1", "5", "Great course,\nwould recommend")) + "\n"  # 2-3

@@ -4,7 +4,10 @@
     test over the event study's bins, and the counts of what was left out.
     program_impact adjusts the p-values for multiplicity and suppresses small groups. -#}
 with programs as (
-    select program_id, max(program_name) as program_name, kpi
+    select
+        program_id,
+        max(program_name) as program_name,
+        kpi
     from {{ ref('stg_config__programs') }}
     group by program_id, kpi
 ),
@@ -38,14 +41,19 @@ pretrend_bins as (
 ),
 
 completers as (
-    select program_id, count(distinct person_key) as n_completers
+    select
+        program_id,
+        count(distinct person_key) as n_completers
     from {{ ref('int_learning__program_enrolments') }}
     where is_completed and person_key is not null
     group by program_id
 ),
 
 overlapping as (
-    select program_id, kpi, count(distinct person_key) as n_treated_overlap
+    select
+        program_id,
+        kpi,
+        count(distinct person_key) as n_treated_overlap
     from {{ ref('int_impact__overlaps') }}
     group by program_id, kpi
 ),
@@ -56,12 +64,15 @@ coverage as (
 
 -- Work the completers began after completing that is too recent to have finished.
 censored as (
-    select programs.program_id, events.kpi, count(*) as n_events_censored
+    select
+        programs.program_id,
+        events.kpi,
+        count(*) as n_events_censored
     from {{ ref('int_kpis__measured_events') }} as events
     inner join {{ ref('int_learning__program_enrolments') }} as enrolments
         on events.person_key = enrolments.person_key
-        and enrolments.is_completed
-        and events.event_at >= enrolments.completed_at
+            and enrolments.is_completed
+            and events.event_at >= enrolments.completed_at
     inner join programs
         on enrolments.program_id = programs.program_id and events.kpi = programs.kpi
     where events.is_censored
@@ -86,7 +97,10 @@ onboarding as (
 ),
 
 unmatched as (
-    select program_id, kpi, count(distinct person_key) as n_treated_unmatched
+    select
+        program_id,
+        kpi,
+        count(distinct person_key) as n_treated_unmatched
     from units
     where unit_role = 'treated' and not is_matched
     group by program_id, kpi
@@ -113,7 +127,7 @@ estimates as (
         coalesce(main.effect_se, onboarding.effect_se) as effect_se,
         coalesce(main.df, onboarding.df) as df,
         case when main.effect_se > 0 then {{ t_two_sided_p('main.effect / main.effect_se', 'main.df') }}
-             when onboarding.effect_se > 0 then {{ t_two_sided_p('onboarding.effect / onboarding.effect_se', 'onboarding.df') }}
+            when onboarding.effect_se > 0 then {{ t_two_sided_p('onboarding.effect / onboarding.effect_se', 'onboarding.df') }}
         end as effect_p_value_raw,
         onboarding.method as person_grain_method,
         onboarding.hazard_ratio,
@@ -124,11 +138,12 @@ estimates as (
         placebo.n_treated as pretrend_n,
         placebo.df as pretrend_df,
         case when pretrend_bins.bins_tested > 0
-             then least(1.0, pretrend_bins.bins_tested * pretrend_bins.min_p) end as pretrend_p_value_raw,
+                then least(1.0, pretrend_bins.bins_tested * pretrend_bins.min_p)
+        end as pretrend_p_value_raw,
         pretrend_bins.bins_tested as pretrend_bins_tested,
         coalesce(main.n_treated, onboarding.n_treated, 0) < {{ var('min_group_size') }}
-            or coalesce(main.n_comparison, onboarding.n_comparison, 0) < {{ var('min_group_size') }}
-            or coalesce(main.effect_se, onboarding.effect_se) is null as suppressed
+        or coalesce(main.n_comparison, onboarding.n_comparison, 0) < {{ var('min_group_size') }}
+        or coalesce(main.effect_se, onboarding.effect_se) is null as suppressed
     from programs
     left join main on programs.program_id = main.program_id and programs.kpi = main.kpi
     left join placebo on programs.program_id = placebo.program_id and programs.kpi = placebo.kpi
@@ -144,6 +159,6 @@ estimates as (
 
 select
     estimates.*,
-    round(effect_p_value_raw, 6) as effect_p_value,
-    round(pretrend_p_value_raw, 6) as pretrend_p_value
+    round(estimates.effect_p_value_raw, 6) as effect_p_value,
+    round(estimates.pretrend_p_value_raw, 6) as pretrend_p_value
 from estimates

@@ -12,7 +12,10 @@ with units as (
 
 cohorts as (
     select distinct
-        program_id, kpi, registration_week, completion_week,
+        program_id,
+        kpi,
+        registration_week,
+        completion_week,
         {{ impact_window_columns('registration_week', 'completion_week') }}
     from units
 ),
@@ -23,39 +26,66 @@ coverage as (
 
 weeks as (
     select
-        units.program_id, units.kpi, units.registration_week, units.completion_week, units.person_key,
-        units.unit_role, units.job_family, units.job_level, units.tenure_band, units.baseline_band,
+        units.program_id,
+        units.kpi,
+        units.registration_week,
+        units.completion_week,
+        units.person_key,
+        units.unit_role,
+        units.job_family,
+        units.job_level,
+        units.tenure_band,
+        units.baseline_band,
         units.pre_value,
-        kpi_week.numerator, kpi_week.denominator,
+        kpi_week.numerator,
+        kpi_week.denominator,
         case
             when kpi_week.period_start < units.registration_week
-                then -cast(ceil({{ dbt.datediff('kpi_week.period_start', 'units.registration_week', 'day') }} / 14.0) as {{ dbt.type_int() }})
-            else cast(ceil(({{ dbt.datediff('cohorts.post_start', 'kpi_week.period_start', 'day') }} + 7) / 14.0) as {{ dbt.type_int() }})
+                then -cast(
+                        ceil(                                                                                                                {{ dbt.datediff('kpi_week.period_start', 'units.registration_week', 'day') }} / 14.0
+                        ) as {{ dbt.type_int() }}
+                    )
+            else cast(
+                    ceil(
+                        (                                                        {{ dbt.datediff('cohorts.post_start', 'kpi_week.period_start', 'day') }} + 7
+                        )
+                        / 14.0
+                    ) as {{ dbt.type_int() }}
+                )
         end as relative_bin
     from units
     inner join cohorts
         on units.program_id = cohorts.program_id
-        and units.kpi = cohorts.kpi
-        and units.registration_week = cohorts.registration_week
-        and units.completion_week = cohorts.completion_week
+            and units.kpi = cohorts.kpi
+            and units.registration_week = cohorts.registration_week
+            and units.completion_week = cohorts.completion_week
     inner join coverage on units.kpi = coverage.kpi
     inner join {{ ref('fct_person_kpi_week') }} as kpi_week
         on units.person_key = kpi_week.person_key
-        and units.kpi = kpi_week.kpi
-        and (
-            (kpi_week.period_start >= cohorts.event_start and kpi_week.period_start < units.registration_week)
-            or (kpi_week.period_start >= cohorts.post_start and kpi_week.period_start < cohorts.event_end)
-        )
-        and kpi_week.period_start >= coverage.data_start
-        and {{ dbt.dateadd('day', 7, 'kpi_week.period_start') }} <= coverage.measurable_until
+            and units.kpi = kpi_week.kpi
+            and (
+                (cohorts.event_start <= kpi_week.period_start and units.registration_week > kpi_week.period_start)
+                or (cohorts.post_start <= kpi_week.period_start and cohorts.event_end > kpi_week.period_start)
+            )
+            and coverage.data_start <= kpi_week.period_start
+            and {{ dbt.dateadd('day', 7, 'kpi_week.period_start') }} <= coverage.measurable_until
     where units.unit_role = 'treated'
-       or units.contaminated_from is null
-       or {{ dbt.dateadd('day', 7, 'kpi_week.period_start') }} <= units.contaminated_from
+        or units.contaminated_from is null
+        or {{ dbt.dateadd('day', 7, 'kpi_week.period_start') }} <= units.contaminated_from
 )
 
 select
-    program_id, kpi, registration_week, completion_week, person_key, unit_role,
-    job_family, job_level, tenure_band, baseline_band, relative_bin,
+    program_id,
+    kpi,
+    registration_week,
+    completion_week,
+    person_key,
+    unit_role,
+    job_family,
+    job_level,
+    tenure_band,
+    baseline_band,
+    relative_bin,
     pre_value,
     sum(numerator) / sum(denominator) as bin_value,
     sum(denominator) as bin_events

@@ -14,22 +14,22 @@ with estimates as (
 labelled as (
     select
         estimates.*,
-        case when relative_bin < 0 then 2 * relative_bin else 2 * relative_bin - 2 end as week_from,
-        case when relative_bin < 0 then 2 * relative_bin + 2 else 2 * relative_bin end as week_to
+        case when estimates.relative_bin < 0 then 2 * estimates.relative_bin else 2 * estimates.relative_bin - 2 end as week_from,
+        case when estimates.relative_bin < 0 then 2 * estimates.relative_bin + 2 else 2 * estimates.relative_bin end as week_to
     from estimates
 )
 
 select
     labelled.*,
     case
-        when relative_bin > 0 then 'post'
-        when week_to > -{{ gap }} then 'anticipation'
-        when week_from >= -{{ n + gap }} then 'pre window'
+        when labelled.relative_bin > 0 then 'post'
+        when labelled.week_to > -{{ gap }} then 'anticipation'
+        when labelled.week_from >= -{{ n + gap }} then 'pre window'
         else 'before pre window'
     end as period,
-    relative_bin < 0 and week_from >= -{{ n + gap }} and week_to <= -{{ gap }} as is_reference,
+    labelled.relative_bin < 0 and labelled.week_from >= -{{ n + gap }} and labelled.week_to <= -{{ gap }} as is_reference,
     -- The bins the estimate relies on not to diverge: before the end of the pre window.
-    relative_bin < 0 and week_to <= -{{ gap }} as is_pretrend_tested,
-    case when effect_se > 0 then effect / effect_se end as t_statistic,
-    n_treated < {{ var('min_group_size') }} or n_comparison < {{ var('min_group_size') }} as suppressed
+    labelled.relative_bin < 0 and labelled.week_to <= -{{ gap }} as is_pretrend_tested,
+    case when labelled.effect_se > 0 then labelled.effect / labelled.effect_se end as t_statistic,
+    labelled.n_treated < {{ var('min_group_size') }} or labelled.n_comparison < {{ var('min_group_size') }} as suppressed
 from labelled

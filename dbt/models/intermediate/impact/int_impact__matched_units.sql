@@ -29,7 +29,10 @@
 {% set tenure = var('tenure_band_years') %}
 
 with programs as (
-    select distinct program_id, kpi from {{ ref('stg_config__programs') }}
+    select distinct
+        program_id,
+        kpi
+    from {{ ref('stg_config__programs') }}
 ),
 
 program_enrolments as (
@@ -55,8 +58,8 @@ treated as (
     from completers
     left join {{ ref('int_impact__overlaps') }} as overlapping
         on completers.program_id = overlapping.program_id
-        and completers.kpi = overlapping.kpi
-        and completers.person_key = overlapping.person_key
+            and completers.kpi = overlapping.kpi
+            and completers.person_key = overlapping.person_key
     where overlapping.person_key is null
 ),
 
@@ -73,11 +76,13 @@ cohorts as (
 -- A post window must end before the KPI's work can be censored (measurable_until);
 -- a pre window must start once the KPI's data has (data_start).
 complete_cohorts as (
-    select cohorts.*, cohorts.placebo_start >= coverage.data_start as placebo_in_data
+    select
+        cohorts.*,
+        cohorts.placebo_start >= coverage.data_start as placebo_in_data
     from cohorts
     inner join {{ ref('int_kpis__coverage') }} as coverage on cohorts.kpi = coverage.kpi
     where cohorts.post_end <= coverage.measurable_until
-      and cohorts.pre_start >= coverage.data_start
+        and cohorts.pre_start >= coverage.data_start
 ),
 
 -- Everyone's job as of each cohort's registration week.
@@ -89,21 +94,26 @@ people_at_cohort as (
         person.job_level,
         case
             {% for years in tenure %}
-            when {{ dbt.datediff('person.hire_date', 'complete_cohorts.registration_week', 'day') }} < {{ years }} * 365 then '<{{ years }}y'
+                when                     {{ dbt.datediff('person.hire_date', 'complete_cohorts.registration_week', 'day') }}                     < {{ years }} * 365
+                    then '<{{ years }}y'
             {% endfor %}
             else '{{ tenure[-1] }}y+'
         end as tenure_band
     from complete_cohorts
     inner join {{ ref('dim_person') }} as person
-        on person.valid_from <= complete_cohorts.registration_week
-        and (person.valid_to is null or person.valid_to > complete_cohorts.registration_week)
+        on complete_cohorts.registration_week >= person.valid_from
+            and (person.valid_to is null or complete_cohorts.registration_week < person.valid_to)
     where person.hire_date <= complete_cohorts.pre_start
-      and (person.left_on is null or person.left_on >= complete_cohorts.post_end)
+        and (person.left_on is null or person.left_on >= complete_cohorts.post_end)
 ),
 
 -- When each person first started a program aimed at each KPI (any program).
 first_start_on_kpi as (
-    select program_enrolments.person_key, programs.program_id, programs.kpi, min(program_enrolments.started_at) as started_at
+    select
+        program_enrolments.person_key,
+        programs.program_id,
+        programs.kpi,
+        min(program_enrolments.started_at) as started_at
     from program_enrolments
     inner join programs on program_enrolments.program_id = programs.program_id
     group by program_enrolments.person_key, programs.program_id, programs.kpi
@@ -112,13 +122,16 @@ first_start_on_kpi as (
 -- For a comparison: the first start of this program, or of another aimed at the same KPI.
 contamination as (
     select
-        people_at_cohort.program_id, people_at_cohort.kpi, people_at_cohort.registration_week,
-        people_at_cohort.completion_week, people_at_cohort.person_key,
+        people_at_cohort.program_id,
+        people_at_cohort.kpi,
+        people_at_cohort.registration_week,
+        people_at_cohort.completion_week,
+        people_at_cohort.person_key,
         min(cast(starts.started_at as date)) as contaminated_from
     from people_at_cohort
     inner join first_start_on_kpi as starts
         on people_at_cohort.person_key = starts.person_key
-        and people_at_cohort.kpi = starts.kpi
+            and people_at_cohort.kpi = starts.kpi
     group by
         people_at_cohort.program_id, people_at_cohort.kpi, people_at_cohort.registration_week,
         people_at_cohort.completion_week, people_at_cohort.person_key
@@ -131,31 +144,39 @@ units as (
         case
             when treated.person_key is not null then 'treated'
             when contamination.contaminated_from is null
-                 or contamination.contaminated_from >= people_at_cohort.post_end then 'comparison'
+                or contamination.contaminated_from >= people_at_cohort.post_end then 'comparison'
         end as unit_role
     from people_at_cohort
     left join treated
         on people_at_cohort.program_id = treated.program_id
-        and people_at_cohort.kpi = treated.kpi
-        and people_at_cohort.person_key = treated.person_key
-        and people_at_cohort.registration_week = treated.registration_week
-        and people_at_cohort.completion_week = treated.completion_week
+            and people_at_cohort.kpi = treated.kpi
+            and people_at_cohort.person_key = treated.person_key
+            and people_at_cohort.registration_week = treated.registration_week
+            and people_at_cohort.completion_week = treated.completion_week
     left join contamination
         on people_at_cohort.program_id = contamination.program_id
-        and people_at_cohort.kpi = contamination.kpi
-        and people_at_cohort.registration_week = contamination.registration_week
-        and people_at_cohort.completion_week = contamination.completion_week
-        and people_at_cohort.person_key = contamination.person_key
+            and people_at_cohort.kpi = contamination.kpi
+            and people_at_cohort.registration_week = contamination.registration_week
+            and people_at_cohort.completion_week = contamination.completion_week
+            and people_at_cohort.person_key = contamination.person_key
 ),
 
 windowed as (
     select
-        units.program_id, units.kpi, units.registration_week, units.completion_week,
-        units.person_key, units.unit_role, units.job_family, units.job_level, units.tenure_band,
+        units.program_id,
+        units.kpi,
+        units.registration_week,
+        units.completion_week,
+        units.person_key,
+        units.unit_role,
+        units.job_family,
+        units.job_level,
+        units.tenure_band,
         units.contaminated_from,
         max(case when units.placebo_in_data then 1 else 0 end) as placebo_in_data,
         sum(case when kpi.period_start >= units.placebo_start and kpi.period_start < units.pre_start then kpi.numerator end) as placebo_num,
-        sum(case when kpi.period_start >= units.placebo_start and kpi.period_start < units.pre_start then kpi.denominator end) as placebo_den,
+        sum(case when kpi.period_start >= units.placebo_start and kpi.period_start < units.pre_start then kpi.denominator end)
+            as placebo_den,
         sum(case when kpi.period_start >= units.pre_start and kpi.period_start < units.pre_end then kpi.numerator end) as pre_num,
         sum(case when kpi.period_start >= units.pre_start and kpi.period_start < units.pre_end then kpi.denominator end) as pre_den,
         sum(case when kpi.period_start >= units.post_start and kpi.period_start < units.post_end then kpi.numerator end) as post_num,
@@ -163,9 +184,9 @@ windowed as (
     from units
     inner join {{ ref('fct_person_kpi_week') }} as kpi
         on units.person_key = kpi.person_key
-        and units.kpi = kpi.kpi
-        and kpi.period_start >= units.placebo_start
-        and kpi.period_start < units.post_end
+            and units.kpi = kpi.kpi
+            and units.placebo_start <= kpi.period_start
+            and units.post_end > kpi.period_start
     where units.unit_role is not null
     group by
         units.program_id, units.kpi, units.registration_week, units.completion_week,
@@ -176,34 +197,52 @@ windowed as (
 valued as (
     select
         windowed.*,
-        case when placebo_in_data = 1 and placebo_den > 0 then placebo_num / placebo_den end as placebo_value,
-        pre_num / pre_den as pre_value,
-        post_num / post_den as post_value
+        case when windowed.placebo_in_data = 1 and windowed.placebo_den > 0 then windowed.placebo_num / windowed.placebo_den end
+            as placebo_value,
+        windowed.pre_num / windowed.pre_den as pre_value,
+        windowed.post_num / windowed.post_den as post_value
     from windowed
-    where pre_den > 0 and post_den > 0
+    where windowed.pre_den > 0 and windowed.post_den > 0
 ),
 
 banded as (
     select
         valued.*,
         ntile({{ var('baseline_bands') }}) over (
-            partition by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band
-            order by pre_value, person_key
+            partition by
+                valued.program_id,
+                valued.kpi,
+                valued.registration_week,
+                valued.completion_week,
+                valued.job_family,
+                valued.job_level,
+                valued.tenure_band
+            order by valued.pre_value, valued.person_key
         ) as baseline_band,
-        case when placebo_value is not null then ntile({{ var('baseline_bands') }}) over (
-            partition by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band,
-                         case when placebo_value is null then 0 else 1 end
-            order by placebo_value, person_key
-        ) end as placebo_band
+        case when valued.placebo_value is not null then ntile({{ var('baseline_bands') }}) over (
+                    partition by
+                        valued.program_id,
+                        valued.kpi,
+                        valued.registration_week,
+                        valued.completion_week,
+                        valued.job_family,
+                        valued.job_level,
+                        valued.tenure_band,
+                        case when valued.placebo_value is null then 0 else 1 end
+                    order by valued.placebo_value, valued.person_key
+                )
+        end as placebo_band
     from valued
 ),
 
 stratified as (
     select
         banded.*,
-        sum(case when unit_role = 'treated' then 1 else 0 end) over stratum as stratum_treated,
-        sum(case when unit_role = 'comparison' then 1 else 0 end) over stratum as stratum_comparison,
-        avg(case when unit_role = 'comparison' then post_value - pre_value end) over stratum as stratum_comparison_change
+        sum(case when banded.unit_role = 'treated' then 1 else 0 end) over stratum as stratum_treated,
+        sum(case when banded.unit_role = 'comparison' then 1 else 0 end) over stratum as stratum_comparison,
+        avg(case when banded.unit_role = 'comparison' then banded.post_value - banded.pre_value end)
+            over stratum
+            as stratum_comparison_change
     from banded
     window stratum as (
         partition by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band, baseline_band

@@ -13,7 +13,9 @@
 {% set lead_weeks = n_weeks + anticipation_weeks() %}
 
 with programs as (
-    select distinct config.program_id, config.kpi
+    select distinct
+        config.program_id,
+        config.kpi
     from {{ ref('stg_config__programs') }} as config
     inner join {{ ref('kpi_catalogue') }} as catalogue on config.kpi = catalogue.kpi
     where catalogue.grain = 'person_week'
@@ -55,10 +57,10 @@ select
 from bounded as this_program
 inner join bounded as other_program
     on this_program.person_key = other_program.person_key
-    and this_program.kpi = other_program.kpi
-    and this_program.program_id <> other_program.program_id
-    and other_program.span_start < this_program.span_end
-    and other_program.span_end > this_program.span_start
+        and this_program.kpi = other_program.kpi
+        and this_program.program_id <> other_program.program_id
+        and this_program.span_end > other_program.span_start
+        and this_program.span_start < other_program.span_end
 where this_program.is_completed
 group by
     this_program.program_id, this_program.kpi, this_program.person_key,

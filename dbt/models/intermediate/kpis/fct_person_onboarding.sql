@@ -40,12 +40,14 @@ at_hire as (
 ),
 
 team_sizes as (
-    select at_hire.person_key, count(distinct peers.person_key) as manager_team_size
+    select
+        at_hire.person_key,
+        count(distinct peers.person_key) as manager_team_size
     from at_hire
     inner join versions as peers
-        on peers.manager_person_key = at_hire.manager_person_key
-        and peers.valid_from <= at_hire.hire_date
-        and (peers.valid_to is null or peers.valid_to > at_hire.hire_date)
+        on at_hire.manager_person_key = peers.manager_person_key
+            and at_hire.hire_date >= peers.valid_from
+            and (peers.valid_to is null or at_hire.hire_date < peers.valid_to)
     group by at_hire.person_key
 ),
 
@@ -68,21 +70,26 @@ new_starters as (
 ),
 
 weekly_output as (
-    select person_key, period_start, sum(denominator) as output
+    select
+        person_key,
+        period_start,
+        sum(denominator) as output
     from {{ ref('fct_person_kpi_week') }}
     where kpi in ('{{ output_kpis | join("', '") }}')
     group by person_key, period_start
 ),
 
 tenured_median as (
-    select versions.job_family, {{ median('weekly_output.output / versions.fte') }} as median_output_per_fte
+    select
+        versions.job_family,
+        {{ median('weekly_output.output / versions.fte') }} as median_output_per_fte
     from weekly_output
     inner join versions
         on weekly_output.person_key = versions.person_key
-        and versions.valid_from <= weekly_output.period_start
-        and (versions.valid_to is null or versions.valid_to > weekly_output.period_start)
+            and weekly_output.period_start >= versions.valid_from
+            and (versions.valid_to is null or weekly_output.period_start < versions.valid_to)
     where {{ dbt.datediff('versions.hire_date', 'weekly_output.period_start', 'day') }} >= 365
-      and versions.fte > 0
+        and versions.fte > 0
     group by versions.job_family
 ),
 
@@ -102,24 +109,26 @@ spine as (
     cross join output_end
     inner join weeks
         on weeks.week_start >= cast({{ dbt.date_trunc('week', 'new_starters.hire_date') }} as date)
-        and {{ dbt.dateadd('day', 7, 'weeks.week_start') }} <= output_end.measurable_until
-        and (new_starters.left_on is null or {{ dbt.dateadd('day', 7, 'weeks.week_start') }} <= new_starters.left_on)
+            and {{ dbt.dateadd('day', 7, 'weeks.week_start') }} <= output_end.measurable_until
+            and (new_starters.left_on is null or {{ dbt.dateadd('day', 7, 'weeks.week_start') }} <= new_starters.left_on)
     left join weekly_output
         on new_starters.person_key = weekly_output.person_key
-        and weeks.week_start = weekly_output.period_start
+            and weeks.week_start = weekly_output.period_start
 ),
 
 rolling as (
     select
         spine.*,
-        avg(output_per_fte) over (
-            partition by person_key order by week_start rows between 3 preceding and current row
+        avg(spine.output_per_fte) over (
+            partition by spine.person_key order by spine.week_start rows between 3 preceding and current row
         ) as output_per_fte_4w
     from spine
 ),
 
 ramped as (
-    select rolling.person_key, min(rolling.week_start) as ramp_week
+    select
+        rolling.person_key,
+        min(rolling.week_start) as ramp_week
     from rolling
     inner join new_starters on rolling.person_key = new_starters.person_key
     inner join tenured_median on new_starters.job_family = tenured_median.job_family
@@ -165,7 +174,7 @@ select
     left_on is not null and left_on <= as_of_date as has_left,
     case
         when left_on is not null and left_on <= as_of_date
-             and {{ dbt.datediff('hire_date', 'left_on', 'day') }} < 365 then 1
+            and {{ dbt.datediff('hire_date', 'left_on', 'day') }} < 365 then 1
         when {{ dbt.datediff('hire_date', 'as_of_date', 'day') }} >= 365 then 0
     end as early_attrition
 from observed

@@ -15,12 +15,18 @@
 {% set q = var('censoring_quantile') %}
 
 with catalogue as (
-    select kpi, source_feed, censoring from {{ ref('kpi_catalogue') }}
+    select
+        kpi,
+        source_feed,
+        censoring
+    from {{ ref('kpi_catalogue') }}
     where censoring <> 'none'
 ),
 
 as_of as (
-    select feed, max(extract_date) as as_of_date
+    select
+        feed,
+        max(extract_date) as as_of_date
     from {{ ref('stg_ingest__file_ledger') }}
     where extract_date is not null
     group by feed
@@ -52,14 +58,21 @@ deliveries as (
     select
         feed,
         extract_date,
-        {{ dbt.datediff('lag(extract_date) over (partition by feed order by extract_date)', 'extract_date', 'day') }} as gap_days
-    from (select distinct feed, extract_date from {{ ref('stg_ingest__file_ledger') }} where extract_date is not null) as dates
+        {{ dbt.datediff('lag(extract_date) over (partition by feed order by extract_date)', 'extract_date', 'day') }}             as gap_days
+    from (
+        select distinct
+            feed,
+            extract_date
+        from {{ ref('stg_ingest__file_ledger') }}
+        where extract_date is not null
+    ) as dates
 ),
 
 first_covered as (
     select
         feed,
-        cast({{ dbt.dateadd('day', '-cast(' ~ median('gap_days') ~ ' as ' ~ dbt.type_int() ~ ')', 'min(extract_date)') }} as date) as covered_from
+        cast({{ dbt.dateadd('day', '-cast(' ~ median('gap_days') ~ ' as ' ~ dbt.type_int() ~ ')', 'min(extract_date)') }} as date)
+            as covered_from
     from deliveries
     group by feed
 ),
@@ -80,17 +93,26 @@ bounded as (
 ),
 
 weekly_people as (
-    select kpi, cast({{ dbt.date_trunc('week', 'started_at') }} as date) as week_start, count(distinct person_key) as people
+    select
+        kpi,
+        cast({{ dbt.date_trunc('week', 'started_at') }} as date) as week_start,
+        count(distinct person_key) as people
     from events
     group by kpi, cast({{ dbt.date_trunc('week', 'started_at') }} as date)
 ),
 
 typical as (
-    select kpi, {{ median('people') }} as median_people from weekly_people group by kpi
+    select
+        kpi,
+        {{ median('people') }} as median_people
+    from weekly_people
+    group by kpi
 ),
 
 starts as (
-    select weekly_people.kpi, min(weekly_people.week_start) as data_start
+    select
+        weekly_people.kpi,
+        min(weekly_people.week_start) as data_start
     from weekly_people
     inner join typical on weekly_people.kpi = typical.kpi
     where weekly_people.people >= 0.5 * typical.median_people
@@ -98,7 +120,9 @@ starts as (
 ),
 
 censored as (
-    select events.kpi, count(*) as n_events_censored
+    select
+        events.kpi,
+        count(*) as n_events_censored
     from events
     inner join bounded on events.kpi = bounded.kpi
     where events.started_at >= cast(bounded.measurable_until as timestamp)

@@ -4,54 +4,91 @@
     happen in int_kpis__measured_events. A row flagged in staging is left out only of
     the KPIs its flaw corrupts. -#}
 with incidents as (
-    select incidents.*, crosswalk.person_key
+    select
+        incidents.*,
+        crosswalk.person_key
     from {{ ref('stg_servicedesk__incidents') }} as incidents
     inner join {{ ref('int_people__identity_crosswalk') }} as crosswalk
         on crosswalk.source_system = 'servicedesk_assignee'
-        and incidents.assignee_email = crosswalk.source_identity
+            and incidents.assignee_email = crosswalk.source_identity
     where crosswalk.person_key is not null
 ),
 
 opportunities as (
-    select opportunities.*, crosswalk.person_key
+    select
+        opportunities.*,
+        crosswalk.person_key
     from {{ ref('stg_crm__opportunities') }} as opportunities
     inner join {{ ref('int_people__identity_crosswalk') }} as crosswalk
         on crosswalk.source_system = 'crm_user'
-        and opportunities.owner_crm_user_id = crosswalk.source_identity
+            and opportunities.owner_crm_user_id = crosswalk.source_identity
     where crosswalk.person_key is not null
 ),
 
 deals as (
     select
         opportunities.*,
-        case when is_closed then cast(close_date as timestamp) end as closed_at
+        case when opportunities.is_closed then cast(opportunities.close_date as timestamp) end as closed_at
     from opportunities
 )
 
-select person_key, 'ticket_resolution_hours' as kpi, incident_id as event_id,
-       opened_at as started_at, resolved_at as ended_at,
-       {{ dbt.datediff('opened_at', 'resolved_at', 'second') }} / 3600.0 as event_value
-from incidents where not has_resolution_before_open
+select
+    person_key,
+    'ticket_resolution_hours' as kpi,
+    incident_id as event_id,
+    opened_at as started_at,
+    resolved_at as ended_at,
+    {{ dbt.datediff('opened_at', 'resolved_at', 'second') }} / 3600.0 as event_value
+from incidents
+where not has_resolution_before_open
 union all
-select person_key, 'first_response_minutes', incident_id, opened_at, first_response_at,
-       {{ dbt.datediff('opened_at', 'first_response_at', 'second') }} / 60.0
+select
+    person_key,
+    'first_response_minutes' as kpi,
+    incident_id as event_id,
+    opened_at as started_at,
+    first_response_at as ended_at,
+    {{ dbt.datediff('opened_at', 'first_response_at', 'second') }} / 60.0 as event_value
 from incidents
 -- A ticket resolved with no first response recorded has no response time (missing, not open).
 where not has_response_before_open and not has_resolution_before_response
-  and not (first_response_at is null and resolved_at is not null)
+    and not (first_response_at is null and resolved_at is not null)
 union all
 -- An unrated resolved ticket is no csat event; an open one may still be rated.
-select person_key, 'csat', incident_id, opened_at, resolved_at, cast(csat_score as double)
-from incidents where csat_score is not null or resolved_at is null
+select
+    person_key,
+    'csat' as kpi,
+    incident_id as event_id,
+    opened_at as started_at,
+    resolved_at as ended_at,
+    cast(csat_score as double) as event_value
+from incidents
+where csat_score is not null or resolved_at is null
 union all
-select person_key, 'knowledge_use_rate', incident_id, opened_at, resolved_at,
-       case when resolved_at is not null then (case when used_knowledge then 1.0 else 0.0 end) end
+select
+    person_key,
+    'knowledge_use_rate' as kpi,
+    incident_id as event_id,
+    opened_at as started_at,
+    resolved_at as ended_at,
+    case when resolved_at is not null then (case when used_knowledge then 1.0 else 0.0 end) end as event_value
 from incidents
 union all
-select person_key, 'sales_cycle_days', opportunity_id, created_at, closed_at,
-       case when is_closed then cast({{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }} as double) end
-from deals where not has_close_before_creation
+select
+    person_key,
+    'sales_cycle_days' as kpi,
+    opportunity_id as event_id,
+    created_at as started_at,
+    closed_at as ended_at,
+    case when is_closed then cast({{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }} as double) end as event_value
+from deals
+where not has_close_before_creation
 union all
-select person_key, 'win_rate', opportunity_id, created_at, closed_at,
-       case when is_closed then (case when is_won then 1.0 else 0.0 end) end
+select
+    person_key,
+    'win_rate' as kpi,
+    opportunity_id as event_id,
+    created_at as started_at,
+    closed_at as ended_at,
+    case when is_closed then (case when is_won then 1.0 else 0.0 end) end as event_value
 from deals

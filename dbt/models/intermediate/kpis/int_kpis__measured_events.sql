@@ -26,7 +26,7 @@ classified as (
         coverage.value_cap,
         events.started_at >= cast(coverage.measurable_until as timestamp) as is_censored,
         events.ended_at is not null
-            and {{ dbt.datediff('events.started_at', 'events.ended_at', 'second') }} <= coverage.buffer_days * 86400
+        and {{ dbt.datediff('events.started_at', 'events.ended_at', 'second') }}         <= coverage.buffer_days * 86400
             as decided_within_buffer
     from events
     inner join coverage on events.kpi = coverage.kpi
@@ -40,12 +40,13 @@ select
     is_censored,
     case
         when is_censored then null
-        when censoring = 'restricted_mean' then
-            case when event_value is null or event_value > value_cap then value_cap else event_value end
+        when censoring = 'restricted_mean'
+            then
+                case when event_value is null or event_value > value_cap then value_cap else event_value end
         else event_value
     end as numerator,
     case when is_censored then 0 else 1 end as denominator
 from classified
 where is_censored
-   or censoring = 'restricted_mean'
-   or (censoring = 'decided_within_buffer' and decided_within_buffer and event_value is not null)
+    or censoring = 'restricted_mean'
+    or (censoring = 'decided_within_buffer' and decided_within_buffer and event_value is not null)

@@ -12,7 +12,8 @@ with scored as (
         coalesce(
             score_scaled * 100,
             case when score_max > coalesce(score_min, 0)
-                 then (score_raw - coalesce(score_min, 0)) * 100.0 / (score_max - coalesce(score_min, 0)) end
+                    then (score_raw - coalesce(score_min, 0)) * 100.0 / (score_max - coalesce(score_min, 0))
+            end
         ) as score
     from {{ ref('int_learning__statements') }}
     where activity_role in ('pre_assessment', 'post_assessment')

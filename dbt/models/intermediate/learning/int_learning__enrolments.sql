@@ -13,6 +13,7 @@ select
         min(statement_at)
     ) as registered_at,
     min(case when verb_name in ('launched', 'initialized', 'attempted', 'experienced', 'progressed') then statement_at end) as started_at,
-    min(case when activity_role = 'course' and (verb_name in ('completed', 'passed') or result_completion) then statement_at end) as completed_at
+    min(case when activity_role = 'course' and (verb_name in ('completed', 'passed') or result_completion) then statement_at end)
+        as completed_at
 from statements
 group by learner_key, course_id

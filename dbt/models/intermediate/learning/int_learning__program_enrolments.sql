@@ -5,7 +5,9 @@ with enrolments as (
 ),
 
 program_courses as (
-    select program_id, count(*) as courses_in_program
+    select
+        program_id,
+        count(*) as courses_in_program
     from {{ ref('stg_lms__courses') }}
     group by program_id
 ),
@@ -35,6 +37,7 @@ select
     per_program.courses_completed,
     per_program.courses_completed = program_courses.courses_in_program as is_completed,
     case when per_program.courses_completed = program_courses.courses_in_program
-         then per_program.last_completed_at end as completed_at
+            then per_program.last_completed_at
+    end as completed_at
 from per_program
 inner join program_courses on per_program.program_id = program_courses.program_id

@@ -16,7 +16,9 @@ courses as (
 select
     statements.statement_id,
     crosswalk.person_key,
-    coalesce(crosswalk.person_key, {{ unmatched_learner_key("statements.actor_identity_type || ':' || statements.actor_identity") }}) as learner_key,
+    coalesce(
+        crosswalk.person_key, {{ unmatched_learner_key("statements.actor_identity_type || ':' || statements.actor_identity") }}
+    ) as learner_key,
     courses.course_id,
     courses.program_id,
     case
@@ -38,8 +40,8 @@ from statements
 inner join courses
     on statements.object_id = courses.course_iri
     -- a prefix match, not LIKE: an IRI may hold _ or %
-    or substr(statements.object_id, 1, length(courses.course_iri) + 1) = courses.course_iri || '/'
+        or substr(statements.object_id, 1, length(courses.course_iri) + 1) = courses.course_iri || '/'
 left join crosswalk
     on statements.actor_identity_type = crosswalk.identity_type
-    and statements.actor_identity = crosswalk.source_identity
+        and statements.actor_identity = crosswalk.source_identity
 where statements.actor_identity is not null

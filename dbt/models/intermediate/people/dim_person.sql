@@ -19,26 +19,40 @@ snapshots as (
         hire_date,
         termination_date,
         {%- for column in tracked if column != 'fte' %}
-        {{ column }},
+            {{ column }},
         {%- endfor %}
         case when has_fte_out_of_range then null else fte end as fte
     from workers
 ),
 
+lagged as (
+    select
+        *,
+        lag(snapshot_date) over (partition by employee_id order by snapshot_date) as previous_snapshot_date,  -- noqa: LT02
+        {%- for column in tracked %}
+        lag({{ column }}) over (partition by employee_id order by snapshot_date) as previous_{{ column }}{{ "," if not loop.last }}  -- noqa: LT02
+        {%- endfor %}
+    from snapshots
+),
+
 flagged as (
     select
         *,
-        case when lag(snapshot_date) over w is null
-              {%- for column in tracked %}
-              or lag({{ column }}) over w is distinct from {{ column }}
-              {%- endfor %}
-             then 1 else 0 end as starts_version
-    from snapshots
-    window w as (partition by employee_id order by snapshot_date)
+        case
+            when previous_snapshot_date is null
+                {%- for column in tracked %}
+                    or (previous_{{ column }} is distinct from {{ column }})
+                {%- endfor %}
+                then 1
+            else 0
+        end as starts_version
+    from lagged
 ),
 
 numbered as (
-    select *, sum(starts_version) over (partition by employee_id order by snapshot_date rows unbounded preceding) as version_number
+    select
+        *,
+        sum(starts_version) over (partition by employee_id order by snapshot_date rows unbounded preceding) as version_number
     from flagged
 ),
 
@@ -48,15 +62,20 @@ versions as (
         version_number,
         min(snapshot_date) as first_seen,
         max(snapshot_date) as last_seen,
-        {%- for column in tracked %}
-        max({{ column }}) as {{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+    {%- for column in tracked %}
+        max({{ column }}) as {{ column }}{{ "," if not loop.last }}  -- noqa: LT02
+    
+    {%- endfor %}
     from numbered
     group by employee_id, version_number
 ),
 
 latest_facts as (
-    select employee_id, hire_date, termination_date, snapshot_date
+    select
+        employee_id,
+        hire_date,
+        termination_date,
+        snapshot_date
     from ({{ latest_by('snapshots', 'employee_id', 'snapshot_date desc') }}) as latest
 ),
 
@@ -69,7 +88,9 @@ select
     versions.version_number,
     -- Before the first snapshot, the first version seen is the best knowledge of the job.
     case when versions.version_number = 1 and latest_facts.hire_date < versions.first_seen
-         then latest_facts.hire_date else versions.first_seen end as valid_from,
+            then latest_facts.hire_date
+        else versions.first_seen
+    end as valid_from,
     lead(versions.first_seen) over (partition by versions.employee_id order by versions.version_number) as valid_to,
     versions.job_profile,
     versions.job_family,

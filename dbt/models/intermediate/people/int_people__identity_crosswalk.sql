@@ -10,7 +10,9 @@ lms_users as (
 ),
 
 xapi_actors as (
-    select distinct actor_identity_type, actor_identity
+    select distinct
+        actor_identity_type,
+        actor_identity
     from {{ ref('stg_lms__xapi_statements') }}
     where actor_identity is not null
 ),
@@ -18,8 +20,8 @@ xapi_actors as (
 xapi as (
     select
         'lms_xapi' as source_system,
-        actor_identity_type as identity_type,
-        actor_identity as source_identity,
+        xapi_actors.actor_identity_type as identity_type,
+        xapi_actors.actor_identity as source_identity,
         coalesce(by_mbox.person_key, by_sha1.person_key, by_account.person_key) as person_key,
         case
             when by_mbox.person_key is not null then 'xapi_mbox_email'
@@ -28,32 +30,50 @@ xapi as (
         end as match_rule
     from xapi_actors
     left join emails as by_mbox
-        on actor_identity_type = 'mbox' and actor_identity = by_mbox.work_email
+        on xapi_actors.actor_identity_type = 'mbox' and xapi_actors.actor_identity = by_mbox.work_email
     left join emails as by_sha1
-        on actor_identity_type = 'mbox_sha1sum'
-        and actor_identity = {{ sha1_hex(dbt.concat(["'mailto:'", "by_sha1.work_email"])) }}
+        on xapi_actors.actor_identity_type = 'mbox_sha1sum'
+            and xapi_actors.actor_identity = {{ sha1_hex(dbt.concat(["'mailto:'", "by_sha1.work_email"])) }}
     left join lms_users
-        on actor_identity_type = 'account' and actor_identity = lms_users.username
+        on xapi_actors.actor_identity_type = 'account' and xapi_actors.actor_identity = lms_users.username
     left join emails as by_account
         on lms_users.email = by_account.work_email
 ),
 
 by_email as (
-    select 'lms_user' as source_system, 'email' as identity_type, email as source_identity
-    from lms_users where email is not null
+    select
+        'lms_user' as source_system,
+        'email' as identity_type,
+        email as source_identity
+    from lms_users
+    where email is not null
     union all
-    select distinct 'lms_survey', 'email', respondent_email
-    from {{ ref('stg_lms__surveys') }} where respondent_email is not null
+    select distinct
+        'lms_survey' as source_system,
+        'email' as identity_type,
+        respondent_email as source_identity
+    from {{ ref('stg_lms__surveys') }}
+    where respondent_email is not null
     union all
-    select 'crm_user', 'user_id', crm_user_id
+    select
+        'crm_user' as source_system,
+        'user_id' as identity_type,
+        crm_user_id as source_identity
     from {{ ref('stg_crm__users') }}
     union all
-    select distinct 'servicedesk_assignee', 'email', assignee_email
-    from {{ ref('stg_servicedesk__incidents') }} where assignee_email is not null
+    select distinct
+        'servicedesk_assignee' as source_system,
+        'email' as identity_type,
+        assignee_email as source_identity
+    from {{ ref('stg_servicedesk__incidents') }}
+    where assignee_email is not null
 ),
 
 crm_emails as (
-    select crm_user_id, email from {{ ref('stg_crm__users') }}
+    select
+        crm_user_id,
+        email
+    from {{ ref('stg_crm__users') }}
 ),
 
 others as (
@@ -70,8 +90,18 @@ others as (
         on emails.work_email = case when by_email.identity_type = 'user_id' then crm_emails.email else by_email.source_identity end
 )
 
-select source_system, identity_type, source_identity, person_key, coalesce(match_rule, 'unmatched') as match_rule
+select
+    source_system,
+    identity_type,
+    source_identity,
+    person_key,
+    coalesce(match_rule, 'unmatched') as match_rule
 from xapi
 union all
-select source_system, identity_type, source_identity, person_key, coalesce(match_rule, 'unmatched') as match_rule
+select
+    source_system,
+    identity_type,
+    source_identity,
+    person_key,
+    coalesce(match_rule, 'unmatched') as match_rule
 from others

@@ -10,15 +10,16 @@
 ] -%}
 
 {% for model, flag, rule, left_out_of in rules %}
-select
-    cast('{{ model }}' as {{ dbt.type_string() }}) as model_name,
-    cast('{{ flag }}' as {{ dbt.type_string() }}) as flag_column,
-    cast('{{ rule }}' as {{ dbt.type_string() }}) as rule,
-    cast('{{ left_out_of }}' as {{ dbt.type_string() }}) as left_out_of,
-    sum(case when {{ flag }} then 1 else 0 end) as flagged_rows,
-    count(*) as total_rows,
-    case when count(*) > 0
-         then cast(sum(case when {{ flag }} then 1 else 0 end) as {{ type_double() }}) / count(*) end as flagged_share
-from {{ ref(model) }}
-{% if not loop.last %}union all{% endif %}
+    select
+        cast('{{ model }}' as {{ dbt.type_string() }}) as model_name,
+        cast('{{ flag }}' as {{ dbt.type_string() }}) as flag_column,
+        cast('{{ rule }}' as {{ dbt.type_string() }}) as rule,
+        cast('{{ left_out_of }}' as {{ dbt.type_string() }}) as left_out_of,
+        sum(case when {{ flag }} then 1 else 0 end) as flagged_rows,
+        count(*) as total_rows,
+        case when count(*) > 0
+                then cast(sum(case when {{ flag }} then 1 else 0 end) as {{ type_double() }}) / count(*)
+        end as flagged_share
+    from {{ ref(model) }}
+    {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -9,7 +9,13 @@ with units as (
 
 -- A suppressed program x KPI shows no figures anywhere: its learners' rows are left out too.
 published as (
-    select program_id, program_name, kpi, kpi_unit from {{ ref('program_impact') }} where not suppressed
+    select
+        program_id,
+        program_name,
+        kpi,
+        kpi_unit
+    from {{ ref('program_impact') }}
+    where not suppressed
 )
 
 select

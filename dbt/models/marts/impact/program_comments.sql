@@ -12,15 +12,25 @@
 {%- set per_program = 5 -%}
 
 with courses as (
-    select course_id, program_id from {{ ref('stg_lms__courses') }} where program_id is not null
+    select
+        course_id,
+        program_id
+    from {{ ref('stg_lms__courses') }}
+    where program_id is not null
 ),
 
 programs as (
-    select program_id, max(program_name) as program_name from {{ ref('stg_config__programs') }} group by program_id
+    select
+        program_id,
+        max(program_name) as program_name
+    from {{ ref('stg_config__programs') }}
+    group by program_id
 ),
 
 respondents as (
-    select courses.program_id, count(distinct surveys.respondent_email) as respondents
+    select
+        courses.program_id,
+        count(distinct surveys.respondent_email) as respondents
     from {{ ref('stg_lms__surveys') }} as surveys
     inner join courses on surveys.course_id = courses.course_id
     group by courses.program_id
@@ -51,7 +61,9 @@ comments as (
 ),
 
 naming_someone as (
-    select distinct comments.response_id, comments.program_id
+    select distinct
+        comments.response_id,
+        comments.program_id
     from comments
     inner join names on comments.padded like '% ' || names.name_part || ' %'
 ),
@@ -62,26 +74,26 @@ publishable as (
         -- The same words twice are one comment (the newest).
         row_number() over (
             partition by comments.program_id, comments.comment_scrubbed
-            order by comments.submitted_at desc, comments.response_id
+            order by comments.submitted_at desc, comments.response_id asc
         ) as copy_number
     from comments
     inner join respondents on comments.program_id = respondents.program_id
     where respondents.respondents >= {{ var('min_group_size') }}
-      and not exists (
-          select 1 from naming_someone
-          where naming_someone.response_id = comments.response_id and naming_someone.program_id = comments.program_id
-      )
-      and comments.comment_scrubbed <> '[removed]'
+        and not exists (
+            select 1 as named from naming_someone
+            where naming_someone.response_id = comments.response_id and naming_someone.program_id = comments.program_id
+        )
+        and comments.comment_scrubbed <> '[removed]'
 ),
 
 kept as (
     select
         publishable.*,
         row_number() over (
-            partition by publishable.program_id order by publishable.submitted_at desc, publishable.response_id
+            partition by publishable.program_id order by publishable.submitted_at desc, publishable.response_id asc
         ) as comment_rank
     from publishable
-    where copy_number = 1
+    where publishable.copy_number = 1
 )
 
 select

@@ -10,11 +10,18 @@ with bins as (
 ),
 
 programs as (
-    select program_id, max(program_name) as program_name from {{ ref('stg_config__programs') }} group by program_id
+    select
+        program_id,
+        max(program_name) as program_name
+    from {{ ref('stg_config__programs') }}
+    group by program_id
 ),
 
 catalogue as (
-    select kpi, unit from {{ ref('kpi_catalogue') }}
+    select
+        kpi,
+        unit
+    from {{ ref('kpi_catalogue') }}
 )
 
 select
@@ -31,10 +38,15 @@ select
     cast(bins.n_treated as {{ dbt.type_bigint() }}) as n_treated,
     cast(bins.n_comparison as {{ dbt.type_bigint() }}) as n_comparison,
     cast(case when not bins.suppressed then bins.after_treated end as {{ type_double() }}) as treated_value,
-    cast(case when not bins.suppressed then bins.after_comparison + (bins.before_treated - bins.before_comparison) end as {{ type_double() }}) as comparison_value,
+    cast(
+        case when not bins.suppressed then bins.after_comparison + (bins.before_treated - bins.before_comparison) end as {{ type_double() }}
+    )
+        as comparison_value,
     cast(case when not bins.suppressed then bins.effect end as {{ type_double() }}) as effect,
-    cast(case when not bins.suppressed then bins.effect - {{ t_critical_95('bins.df') }} * bins.effect_se end as {{ type_double() }}) as ci_low,
-    cast(case when not bins.suppressed then bins.effect + {{ t_critical_95('bins.df') }} * bins.effect_se end as {{ type_double() }}) as ci_high,
+    cast(case when not bins.suppressed then bins.effect - {{ t_critical_95('bins.df') }} * bins.effect_se end as {{ type_double() }})
+        as ci_low,
+    cast(case when not bins.suppressed then bins.effect + {{ t_critical_95('bins.df') }} * bins.effect_se end as {{ type_double() }})
+        as ci_high,
     cast(case when not bins.suppressed then {{ t_two_sided_p('bins.t_statistic', 'bins.df') }} end as {{ type_double() }}) as p_value,
     cast(bins.suppressed as boolean) as suppressed
 from bins

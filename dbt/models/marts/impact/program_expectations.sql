@@ -22,7 +22,11 @@ coverage as (
 ),
 
 catalogue as (
-    select kpi, unit, better_direction from {{ ref('kpi_catalogue') }}
+    select
+        kpi,
+        unit,
+        better_direction
+    from {{ ref('kpi_catalogue') }}
 ),
 
 -- The target family's KPI over the last full window before the data stops being measurable.
@@ -34,14 +38,14 @@ family_now as (
     from config
     inner join coverage on config.kpi = coverage.kpi
     inner join {{ ref('fct_person_kpi_week') }} as kpi_week
-        on kpi_week.kpi = config.kpi
-        and kpi_week.period_start >= cast({{ dbt.dateadd('week', -n_weeks, 'coverage.measurable_until') }} as date)
-        and {{ dbt.dateadd('day', 7, 'kpi_week.period_start') }} <= coverage.measurable_until
+        on config.kpi = kpi_week.kpi
+            and kpi_week.period_start >= cast({{ dbt.dateadd('week', -n_weeks, 'coverage.measurable_until') }} as date)
+            and {{ dbt.dateadd('day', 7, 'kpi_week.period_start') }} <= coverage.measurable_until
     inner join {{ ref('dim_person') }} as person
         on kpi_week.person_key = person.person_key
-        and person.job_family = config.target_job_family
-        and person.valid_from <= kpi_week.period_start
-        and (person.valid_to is null or person.valid_to > kpi_week.period_start)
+            and config.target_job_family = person.job_family
+            and kpi_week.period_start >= person.valid_from
+            and (person.valid_to is null or kpi_week.period_start < person.valid_to)
     group by config.program_id, config.kpi
 ),
 
@@ -71,10 +75,12 @@ joined as (
 scored as (
     select
         joined.*,
-        case when expected_change <> 0 and current_value is not null
-             then 100.0 * (current_value - baseline_value) / expected_change end as progress_pct,
-        case when expected_change <> 0 and measured_effect is not null and not suppressed
-             then 100.0 * measured_effect / expected_change end as effect_share_of_expected_pct
+        case when joined.expected_change <> 0 and joined.current_value is not null
+                then 100.0 * (joined.current_value - joined.baseline_value) / joined.expected_change
+        end as progress_pct,
+        case when joined.expected_change <> 0 and joined.measured_effect is not null and not joined.suppressed
+                then 100.0 * joined.measured_effect / joined.expected_change
+        end as effect_share_of_expected_pct
     from joined
 )
 

@@ -18,7 +18,7 @@ catalogue as (
 published_p as (
     select
         estimates.*,
-        case when not suppressed then effect_p_value end as published_p_value
+        case when not estimates.suppressed then estimates.effect_p_value end as published_p_value
     from estimates
 ),
 
@@ -57,32 +57,57 @@ select
     cast(adjusted.censoring_buffer_days as {{ dbt.type_int() }}) as censoring_buffer_days,
     cast(adjusted.data_as_of as date) as data_as_of,
     {%- for col in ['pre_treated', 'post_treated', 'pre_comparison', 'post_comparison', 'effect'] %}
-    cast(case when not adjusted.suppressed then adjusted.{{ col }} end as {{ type_double() }}) as {{ col }},
+        cast(case when not adjusted.suppressed then adjusted.{{ col }} end as {{ type_double() }}) as {{ col }},
     {%- endfor %}
-    cast(case when not adjusted.suppressed then adjusted.effect - {{ t_critical_95('adjusted.df') }} * adjusted.effect_se end as {{ type_double() }}) as effect_ci_low,
-    cast(case when not adjusted.suppressed then adjusted.effect + {{ t_critical_95('adjusted.df') }} * adjusted.effect_se end as {{ type_double() }}) as effect_ci_high,
+    cast(
+        case
+            when not adjusted.suppressed then adjusted.effect - {{ t_critical_95('adjusted.df') }} * adjusted.effect_se
+        end as {{ type_double() }}
+    )
+        as effect_ci_low,
+    cast(
+        case
+            when not adjusted.suppressed then adjusted.effect + {{ t_critical_95('adjusted.df') }} * adjusted.effect_se
+        end as {{ type_double() }}
+    )
+        as effect_ci_high,
     cast(case when not adjusted.suppressed then adjusted.effect_se end as {{ type_double() }}) as effect_se,
     cast(case when not adjusted.suppressed then adjusted.df end as {{ dbt.type_int() }}) as effect_df,
     cast(adjusted.published_p_value as {{ type_double() }}) as effect_p_value,
     cast(adjusted.effect_p_adjusted as {{ type_double() }}) as effect_p_adjusted,
     cast(adjusted.effect_p_adjusted_all_programs as {{ type_double() }}) as effect_p_adjusted_all_programs,
     cast(case when not adjusted.suppressed and adjusted.pre_treated <> 0
-         then 100.0 * adjusted.effect / adjusted.pre_treated end as {{ type_double() }}) as effect_pct,
+            then 100.0 * adjusted.effect / adjusted.pre_treated
+    end as {{ type_double() }}) as effect_pct,
     cast(case when not adjusted.suppressed then adjusted.naive_change end as {{ type_double() }}) as naive_change,
-    cast(case when not adjusted.suppressed then adjusted.events_per_participant_month end as {{ type_double() }}) as events_per_participant_month,
+    cast(case when not adjusted.suppressed then adjusted.events_per_participant_month end as {{ type_double() }})
+        as events_per_participant_month,
     cast(case when not adjusted.suppressed then adjusted.pretrend_effect end as {{ type_double() }}) as pretrend_effect,
-    cast(case when not adjusted.suppressed then adjusted.pretrend_effect - {{ t_critical_95('adjusted.pretrend_df') }} * adjusted.pretrend_se end as {{ type_double() }}) as pretrend_ci_low,
-    cast(case when not adjusted.suppressed then adjusted.pretrend_effect + {{ t_critical_95('adjusted.pretrend_df') }} * adjusted.pretrend_se end as {{ type_double() }}) as pretrend_ci_high,
+    cast(
+        case
+            when not adjusted.suppressed then adjusted.pretrend_effect - {{ t_critical_95('adjusted.pretrend_df') }} * adjusted.pretrend_se
+        end as {{ type_double() }}
+    )
+        as pretrend_ci_low,
+    cast(
+        case
+            when not adjusted.suppressed then adjusted.pretrend_effect + {{ t_critical_95('adjusted.pretrend_df') }} * adjusted.pretrend_se
+        end as {{ type_double() }}
+    )
+        as pretrend_ci_high,
     cast(case when not adjusted.suppressed then adjusted.pretrend_se end as {{ type_double() }}) as pretrend_se,
     cast(case when not adjusted.suppressed then adjusted.pretrend_n end as {{ dbt.type_bigint() }}) as pretrend_n,
     cast(case when not adjusted.suppressed then adjusted.pretrend_bins_tested end as {{ dbt.type_bigint() }}) as pretrend_bins_tested,
     cast(case when not adjusted.suppressed then adjusted.pretrend_p_value end as {{ type_double() }}) as pretrend_p_value,
     cast(case when not adjusted.suppressed and adjusted.pretrend_p_value is not null
-         then adjusted.pretrend_p_value >= {{ alpha }} end as boolean) as pretrend_ok,
-    cast(coalesce(adjusted.person_grain_method,
-         'difference-in-differences vs coarsened-exact-matched comparisons (job family, level, tenure band, baseline band); '
-         || '{{ var("window_days") }}-day windows, the pre window ending {{ var("anticipation_weeks") }} week(s) before registration; '
-         || '95% CI from person-clustered SE and t(min(n_treated, n_comparison) - 1); Holm-adjusted p-values') as {{ dbt.type_string() }}) as method,
+            then adjusted.pretrend_p_value >= {{ alpha }}
+    end as boolean) as pretrend_ok,
+    cast(coalesce(
+        adjusted.person_grain_method,
+        'difference-in-differences vs coarsened-exact-matched comparisons (job family, level, tenure band, baseline band); '
+        || '{{ var("window_days") }}-day windows, the pre window ending {{ var("anticipation_weeks") }} week(s) before registration; '
+        || '95% CI from person-clustered SE and t(min(n_treated, n_comparison) - 1); Holm-adjusted p-values'
+    ) as {{ dbt.type_string() }}) as method,
     cast(case when not adjusted.suppressed then adjusted.hazard_ratio end as {{ type_double() }}) as hazard_ratio,
     cast({{ var('window_days') }} as {{ dbt.type_int() }}) as window_days,
     cast({{ var('anticipation_weeks') }} as {{ dbt.type_int() }}) as anticipation_weeks,

@@ -12,7 +12,10 @@
 {{ config(contract={'enforced': true}) }}
 
 with programs as (
-    select program_id, max(program_name) as program_name, max(currency) as currency
+    select
+        program_id,
+        max(program_name) as program_name,
+        max(currency) as currency
     from {{ ref('stg_config__programs') }}
     group by program_id
 ),
@@ -22,7 +25,10 @@ courses as (
 ),
 
 registrations as (
-    select enrolments.*, courses.duration_hours, courses.cost_per_learner
+    select
+        enrolments.*,
+        courses.duration_hours,
+        courses.cost_per_learner
     from {{ ref('int_learning__enrolments') }} as enrolments
     inner join courses on enrolments.course_id = courses.course_id
     where enrolments.registered_at is not null
@@ -36,8 +42,8 @@ paid as (
     from registrations
     left join {{ ref('dim_person') }} as person
         on registrations.person_key = person.person_key
-        and person.valid_from <= cast(registrations.registered_at as date)
-        and (person.valid_to is null or person.valid_to > cast(registrations.registered_at as date))
+            and person.valid_from <= cast(registrations.registered_at as date)
+            and (person.valid_to is null or person.valid_to > cast(registrations.registered_at as date))
 ),
 
 -- One pay per matched participant (as of their first registration in the program).
@@ -46,7 +52,9 @@ participant_pay as (
 ),
 
 median_pay as (
-    select program_id, {{ median('hourly_pay') }} as median_hourly_pay
+    select
+        program_id,
+        {{ median('hourly_pay') }} as median_hourly_pay
     from participant_pay
     group by program_id
 ),
@@ -63,7 +71,9 @@ costs as (
 ),
 
 fixed as (
-    select program_id, sum(fixed_cost) as fixed_cost
+    select
+        program_id,
+        sum(fixed_cost) as fixed_cost
     from courses
     group by program_id
 ),
@@ -72,9 +82,17 @@ other_costs as (
     select
         program_id,
         {%- for cost_type in cost_types %}
-        sum(case when cost_type = '{{ cost_type }}' then amount else 0 end) as cost_{{ cost_type }},
+            sum(case when cost_type = '{{ cost_type }}' then amount else 0 end) as cost_{{ cost_type }},
         {%- endfor %}
-        sum(case when cost_type not in ('{{ cost_types | join("', '") }}') then amount else 0 end) as cost_other
+        sum(
+            case
+                when
+                    cost_type not in ('{{ cost_types | join("', '") }}')
+                    then amount else
+                    0
+            end
+        )
+            as cost_other
     from {{ ref('stg_config__program_costs') }}
     group by program_id
 ),
@@ -82,7 +100,9 @@ other_costs as (
 -- The people benefits are counted for: completers in a matched stratum of any of the
 -- program's KPIs.
 benefiting as (
-    select program_id, count(distinct person_key) as n_benefiting
+    select
+        program_id,
+        count(distinct person_key) as n_benefiting
     from {{ ref('int_impact__matched_units') }}
     where unit_role = 'treated' and is_matched
     group by program_id
@@ -101,15 +121,15 @@ benefits as (
                 when not (impact.effect_p_adjusted < 0.05) then 0
                 else (
                     case
-                        when improvement_low <= 0 and improvement_high >= 0 then 0
-                        when improvement_low > 0 then improvement_low
-                        else improvement_high
+                        when impact.improvement_low <= 0 and impact.improvement_high >= 0 then 0
+                        when impact.improvement_low > 0 then impact.improvement_low
+                        else impact.improvement_high
                     end
                 ) * config.benefit_per_unit
-                  * case when config.benefit_basis = 'per_event' then impact.events_per_participant_month else 1 end
-                  -- A person-grain KPI (ramp, attrition) is worth its benefit once per
-                  -- participant; the others per participant-month, for the first year.
-                  * impact.n_treated * case when impact.kpi_grain = 'person' then 1 else 12 end
+                * case when config.benefit_basis = 'per_event' then impact.events_per_participant_month else 1 end
+                -- A person-grain KPI (ramp, attrition) is worth its benefit once per
+                -- participant; the others per participant-month, for the first year.
+                * impact.n_treated * case when impact.kpi_grain = 'person' then 1 else 12 end
             end
         ) as benefit,
         avg(case when config.benefit_basis = 'per_event' then impact.events_per_participant_month end)
@@ -136,7 +156,7 @@ totals as (
         coalesce(fixed.fixed_cost, 0) + coalesce(costs.cost_per_learner_total, 0) as cost_direct,
         coalesce(costs.cost_participant_time, 0) * {{ var('pay_load_factor') }} as cost_participant_time,
         {%- for cost_type in cost_types %}
-        coalesce(other_costs.cost_{{ cost_type }}, 0) as cost_{{ cost_type }},
+            coalesce(other_costs.cost_{{ cost_type }}, 0) as cost_{{ cost_type }},
         {%- endfor %}
         coalesce(other_costs.cost_other, 0) as cost_other,
         coalesce(benefits.benefit, 0) as benefit,
@@ -152,8 +172,9 @@ totals as (
 loaded as (
     select
         totals.*,
-        cost_direct + cost_participant_time
-        {%- for cost_type in cost_types %} + cost_{{ cost_type }}{% endfor %} + cost_other as cost_total
+        totals.cost_direct + totals.cost_participant_time
+        {%- for cost_type in cost_types %}             + cost_{{ cost_type }}                                                {% endfor %}
+        + totals.cost_other as cost_total
     from totals
 )
 
@@ -165,7 +186,7 @@ select
     cast(cost_direct as {{ type_double() }}) as cost_direct,
     cast(cost_participant_time as {{ type_double() }}) as cost_participant_time,
     {%- for cost_type in cost_types %}
-    cast(cost_{{ cost_type }} as {{ type_double() }}) as cost_{{ cost_type }},
+        cast(cost_{{ cost_type }} as {{ type_double() }}) as cost_{{ cost_type }},
     {%- endfor %}
     cast(cost_other as {{ type_double() }}) as cost_other,
     cast(cost_total as {{ type_double() }}) as cost_total,

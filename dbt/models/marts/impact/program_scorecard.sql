@@ -5,7 +5,9 @@
 {% set high_completion = 0.7 %}
 
 with programs as (
-    select program_id, max(program_name) as program_name
+    select
+        program_id,
+        max(program_name) as program_name
     from {{ ref('stg_config__programs') }}
     group by program_id
 ),
@@ -15,7 +17,9 @@ courses as (
 ),
 
 enrolments as (
-    select enrolments.*, courses.duration_hours
+    select
+        enrolments.*,
+        courses.duration_hours
     from {{ ref('int_learning__enrolments') }} as enrolments
     inner join courses on enrolments.course_id = courses.course_id
 ),
@@ -81,7 +85,12 @@ impact as (
 -- One behaviour KPI per program (the first by name when several are configured),
 -- its figures taken from the same row.
 behaviour as (
-    select program_id, kpi as behaviour_kpi, kpi_unit as behaviour_kpi_unit, effect as behaviour_effect, outcome as behaviour_outcome
+    select
+        program_id,
+        kpi as behaviour_kpi,
+        kpi_unit as behaviour_kpi_unit,
+        effect as behaviour_effect,
+        outcome as behaviour_outcome
     from ({{ latest_by("(select * from impact where kirkpatrick_level = 3) as level3", 'program_id', 'kpi') }}) as first_kpi
 ),
 
@@ -93,7 +102,8 @@ results as (
         sum(case when outcome = 'worsened' then 1 else 0 end) as results_worsened,
         sum(case when outcome = 'unmeasured' then 1 else 0 end) as results_unmeasured,
         sum(case when outcome = 'not credible' then 1 else 0 end) as results_not_credible
-    from impact where kirkpatrick_level = 4
+    from impact
+    where kirkpatrick_level = 4
     group by program_id
 ),
 
@@ -112,7 +122,8 @@ assembled as (
         reaction.reaction_mean,
         coalesce(reaction.reaction_responses, 0) as reaction_responses,
         case when activity.course_completions > 0
-             then cast(coalesce(reaction.reaction_responses, 0) as {{ type_double() }}) / activity.course_completions end as reaction_response_rate,
+                then cast(coalesce(reaction.reaction_responses, 0) as {{ type_double() }}) / activity.course_completions
+        end as reaction_response_rate,
         learning.mean_pre_score,
         learning.mean_post_score,
         learning.mean_score_gain,
@@ -178,5 +189,6 @@ select
             when results_improved > 0 then 'measurable impact, ROI not yet positive'
             else 'no measurable impact'
         end
-    as {{ dbt.type_string() }}) as verdict
+        as {{ dbt.type_string() }}
+    ) as verdict
 from assembled

@@ -54,14 +54,14 @@ select
     flattened.*,
     -- The actor's identifying property, in xAPI's order of precedence.
     case
-        when actor_email is not null then 'mbox'
-        when actor_mbox_sha1sum is not null then 'mbox_sha1sum'
-        when actor_account_name is not null then 'account'
-        when actor_openid is not null then 'openid'
+        when flattened.actor_email is not null then 'mbox'
+        when flattened.actor_mbox_sha1sum is not null then 'mbox_sha1sum'
+        when flattened.actor_account_name is not null then 'account'
+        when flattened.actor_openid is not null then 'openid'
     end as actor_identity_type,
-    coalesce(actor_email, actor_mbox_sha1sum, actor_account_name, actor_openid) as actor_identity,
+    coalesce(flattened.actor_email, flattened.actor_mbox_sha1sum, flattened.actor_account_name, flattened.actor_openid) as actor_identity,
     -- xAPI: timestamp is when it happened; without it, when the LRS stored it.
-    coalesce(recorded_at, stored_at, cast(_extract_date as timestamp)) as statement_at
+    coalesce(flattened.recorded_at, flattened.stored_at, cast(flattened._extract_date as timestamp)) as statement_at
 from flattened
-where verb_id <> 'http://adlnet.gov/expapi/verbs/voided'
-  and statement_id not in (select statement_id from voided)
+where flattened.verb_id <> 'http://adlnet.gov/expapi/verbs/voided'
+    and flattened.statement_id not in (select voided.statement_id from voided)
