@@ -48,9 +48,13 @@ def _panel(pipeline, program_id: str, kpi: str, job_family: str) -> pd.DataFrame
                  then (year(enrolled.completed_at) - 2000) * 12 + month(enrolled.completed_at) + 1 else 0 end as g
         from intermediate.fct_person_kpi_month as kpi
         inner join family on kpi.person_key = family.person_key
+        inner join intermediate.int_kpis__coverage as coverage on kpi.kpi = coverage.kpi
         left join enrolled on kpi.person_key = enrolled.person_key
         where kpi.kpi = '{kpi}' and kpi.kpi_value is not null
           and (enrolled.person_key is null or enrolled.completed)
+          -- whole months inside the measurable data (the estimator wants a balanced panel)
+          and kpi.period_start >= coverage.data_start
+          and kpi.period_start + interval 1 month <= coverage.measurable_until
     """)
 
 

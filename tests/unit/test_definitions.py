@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from dagster import AssetKey, Definitions
 
@@ -40,6 +41,6 @@ def test_dagster_cli_validates_the_workspace(tmp_path):
     env = {**os.environ, "IMPACT_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(tmp_path)}
     completed = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
-        capture_output=True, text=True, env=env, timeout=300,
+        capture_output=True, text=True, env=env, timeout=300, cwd=Path(__file__).resolve().parents[2],
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
