@@ -18,7 +18,7 @@ other_cost_currencies as (
 pay_currencies as (
     select distinct enrolments.program_id, person.currency
     from {{ ref('int_learning__enrolments') }} as enrolments
-    inner join {{ ref('dim_person') }} as person on enrolments.person_key = person.person_key
+    inner join {{ ref('int_people__person_versions') }} as person on enrolments.person_key = person.person_key
     where person.currency is not null
 )
 

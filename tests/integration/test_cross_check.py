@@ -4,7 +4,7 @@ Two-way fixed effects is biased when cohorts are staggered and effects differ be
 them, so the cross-check is Callaway & Sant'Anna's group-time estimator, doubly
 robust, with not-yet-treated comparisons (moderndid, a port of R's `did`), on the
 same people's monthly KPI panel:
-- people who ever held a job in the program's target family (dim_person);
+- people who ever held a job in the program's target family (int_people__person_versions);
 - a completer's cohort g = the month after their completion month; the months of
   the training and of the anticipation gap before it are left to `anticipation`;
 - people who started the program but did not complete it are left out;
@@ -30,7 +30,7 @@ CASES = [
 def _panel(pipeline, program_id: str, kpi: str, job_family: str) -> pd.DataFrame:
     return pipeline.frame(f"""
         with family as (
-            select distinct person_key from intermediate.dim_person where job_family = '{job_family}'
+            select distinct person_key from intermediate.int_people__person_versions where job_family = '{job_family}'
         ),
 
         enrolled as (
@@ -46,7 +46,7 @@ def _panel(pipeline, program_id: str, kpi: str, job_family: str) -> pd.DataFrame
             kpi.kpi_value as y,
             case when enrolled.completed
                  then (year(enrolled.completed_at) - 2000) * 12 + month(enrolled.completed_at) + 1 else 0 end as g
-        from intermediate.fct_person_kpi_month as kpi
+        from intermediate.int_kpis__person_months as kpi
         inner join family on kpi.person_key = family.person_key
         inner join intermediate.int_kpis__coverage as coverage on kpi.kpi = coverage.kpi
         left join enrolled on kpi.person_key = enrolled.person_key

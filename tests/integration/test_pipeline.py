@@ -261,7 +261,7 @@ def test_a_leaver_who_vanished_from_hris_without_a_date_has_left(pipeline, small
     assert vanished
     rows = pipeline.query(
         f"""select count(*), count(left_on), count(termination_date)
-            from intermediate.dim_person d
+            from intermediate.int_people__person_versions d
             join (select distinct person_key from intermediate.int_people__email_to_employee
                   where employee_id in ({", ".join(f"'{e}'" for e in vanished)})) v using (person_key)
             where d.is_current_version"""

@@ -18,7 +18,7 @@ def test_definitions_load_with_every_layer(tmp_path):
     keys = set(defs.resolve_asset_graph().get_all_asset_keys())
     for contract in load_contracts():
         assert AssetKey(["raw", contract.name]) in keys
-    for key in (["staging", "stg_lms__xapi_statements"], ["intermediate", "dim_person"],
+    for key in (["staging", "stg_lms__xapi_statements"], ["intermediate", "int_people__person_versions"],
                 ["marts", "program_impact"], ["marts", "program_roi"], ["serving", "published_marts"]):
         assert AssetKey(key) in keys
     job = defs.resolve_job_def(JOB_NAME)

@@ -60,7 +60,7 @@ weeks as (
             and units.registration_week = cohorts.registration_week
             and units.completion_week = cohorts.completion_week
     inner join coverage on units.kpi = coverage.kpi
-    inner join {{ ref('fct_person_kpi_week') }} as kpi_week
+    inner join {{ ref('int_kpis__person_weeks') }} as kpi_week
         on units.person_key = kpi_week.person_key
             and units.kpi = kpi_week.kpi
             and (

@@ -100,7 +100,7 @@ people_at_cohort as (
             else '{{ tenure[-1] }}y+'
         end as tenure_band
     from complete_cohorts
-    inner join {{ ref('dim_person') }} as person
+    inner join {{ ref('int_people__person_versions') }} as person
         on complete_cohorts.registration_week >= person.valid_from
             and (person.valid_to is null or complete_cohorts.registration_week < person.valid_to)
     where person.hire_date <= complete_cohorts.pre_start
@@ -182,7 +182,7 @@ windowed as (
         sum(case when kpi.period_start >= units.post_start and kpi.period_start < units.post_end then kpi.numerator end) as post_num,
         sum(case when kpi.period_start >= units.post_start and kpi.period_start < units.post_end then kpi.denominator end) as post_den
     from units
-    inner join {{ ref('fct_person_kpi_week') }} as kpi
+    inner join {{ ref('int_kpis__person_weeks') }} as kpi
         on units.person_key = kpi.person_key
             and units.kpi = kpi.kpi
             and units.placebo_start <= kpi.period_start

@@ -16,7 +16,7 @@ an onboarding program. Instead, per program x person-grain KPI in programs.csv:
   completion, 1 after), so there is no immortal-time bias: the difference in 12-month
   attrition for a completer who completes at the median completion day, against the
   baseline (Breslow) survival.
-- ramp_days: time from hire to reaching tenured output (fct_person_onboarding); leaving
+- ramp_days: time from hire to reaching tenured output (int_kpis__new_starters); leaving
   before ramping is a competing outcome and still ramping is censored, both censoring
   the time to ramp (a cause-specific analysis). The effect is the difference in the
   restricted mean time to ramp (up to 182 days) of the weighted Kaplan-Meier curves.
@@ -335,7 +335,7 @@ def estimate(people: pd.DataFrame, enrolments: pd.DataFrame, programs: pd.DataFr
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    people = dbt.ref("fct_person_onboarding").df()
+    people = dbt.ref("int_kpis__new_starters").df()
     enrolments = dbt.ref("int_learning__program_enrolments").df()
     programs = dbt.ref("stg_config__programs").df()
     return estimate(people, enrolments, programs, int(dbt.config.get("min_group_size")))

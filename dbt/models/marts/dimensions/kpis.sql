@@ -1,7 +1,5 @@
 {#- The KPI catalogue as published: what a BI tool joins kpi to for its unit, which
     way is better, its grain, Kirkpatrick level, source and meaning. -#}
-{{ config(contract={'enforced': true}) }}
-
 select
     cast(kpi as {{ dbt.type_string() }}) as kpi,
     cast(description as {{ dbt.type_string() }}) as kpi_description,

@@ -1,7 +1,5 @@
 {#- The programs, one row each: what a BI tool joins program_id to for a name, its
     KPIs, courses and currency (programs.csv and the LMS course catalogue). -#}
-{{ config(contract={'enforced': true}) }}
-
 with config as (
     select * from {{ ref('stg_config__programs') }}
 ),

@@ -1,8 +1,6 @@
 {#- Per treated person x program x KPI: the KPI before and after, beside the matched
     comparisons' change over the same calendar windows. For drill-down in BI: people
     appear only as person_key. -#}
-{{ config(contract={'enforced': true}) }}
-
 with units as (
     select * from {{ ref('int_impact__matched_units') }}
 ),

@@ -7,8 +7,6 @@
     - at most `per_program` comments per program, the newest first, the same words only
       once; dated by month only.
     The free text itself stays unpublished everywhere else (stg_lms__surveys.comment is PII). -#}
-{{ config(contract={'enforced': true}) }}
-
 {%- set per_program = 5 -%}
 
 with courses as (

@@ -3,8 +3,6 @@
     baseline), with its interval, beside the trained group's and the matched
     comparisons' KPI level. What the report charts: a reader judges the parallel
     trends, a dip before nomination and an effect that grows or fades. -#}
-{{ config(contract={'enforced': true}) }}
-
 with bins as (
     select * from {{ ref('int_impact__event_study') }}
 ),

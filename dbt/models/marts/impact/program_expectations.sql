@@ -5,8 +5,6 @@
       its last full window of measurable weeks) against the owner's baseline and target.
     Each with a plain-language status. A trained group's own post-window mean is not
     used as "current": it mixes the program's effect with everything else. -#}
-{{ config(contract={'enforced': true}) }}
-
 {%- set n_weeks = window_weeks() -%}
 
 with config as (
@@ -37,11 +35,11 @@ family_now as (
         sum(kpi_week.numerator) / nullif(sum(kpi_week.denominator), 0) as current_value
     from config
     inner join coverage on config.kpi = coverage.kpi
-    inner join {{ ref('fct_person_kpi_week') }} as kpi_week
+    inner join {{ ref('int_kpis__person_weeks') }} as kpi_week
         on config.kpi = kpi_week.kpi
             and kpi_week.period_start >= cast({{ dbt.dateadd('week', -n_weeks, 'coverage.measurable_until') }} as date)
             and {{ dbt.dateadd('day', 7, 'kpi_week.period_start') }} <= coverage.measurable_until
-    inner join {{ ref('dim_person') }} as person
+    inner join {{ ref('int_people__person_versions') }} as person
         on kpi_week.person_key = person.person_key
             and config.target_job_family = person.job_family
             and kpi_week.period_start >= person.valid_from

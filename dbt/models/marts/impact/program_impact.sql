@@ -3,8 +3,6 @@
     suppressed where a group is too small, with its 95 % interval, Holm-adjusted
     p-values (within the program, and across every program), the pre-trend test, and
     what was left out. The estimates are made in int_impact__estimates. -#}
-{{ config(contract={'enforced': true}) }}
-
 {%- set alpha = 0.05 -%}
 
 with estimates as (

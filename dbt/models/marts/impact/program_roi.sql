@@ -9,8 +9,6 @@
     measured events per participant-month. Costs count every participant; benefits the
     matched, measured completers (n_benefiting), shown side by side. -#}
 {%- set cost_types = ['needs_assessment', 'design', 'delivery', 'evaluation', 'overhead'] -%}
-{{ config(contract={'enforced': true}) }}
-
 with programs as (
     select
         program_id,
@@ -20,18 +18,9 @@ with programs as (
     group by program_id
 ),
 
-courses as (
-    select * from {{ ref('stg_lms__courses') }}
-),
-
 registrations as (
-    select
-        enrolments.*,
-        courses.duration_hours,
-        courses.cost_per_learner
-    from {{ ref('int_learning__enrolments') }} as enrolments
-    inner join courses on enrolments.course_id = courses.course_id
-    where enrolments.registered_at is not null
+    select * from {{ ref('int_learning__course_enrolments') }}
+    where registered_at is not null
 ),
 
 -- Hourly pay as of registration: Annual_Base_Pay / (2080 x FTE).
@@ -40,7 +29,7 @@ paid as (
         registrations.*,
         person.annual_base_pay / (2080.0 * nullif(person.fte, 0)) as hourly_pay
     from registrations
-    left join {{ ref('dim_person') }} as person
+    left join {{ ref('int_people__person_versions') }} as person
         on registrations.person_key = person.person_key
             and person.valid_from <= cast(registrations.registered_at as date)
             and (person.valid_to is null or person.valid_to > cast(registrations.registered_at as date))
@@ -71,11 +60,7 @@ costs as (
 ),
 
 fixed as (
-    select
-        program_id,
-        sum(fixed_cost) as fixed_cost
-    from courses
-    group by program_id
+    select * from {{ ref('int_learning__program_courses') }}
 ),
 
 other_costs as (

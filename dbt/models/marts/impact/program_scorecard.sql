@@ -1,7 +1,5 @@
 {#- The Kirkpatrick scorecard: one row per program, levels 1-5, with activity figures
     labelled as activity (not impact) and a verdict in words. -#}
-{{ config(contract={'enforced': true}) }}
-
 {% set high_completion = 0.7 %}
 
 with programs as (
@@ -17,11 +15,7 @@ courses as (
 ),
 
 enrolments as (
-    select
-        enrolments.*,
-        courses.duration_hours
-    from {{ ref('int_learning__enrolments') }} as enrolments
-    inner join courses on enrolments.course_id = courses.course_id
+    select * from {{ ref('int_learning__course_enrolments') }}
 ),
 
 activity as (

@@ -1,4 +1,4 @@
-{#- Every snapshot of every worker: the history that dim_person is built from. -#}
+{#- Every snapshot of every worker: the history that int_people__person_versions is built from. -#}
 with snapshots as (
     {{ latest_by(source('hris', 'workers'), 'Employee_ID, _extract_date', '_record_number desc') }}
 )

@@ -16,7 +16,7 @@
 {%- set output_kpis = var('ramp_output_kpis') -%}
 
 with versions as (
-    select * from {{ ref('dim_person') }}
+    select * from {{ ref('int_people__person_versions') }}
 ),
 
 first_snapshot as (
@@ -74,7 +74,7 @@ weekly_output as (
         person_key,
         period_start,
         sum(denominator) as output
-    from {{ ref('fct_person_kpi_week') }}
+    from {{ ref('int_kpis__person_weeks') }}
     where kpi in ('{{ output_kpis | join("', '") }}')
     group by person_key, period_start
 ),
@@ -94,7 +94,7 @@ tenured_median as (
 ),
 
 weeks as (
-    select distinct period_start as week_start from {{ ref('fct_person_kpi_week') }}
+    select distinct period_start as week_start from {{ ref('int_kpis__person_weeks') }}
 ),
 
 -- Every week from hire to leaving or to the end of measurable output, with no output
