@@ -18,9 +18,10 @@ from dagster import (
     sensor,
 )
 
+from .dbt_project import dbt_project
+from .ingest.ledger import loaded_files
+from .publish.record import landed_files, up_to_date
 from .settings import Settings
-from .state import landed_files, up_to_date
-from .transform import dbt_project
 
 
 def nightly_skip_reason(settings: Settings) -> str | None:
@@ -62,7 +63,7 @@ def unloaded_files(settings: Settings) -> list[str]:
         except duckdb.IOException:
             return []  # a run holds the warehouse: look again at the next tick
         try:
-            loaded = dict(conn.execute("select file, sha256 from raw._file_ledger").fetchall())
+            loaded = loaded_files(conn)
         except duckdb.CatalogException:
             loaded = {}
         finally:

@@ -8,8 +8,8 @@ from .automation import build_landing_sensor, build_nightly_schedule
 from .console import impact_console
 from .ingest.assets import build_ingest_assets
 from .ingest.freshness import build_freshness_checks
-from .publish import OWNER, PUBLISH_GROUP, PUBLISH_KEY, build_publish_asset
-from .quality import build_quality_checks
+from .publish.asset import OWNER, PUBLISH_GROUP, PUBLISH_KEY, build_publish_asset
+from .quality.checks import build_quality_checks
 from .report.asset import build_report_asset
 from .resources import build_resources
 from .settings import DBT_PROJECT_DIR, Settings, get_settings, private_files

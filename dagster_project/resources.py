@@ -125,6 +125,9 @@ class GuardedDbtCliResource(DbtCliResource):
 def build_resources(settings: Settings, dbt_project_dir: Path) -> dict:
     private_files()
     settings.ensure_dirs()
+    # The one place settings reach the environment: dbt's profile reads the warehouse path
+    # and the config dir from it, in dbt's process and in the in-process dbt adapter that
+    # reads row counts and column types. Runs execute where their definitions were built.
     settings.export_to_environment()
     # What guarded-dbt execs: this interpreter (the project's venv) and the dbt beside it.
     venv_dbt = Path(sys.executable).parent / "dbt"

@@ -23,8 +23,8 @@ def ensure_sample_landing(settings) -> None:
 
 
 def rollback(settings) -> int:
-    from .published import Layout, PublishError
-    from .published import rollback as point_back
+    from .publish.switch import Layout, PublishError
+    from .publish.switch import rollback as point_back
 
     layout = Layout(settings.data_dir)
     try:
@@ -83,11 +83,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster import DagsterInstance
 
+    from .dbt_project import ensure_manifest
     from .definitions import JOB_NAME, build_definitions
     from .processes import PROCESS_TAG, WarehouseBusy, check_warehouse, mark_dead_runs_failed, process_identity
-    from .state import up_to_date
+    from .publish.record import up_to_date
     from .summary import print_summary
-    from .transform import ensure_manifest
 
     with DagsterInstance.get() as instance:
         # What an earlier run, killed, left behind: its run record, and the warehouse.

@@ -116,7 +116,7 @@ class Settings:
         return self.data_dir / "warehouse.duckdb"
 
     # What BI tools read: stable paths, symbolic links through published/current to the
-    # folder of the run published last (see dagster_project/published.py).
+    # folder of the run published last (see dagster_project/publish/switch.py).
     @property
     def serving_path(self) -> Path:
         return self.data_dir / "serving.duckdb"
@@ -164,7 +164,8 @@ class Settings:
         }
 
     def export_to_environment(self) -> None:
-        """dbt's profile reads the warehouse path from the environment of its process."""
+        """dbt's profile reads the warehouse path from the environment of its process.
+        Called in one place, where the resources are built (resources.build_resources)."""
         os.environ["IMPACT_WAREHOUSE_PATH"] = str(self.warehouse_path)
         os.environ["IMPACT_CONFIG_DIR"] = str(self.config_dir)
 

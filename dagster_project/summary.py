@@ -6,9 +6,10 @@ from __future__ import annotations
 import duckdb
 from dagster import ExecuteInProcessResult
 
-from .published import REPORT, REPORT_PAGE
-from .report.formats import MISSING
-from .report.labels import label
+from .ingest.ledger import quarantine_counts
+from .publish.switch import REPORT, REPORT_PAGE
+from .report import tables
+from .report.columns import RUN_SUMMARY, TableView
 from .settings import Settings
 
 
@@ -37,16 +38,22 @@ def _retracted(result: ExecuteInProcessResult) -> list[tuple[str, int, int]]:
 
 
 def _table(conn: duckdb.DuckDBPyConnection, sql: str) -> str:
-    """A console table headed by the columns' labels (report/labels.py), "–" for null."""
-    rel = conn.sql(sql)
-    header = [label(c) for c in rel.columns]
-    rows = rel.fetchall()
-    cells = [[(MISSING if v is None or v != v else (f"{v:,.2f}" if isinstance(v, float) else str(v))) for v in row]
-             for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
-    lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(header, widths))]
-    lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
-    return "\n".join(lines)
+    """A console table of a query, headed by the columns' labels, "–" for null."""
+    names, rows = tables.query(conn, sql)
+    columns = [tables.Column(name) for name in names]
+    return tables.text(tables.headers(columns), tables.cells(columns, rows))
+
+
+def _view(conn: duckdb.DuckDBPyConnection, view: TableView) -> str:
+    """A mart's columns as the run summary shows them (report/columns.py: RUN_SUMMARY)."""
+    _, rows = tables.query(conn, view.sql())
+    return tables.text(tables.headers(view.columns), tables.cells(view.columns, rows))
+
+
+def _quarantined(conn: duckdb.DuckDBPyConnection) -> str:
+    columns = [tables.Column("feed"), tables.Column("rows")]
+    rows = [{"feed": feed, "rows": count} for feed, count in quarantine_counts(conn).items()]
+    return tables.text(tables.headers(columns), tables.cells(columns, rows))
 
 
 def print_summary(settings: Settings, result: ExecuteInProcessResult | None, seconds: float) -> None:
@@ -73,19 +80,14 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
             group by 1 order by case schema_name when 'raw' then 1 when 'reference' then 2 when 'staging' then 3
                                   when 'intermediate' then 4 else 5 end"""))
         print("\nQuarantined rows per feed:")
-        print(_table(conn, "select feed, count(*) as rows from raw._quarantine group by 1 order by 1"))
+        print(_quarantined(conn))
         print("\nRows flagged by plausibility rules (kept; left out of the KPIs their flaw corrupts):")
         print(_table(conn, """select model_name as model, rule, flagged_rows, total_rows,
                                      round(100 * flagged_share, 3) as flagged_pct, left_out_of
                               from intermediate.int_quality__row_flags order by 1, 2"""))
-        print("\nprogram_impact:")
-        print(_table(conn, """select program_id, kpi, n_treated, n_comparison, pre_treated, post_treated,
-                                     effect, effect_ci_low, effect_ci_high,
-                                     round(effect_p_adjusted, 4) as effect_p_adjusted, pretrend_ok, suppressed
-                              from marts.program_impact order by 1, 2"""))
-        print("\nprogram_roi:")
-        print(_table(conn, """select program_id, participants, cost_total, benefit, net_benefit, roi_pct, bcr, currency
-                              from marts.program_roi order by 1"""))
+        for view in RUN_SUMMARY:
+            print(f"\n{view.table.split('.')[-1]}:")
+            print(_view(conn, view))
     except duckdb.Error as error:
         print(f"(summary incomplete: {error})")
     finally:

@@ -7,49 +7,24 @@ match rates show a Markdown preview."""
 import contextlib
 import json
 import logging
-import os
 import shutil
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output, TableColumn, TableSchema
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import default_description_fn
 
 from . import groups
+from .dbt_project import dbt_project, ensure_manifest
 from .processes import stop
-from .report import formats
-from .report.labels import label
+from .report import tables
+from .report.columns import PREVIEWS
 from .resources import ImpactSettings
-from .settings import DBT_PROJECT_DIR
 
 log = logging.getLogger(__name__)
-
-# dbt is installed beside this interpreter (the project's venv); dagster-dbt looks for it on PATH.
-_VENV_BIN = str(Path(sys.executable).parent)
-if _VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def _newest_source_mtime(project_dir: Path) -> float:
-    paths = [project_dir / "dbt_project.yml"]
-    for folder in ("models", "macros", "seeds", "tests"):
-        paths.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
-    return max(p.stat().st_mtime for p in paths)
-
-
-def ensure_manifest() -> Path:
-    """Parse the dbt project when its manifest is missing or older than its files,
-    so that a fresh clone, `make run` and the tests need no separate step."""
-    manifest = dbt_project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(dbt_project.project_dir):
-        dbt_project.preparer.prepare(dbt_project)
-    return manifest
 
 
 class ImpactDbtTranslator(DagsterDbtTranslator):
@@ -89,88 +64,21 @@ class ImpactDbtTranslator(DagsterDbtTranslator):
 translator = ImpactDbtTranslator()
 
 
-# Tables a data engineer wants to see at a glance on an asset's page, as Markdown: a
-# few columns each (so the table fits the page), headed by their labels (report/labels.py),
-# figures as people read them, "–" for a null.
-def _text(v, row):
-    return str(v)
-
-
-def _int(v, row):
-    return formats.integer(v)
-
-
-def _rate(v, row):
-    return formats.share(v, 1)
-
-
-PREVIEWS: dict[AssetKey, tuple[str, dict[str, Any]]] = {
-    AssetKey(["intermediate", "int_people__match_rates"]): (
-        "select source_system, identities, matched, unmatched, match_rate "
-        "from intermediate.int_people__match_rates order by source_system",
-        {"source_system": _text, "identities": _int, "matched": _int, "unmatched": _int, "match_rate": _rate},
-    ),
-    AssetKey(["marts", "program_impact"]): (
-        "select program_id, kpi, kpi_unit, n_treated, n_comparison, effect, effect_ci_low, effect_ci_high, "
-        "effect_p_adjusted, suppressed from marts.program_impact order by program_id, kpi",
-        {
-            "program_id": _text, "kpi": _text, "n_treated": _int, "n_comparison": _int,
-            "effect": lambda v, r: formats.kpi_change(v, r["kpi_unit"]),
-            "effect_ci_low": lambda v, r: formats.kpi_number(v, r["kpi_unit"], sign=True),
-            "effect_ci_high": lambda v, r: formats.kpi_number(v, r["kpi_unit"], sign=True),
-            "effect_p_adjusted": lambda v, r: formats.p_value(v),
-            "suppressed": lambda v, r: "yes" if v else "",
-        },
-    ),
-    AssetKey(["marts", "program_roi"]): (
-        "select program_id, participants, cost_total, benefit, roi_pct, currency from marts.program_roi order by program_id",
-        {
-            "program_id": _text, "participants": _int,
-            "cost_total": lambda v, r: formats.money(v, r["currency"]),
-            "benefit": lambda v, r: formats.money(v, r["currency"]),
-            "roi_pct": lambda v, r: formats.percent(v, sign=True),
-        },
-    ),
-    AssetKey(["marts", "program_scorecard"]): (
-        "select program_id, activity_learners_enrolled, activity_completion_rate, l1_reaction_mean, verdict "
-        "from marts.program_scorecard order by 1",
-        {
-            "program_id": _text, "activity_learners_enrolled": _int, "activity_completion_rate": _rate,
-            "l1_reaction_mean": lambda v, r: formats.number(v, 1), "verdict": _text,
-        },
-    ),
-}
-
-
-def markdown_table(columns: list[str], rows: list[dict[str, Any]], shown: dict[str, Any]) -> str:
-    """A Markdown table of `shown` columns, labelled, each value through its formatter
-    (called with the value and the whole row); null reads "–"."""
-
-    def cell(column: str, row: dict[str, Any]) -> str:
-        value = row.get(column)
-        if formats.missing(value):
-            return formats.MISSING
-        text = shown[column](value, row)
-        return str(text).replace("|", "\\|").replace("\n", " ") or " "
-
-    names = [c for c in shown if c in columns]
-    lines = ["| " + " | ".join(label(c) for c in names) + " |", "|" + "---|" * len(names)]
-    lines += ["| " + " | ".join(cell(c, row) for c in names) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _previews(warehouse: Path) -> dict[AssetKey, MetadataValue]:
+    """The Markdown previews of the marts and match rates (report/columns.py: PREVIEWS):
+    a few columns each, so that the table fits the asset's page."""
     previews = {}
     try:
         conn = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error:
         return previews
     try:
-        for key, (sql, shown) in PREVIEWS.items():
+        for path, view in PREVIEWS.items():
+            key = AssetKey(list(path))
             try:
-                rel = conn.sql(sql)
-                rows = [dict(zip(rel.columns, r)) for r in rel.fetchall()]
-                previews[key] = MetadataValue.md(markdown_table(rel.columns, rows, shown))
+                names, rows = tables.query(conn, view.sql())
+                shown = [c for c in view.columns if c.name in names]
+                previews[key] = MetadataValue.md(tables.markdown(tables.headers(shown), tables.cells(shown, rows)))
             except Exception as error:  # noqa: BLE001 - a preview never fails the build
                 log.warning(f"no preview for {key.to_user_string()}: {error}")
     finally:
@@ -242,7 +150,6 @@ def _release_adapter(invocation) -> None:
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: ImpactSettings):
     settings = impact.settings()
-    settings.export_to_environment()
     # dbt holds the warehouse while it builds: row counts, column types and previews are
     # read once it has finished (dagster-dbt waits for the dbt process on DuckDB, whose
     # file allows one writer), so events are passed on after the build (on failure, those

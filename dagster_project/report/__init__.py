@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..published import REPORT, REPORT_PAGE, SERVING, Layout, link_stable_paths
+from ..publish.switch import REPORT, REPORT_PAGE, SERVING, Layout, link_stable_paths
 from .data import ReportData, load
 from .render import render_html, render_markdown, verdict_sentence
 

@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
-from ..published import REPORT_PAGE, Layout
+from ..publish.switch import REPORT_PAGE, Layout
 from ..resources import ImpactSettings
 from . import NothingPublished, write_current_report
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from . import charts
+from . import charts, tables
 from . import formats as f
+from .columns import REPORT_EFFECTS, REPORT_GLOSSARY, REPORT_MARKDOWN_OVERVIEW, REPORT_OVERVIEW
 from .data import ReportData
 from .labels import kpi_label, label
 
@@ -79,8 +80,8 @@ def _overview_cells(data: ReportData, program: dict) -> dict[str, str]:
     n = data.min_group_size
     enrolled = sc.get("activity_learners_enrolled") or 0
     cells: dict[str, str] = {}
-    cells["program"] = (f'<a href="#{escape(pid)}">{_e(program.get("program_name"))}</a>'
-                        f'<div class="muted small">{escape(pid)}</div>')
+    cells["program_name"] = (f'<a href="#{escape(pid)}">{_e(program.get("program_name"))}</a>'
+                             f'<div class="muted small">{escape(pid)}</div>')
     if enrolled:
         cells["activity"] = (
             f'{f.integer(enrolled)} enrolled, {f.integer(sc.get("activity_learners_completed"))} completed '
@@ -90,27 +91,27 @@ def _overview_cells(data: ReportData, program: dict) -> dict[str, str]:
         cells["activity"] = 'no enrolments yet<div><span class="tag">activity, not impact</span></div>'
     responses = sc.get("l1_reaction_responses") or 0
     if not enrolled:
-        cells["l1"] = f.MISSING
+        cells["l1_reaction_mean"] = f.MISSING
     elif responses < n:
-        cells["l1"] = _fewer(data, "people answered")
+        cells["l1_reaction_mean"] = _fewer(data, "people answered")
     else:
-        cells["l1"] = f'<b>{f.number(sc.get("l1_reaction_mean"), 1)} of 5</b><div class="muted small">1–5 scale, {f.integer(responses)} responses</div>'
+        cells["l1_reaction_mean"] = f'<b>{f.number(sc.get("l1_reaction_mean"), 1)} of 5</b><div class="muted small">1–5 scale, {f.integer(responses)} responses</div>'
     gain = sc.get("l2_mean_score_gain")
-    cells["l2"] = (f'<b>{f.number(gain, 1, sign=True)} points</b><div class="muted small">of 100; pass rate {f.share(sc.get("l2_pass_rate"))}</div>'
-                   if gain is not None else '<span class="muted">no assessment</span>')
+    cells["l2_mean_score_gain"] = (f'<b>{f.number(gain, 1, sign=True)} points</b><div class="muted small">of 100; pass rate {f.share(sc.get("l2_pass_rate"))}</div>'
+                                   if gain is not None else '<span class="muted">no assessment</span>')
     behaviour = [r for r in impact if _kpi_level(data, r["kpi"]) == 3]
-    cells["l3"] = "<br>".join(_effect_cell(data, r) for r in behaviour) or '<span class="muted">no behaviour KPI</span>'
+    cells["l3_effects"] = "<br>".join(_effect_cell(data, r) for r in behaviour) or '<span class="muted">no behaviour KPI</span>'
     results = [r for r in impact if _kpi_level(data, r["kpi"]) != 3]
-    cells["l4"] = "<br>".join(_effect_cell(data, r) for r in results) or '<span class="muted">no results KPI</span>'
+    cells["l4_effects"] = "<br>".join(_effect_cell(data, r) for r in results) or '<span class="muted">no results KPI</span>'
     if not roi or not enrolled:
-        cells["roi"] = f.MISSING
+        cells["l5_roi_pct"] = f.MISSING
     elif _all_suppressed(impact):
-        cells["roi"] = f'not measured: {_fewer(data)}'
+        cells["l5_roi_pct"] = f'not measured: {_fewer(data)}'
     else:
-        cells["roi"] = f'<b>{escape(f.percent(roi.get("roi_pct"), sign=True))}</b><div class="muted small">net {escape(f.money(roi.get("net_benefit"), roi.get("currency"), sign=True))}</div>'
+        cells["l5_roi_pct"] = f'<b>{escape(f.percent(roi.get("roi_pct"), sign=True))}</b><div class="muted small">net {escape(f.money(roi.get("net_benefit"), roi.get("currency"), sign=True))}</div>'
         partly = [r for r in impact if r.get("suppressed")]
         if partly:
-            cells["roi"] += f'<div class="muted small">{len(partly)} KPI not measured ({escape(f.fewer_than(n))})</div>'
+            cells["l5_roi_pct"] += f'<div class="muted small">{len(partly)} KPI not measured ({escape(f.fewer_than(n))})</div>'
     cells["verdict"] = f'<span data-verdict="{_e(sc.get("verdict"))}">{escape(verdict_sentence(sc.get("verdict")))}</span>'
     progress = []
     for e in data.expectations.get(pid, []):
@@ -123,42 +124,42 @@ def _overview_cells(data: ReportData, program: dict) -> dict[str, str]:
     return cells
 
 
-OVERVIEW_COLUMNS = [
-    ("program", label("program_name")),
-    ("activity", "Participants and completion"),
-    ("l1", label("l1_reaction_mean")),
-    ("l2", label("l2_mean_score_gain")),
-    ("l3", "L3 behaviour: effect (95 % interval)"),
-    ("l4", "L4 results: effect (95 % interval)"),
-    ("roi", label("l5_roi_pct")),
-    ("verdict", label("verdict")),
-    ("progress", "Progress toward the KPI owner's target"),
-]
-
-
 def overview(data: ReportData) -> str:
-    head = "".join(f"<th>{escape(title)}</th>" for _, title in OVERVIEW_COLUMNS)
-    rows = []
-    for program in data.programs:
-        cells = _overview_cells(data, program)
-        rows.append(f'<tr data-program="{escape(program["program_id"])}">' + "".join(f"<td>{cells[k]}</td>" for k, _ in OVERVIEW_COLUMNS) + "</tr>")
+    rows = tables.pick(REPORT_OVERVIEW, [_overview_cells(data, p) for p in data.programs])
+    named = [f' data-program="{escape(p["program_id"])}"' for p in data.programs]
     return (
         '<section id="overview"><h2>Overview</h2>'
         f'<p class="lede">One row per program. Participants and completion are <em>activity</em>: they say what happened, '
         f"not what it changed. The effects (levels 3 and 4) compare the people trained with similar colleagues who were "
         f"not, over the same weeks; the range in brackets is the 95 % interval. Groups of {escape(f.fewer_than(data.min_group_size))} "
         "are not shown.</p>"
-        f'<div class="scroll"><table class="overview"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
+        + tables.html(tables.headers(REPORT_OVERVIEW), rows, "overview", named) + "</section>"
     )
 
 
 # --------------------------------------------------------------------------- a program's section
 
 
-def _table(headers: list[str], rows: list[list[str]], css: str = "") -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<div class="scroll"><table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+def _effect_cells(data: ReportData, r: dict) -> dict[str, str]:
+    """A KPI's row of the effects table; a suppressed one says why and shows no figure."""
+    unit = r.get("kpi_unit")
+    cells = {"kpi": escape(kpi_label(r["kpi"])), "n_treated": f.integer(r.get("n_treated")),
+             "n_comparison": f.integer(r.get("n_comparison"))}
+    if r.get("suppressed"):
+        return {**cells, "before_after": _fewer(data), "effect": "", "effect_interval": "", "effect_p_adjusted": "",
+                "effect_p_adjusted_all_programs": "", "pretrend_ok": ""}
+    before_after = f"{escape(f.kpi_value(r.get('pre_treated'), unit))} → {escape(f.kpi_value(r.get('post_treated'), unit))}"
+    if r.get("pre_treated") is None:
+        before_after = escape(f.kpi_value(r.get("post_treated"), unit)) + ' <span class="muted">(after; no before)</span>'
+    return {
+        **cells,
+        "before_after": before_after,
+        "effect": f"<b>{escape(f.kpi_change(r.get('effect'), unit))}</b>",
+        "effect_interval": escape(f.interval(r.get("effect_ci_low"), r.get("effect_ci_high"), unit)),
+        "effect_p_adjusted": escape(f.p_value(r.get("effect_p_adjusted"))),
+        "effect_p_adjusted_all_programs": escape(f.p_value(r.get("effect_p_adjusted_all_programs"))),
+        "pretrend_ok": {True: "yes", False: '<span class="warn">no</span>', None: "not testable"}[r.get("pretrend_ok")],
+    }
 
 
 def _effects(data: ReportData, pid: str) -> str:
@@ -182,27 +183,8 @@ def _effects(data: ReportData, pid: str) -> str:
                 if k > 1 else "with one KPI, the program's adjusted p-value is its own")
     caption = (f"Effect of completing the program on each KPI, in the KPI's own unit, with its 95 % interval; {adjusted}. "
                "The verdict uses the stricter adjustment across every program's KPIs.")
-    table_rows = []
-    for r in impact:
-        unit = r.get("kpi_unit")
-        if r.get("suppressed"):
-            table_rows.append([escape(kpi_label(r["kpi"])), f.integer(r.get("n_treated")), f.integer(r.get("n_comparison")),
-                               _fewer(data), "", "", "", "", ""])
-            continue
-        before_after = f"{escape(f.kpi_value(r.get('pre_treated'), unit))} → {escape(f.kpi_value(r.get('post_treated'), unit))}"
-        if r.get("pre_treated") is None:
-            before_after = escape(f.kpi_value(r.get("post_treated"), unit)) + ' <span class="muted">(after; no before)</span>'
-        table_rows.append([
-            escape(kpi_label(r["kpi"])), f.integer(r.get("n_treated")), f.integer(r.get("n_comparison")), before_after,
-            f"<b>{escape(f.kpi_change(r.get('effect'), unit))}</b>", escape(f.interval(r.get("effect_ci_low"), r.get("effect_ci_high"), unit)),
-            escape(f.p_value(r.get("effect_p_adjusted"))), escape(f.p_value(r.get("effect_p_adjusted_all_programs"))),
-            {True: "yes", False: '<span class="warn">no</span>', None: "not testable"}[r.get("pretrend_ok")],
-        ])
-    table = _table(
-        [label("kpi"), label("n_treated"), label("n_comparison"), "Trained: before → after", label("effect"),
-         "95 % interval", label("effect_p_adjusted"), label("effect_p_adjusted_all_programs"), label("pretrend_ok")],
-        table_rows, "numbers",
-    )
+    table = tables.html(tables.headers(REPORT_EFFECTS), tables.pick(REPORT_EFFECTS, [_effect_cells(data, r) for r in impact]),
+                        "numbers")
     return "<h3>Effects on the KPIs</h3>" + charts.forest_plot(rows, caption) + table
 
 
@@ -403,17 +385,18 @@ def program_section(data: ReportData, program: dict) -> str:
 def glossary(data: ReportData) -> str:
     seen: dict[str, tuple[list[str], str]] = {}
     for table, column, comment in data.columns:
-        tables, description = seen.get(column, ([], comment))
-        tables.append(table)
-        seen[column] = (tables, description or comment)
+        in_tables, description = seen.get(column, ([], comment))
+        in_tables.append(table)
+        seen[column] = (in_tables, description or comment)
     rows = [
-        [escape(label(column)), f"<code>{escape(column)}</code>", escape(", ".join(tables)), escape(description)]
-        for column, (tables, description) in sorted(seen.items(), key=lambda kv: label(kv[0]).lower())
+        {"label": escape(label(column)), "column": f"<code>{escape(column)}</code>", "tables": escape(", ".join(in_tables)),
+         "definition": escape(description)}
+        for column, (in_tables, description) in sorted(seen.items(), key=lambda kv: label(kv[0]).lower())
     ]
     return ('<section id="glossary" class="glossary"><h2>Glossary: labels and the serving file\'s columns</h2>'
             "<p>Every label of this report beside the column of <code>serving.duckdb</code> (and the Parquet exports) it shows, "
             "with the column's description as stored in the file.</p>"
-            + _table(["Label", "Column", "Tables", "Definition"], rows) + "</section>")
+            + tables.html(tables.headers(REPORT_GLOSSARY), tables.pick(REPORT_GLOSSARY, rows)) + "</section>")
 
 
 CSS = """
@@ -503,10 +486,6 @@ def render_html(data: ReportData) -> str:
 # --------------------------------------------------------------------------- Markdown twin
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(data: ReportData, html_path: str | None = None) -> str:
     """A short Markdown version (overview and verdicts) for the Dagster asset page."""
     info = data.info
@@ -519,11 +498,8 @@ def render_markdown(data: ReportData, html_path: str | None = None) -> str:
     ]
     if html_path:
         lines += [f"The full report, with charts: `{html_path}`", ""]
-    headers = [label("program_name"), "Participants (activity)", label("l1_reaction_mean"), label("l2_mean_score_gain"),
-               "L4 results: effect (95 % interval)", label("l5_roi_pct"), label("verdict")]
-    lines.append("| " + " | ".join(headers) + " |")
-    lines.append("|" + "---|" * len(headers))
     n = data.min_group_size
+    rows = []
     for program in data.programs:
         pid = program["program_id"]
         sc = data.scorecard.get(pid, {})
@@ -546,14 +522,16 @@ def render_markdown(data: ReportData, html_path: str | None = None) -> str:
             roi_text = f"not measured: {f.fewer_than(n)}"
         else:
             roi_text = f.percent(roi.get("roi_pct"), sign=True)
-        cells = [
-            f"{program.get('program_name')} ({pid})",
-            f"{f.integer(sc.get('activity_learners_enrolled'))} enrolled, {f.share(sc.get('activity_completion_rate'))} completed",
-            reaction,
-            f"{f.number(sc.get('l2_mean_score_gain'), 1, sign=True)} points of 100" if sc.get("l2_mean_score_gain") is not None else f.MISSING,
-            "; ".join(results) or f.MISSING,
-            roi_text,
-            verdict_sentence(sc.get("verdict")),
-        ]
-        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        rows.append({
+            "program_name": f"{program.get('program_name')} ({pid})",
+            "activity_learners_enrolled": f"{f.integer(sc.get('activity_learners_enrolled'))} enrolled, "
+            f"{f.share(sc.get('activity_completion_rate'))} completed",
+            "l1_reaction_mean": reaction,
+            "l2_mean_score_gain": f"{f.number(sc.get('l2_mean_score_gain'), 1, sign=True)} points of 100"
+            if sc.get("l2_mean_score_gain") is not None else f.MISSING,
+            "l4_effects": "; ".join(results) or f.MISSING,
+            "l5_roi_pct": roi_text,
+            "verdict": verdict_sentence(sc.get("verdict")),
+        })
+    lines.append(tables.markdown(tables.headers(REPORT_MARKDOWN_OVERVIEW), tables.pick(REPORT_MARKDOWN_OVERVIEW, rows)))
     return "\n".join(lines) + "\n"

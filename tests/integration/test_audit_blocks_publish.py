@@ -5,7 +5,8 @@ import shutil
 import duckdb
 import pytest
 
-from dagster_project.quality import load_suites, validate_suite
+from dagster_project.quality.engine import validate_suite
+from dagster_project.quality.suites import load_suites
 from tests.helpers import make_settings, run_pipeline
 
 
@@ -49,7 +50,7 @@ def suite(name):
 
 
 def test_marts_suite_catches_a_broken_interval(tampered_warehouse, tmp_path):
-    settings = {"data_dir": str(tmp_path)}
+    settings = make_settings(tmp_path, tmp_path / "landing")
     assert validate_suite(tampered_warehouse, suite("program_impact"), settings).success
     tampered_warehouse.execute(
         "update marts.program_impact set effect_ci_low = effect + 1 where program_id = 'PRG-SUP' and not suppressed"
@@ -60,7 +61,7 @@ def test_marts_suite_catches_a_broken_interval(tampered_warehouse, tmp_path):
 
 
 def test_marts_suite_catches_a_pii_column_sneaking_in(tampered_warehouse, tmp_path):
-    settings = {"data_dir": str(tmp_path)}
+    settings = make_settings(tmp_path, tmp_path / "landing")
     tampered_warehouse.execute("alter table marts.program_roi add column respondent_email varchar")
     outcome = validate_suite(tampered_warehouse, suite("program_roi"), settings)
     assert not outcome.success
@@ -68,7 +69,7 @@ def test_marts_suite_catches_a_pii_column_sneaking_in(tampered_warehouse, tmp_pa
 
 
 def test_marts_suite_catches_roi_not_equal_to_its_formula(tampered_warehouse, tmp_path):
-    settings = {"data_dir": str(tmp_path)}
+    settings = make_settings(tmp_path, tmp_path / "landing")
     tampered_warehouse.execute("update marts.program_roi set roi_pct = roi_pct + 5 where program_id = 'PRG-SAL'")
     outcome = validate_suite(tampered_warehouse, suite("program_roi"), settings)
     assert not outcome.success
@@ -76,7 +77,7 @@ def test_marts_suite_catches_roi_not_equal_to_its_formula(tampered_warehouse, tm
 
 
 def test_suppressed_rows_with_figures_fail_the_marts_suite(tampered_warehouse, tmp_path):
-    settings = {"data_dir": str(tmp_path)}
+    settings = make_settings(tmp_path, tmp_path / "landing")
     tampered_warehouse.execute("update marts.program_impact set effect = 1.0 where suppressed")
     outcome = validate_suite(tampered_warehouse, suite("program_impact"), settings)
     assert not outcome.success

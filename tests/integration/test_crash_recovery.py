@@ -33,7 +33,7 @@ import pandas as pd
 import pytest
 
 from dagster_project.processes import check_warehouse
-from dagster_project.published import RECORD, Layout
+from dagster_project.publish.switch import RECORD, Layout
 from dagster_project.settings import REPO_ROOT
 from tests.helpers import TEST_SECRET
 
@@ -44,7 +44,7 @@ RUN = [sys.executable, "-m", "dagster_project.run", "--force"]
 KILLED_AFTER_SWITCH = textwrap.dedent(
     """
     import os, signal, sys
-    import dagster_project.published as published
+    import dagster_project.publish.switch as published
     switch = published.switch
     def switch_then_die(layout, run_id):
         switch(layout, run_id)

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 from dagster import build_schedule_context
 
+from dagster_project.dbt_project import ensure_manifest
 from dagster_project.definitions import JOB_NAME, build_definitions
-from dagster_project.state import state_file, up_to_date
-from dagster_project.transform import ensure_manifest
+from dagster_project.publish.record import state_file, up_to_date
 
 
 def test_the_publish_records_what_it_published_and_nothing_changed_means_up_to_date(pipeline):

@@ -1,10 +1,12 @@
 """The code location loads, and is what the UI and the CLI will see."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey, Definitions
 
 from dagster_project.definitions import JOB_NAME, build_definitions
@@ -44,3 +46,42 @@ def test_dagster_cli_validates_the_workspace(tmp_path):
         capture_output=True, text=True, env=env, timeout=300, cwd=Path(__file__).resolve().parents[2],
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
+
+
+def asset_graph_snapshot(defs: Definitions) -> dict:
+    """What the code location offers, as names: every asset key with its group, every
+    asset check key, and the jobs, schedules and sensors with what they run."""
+    graph = defs.resolve_asset_graph()
+    return {
+        "assets": {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()},
+        "asset_checks": sorted(key.to_user_string() for key in graph.asset_check_keys),
+        "jobs": sorted(job.name for job in defs.resolve_all_job_defs() if not job.name.startswith("__")),
+        "schedules": {
+            s.name: {"job": s.job_name, "cron": s.cron_schedule, "timezone": s.execution_timezone} for s in defs.schedules
+        },
+        "sensors": {s.name: {"jobs": sorted(job.name for job in s.jobs)} for s in defs.sensors},
+    }
+
+
+def test_the_asset_graph_matches_its_snapshot(tmp_path):
+    """An asset, check, group, job, schedule or sensor added, renamed or dropped shows
+    in review as a diff of tests/unit/snapshots/asset_graph.json, and fails here until
+    the snapshot is refreshed on purpose:
+
+        UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/unit/test_definitions.py -k snapshot
+
+    writes the snapshot from the current definitions (the test then skips); review the
+    diff and commit it with the change. (Not an IMPACT_* variable: the tests clear those.)"""
+    defs = build_definitions(make_settings(tmp_path / "data", tmp_path / "landing"))
+    text = json.dumps(asset_graph_snapshot(defs), indent=2, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(text)
+        pytest.skip(f"wrote {SNAPSHOT}: review its diff")
+    assert SNAPSHOT.exists(), "no snapshot yet: write it with UPDATE_SNAPSHOTS=1 (see this test's docstring)"
+    assert text == SNAPSHOT.read_text(), (
+        "the asset graph changed: if on purpose, refresh the snapshot with UPDATE_SNAPSHOTS=1 (see this test's docstring)"
+    )

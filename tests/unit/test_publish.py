@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.published import RECORD, Layout, PublishError, publish_marts, rollback
+from dagster_project.publish.serving import publish_marts
+from dagster_project.publish.switch import RECORD, Layout, PublishError, rollback
 
 
 def build_warehouse(path: Path, generation: int) -> None:
@@ -221,7 +222,8 @@ KILLED_PUBLISH = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    import dagster_project.published as published
+    import dagster_project.publish.serving as serving
+    import dagster_project.publish.switch as published
 
     warehouse, data, point = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 
@@ -229,7 +231,7 @@ KILLED_PUBLISH = textwrap.dedent(
         os.kill(os.getpid(), signal.SIGKILL)
 
     if point == "before_exports":  # the serving file is written, the Parquet files not yet
-        published.write_exports = lambda *args: die()
+        serving.write_exports = lambda *args: die()
     elif point in ("before_switch", "after_switch"):
         switch = published.switch
         def patched(layout, run_id):
@@ -238,7 +240,7 @@ KILLED_PUBLISH = textwrap.dedent(
             switch(layout, run_id)
             die()
         published.switch = patched
-    published.publish_marts(warehouse, data, "second", "v1.1.0")
+    serving.publish_marts(warehouse, data, "second", "v1.1.0")
     """
 )
 
@@ -267,8 +269,8 @@ def test_a_publish_killed_at_any_point_leaves_one_whole_run_published(tmp_path, 
 
 
 def test_pii_names_come_from_contracts_and_dbt_meta():
-    from dagster_project.publish import pii_column_names
-    from dagster_project.transform import ensure_manifest
+    from dagster_project.dbt_project import ensure_manifest
+    from dagster_project.publish.pii import pii_column_names
 
     names = pii_column_names(ensure_manifest())
     assert {"work_email", "legal_name", "annual_base_pay", "respondent_email", "email"} <= names
@@ -276,7 +278,7 @@ def test_pii_names_come_from_contracts_and_dbt_meta():
 
 
 def test_a_mart_that_lost_more_than_the_allowed_share_of_its_rows_is_named():
-    from dagster_project.publish import shrinkage
+    from dagster_project.publish.gate import shrinkage
 
     previous = {"program_impact": 6, "learner_outcomes": 1000, "program_roi": 4}
     assert shrinkage(previous, {"program_impact": 6, "learner_outcomes": 100, "program_roi": 4}, 0.5) == [

@@ -4,7 +4,9 @@ import pytest
 from dagster import AssetKey
 
 from dagster_project.ingest.contracts import contract_by_name
-from dagster_project.quality import contract_suite, load_suites, prune_results
+from dagster_project.quality.engine import prune_results
+from dagster_project.quality.suites import contract_suite, load_suites
+from tests.helpers import make_settings
 
 
 def test_contract_suite_checks_keys_duplicates_per_file_columns_and_ledger_count():
@@ -56,12 +58,12 @@ def _incidents_table(conn, n: int, flagged: int) -> None:
 def test_a_plausibility_rule_passes_at_0_2_percent_and_fails_at_5_percent(tmp_path, flagged, passes):
     import duckdb
 
-    from dagster_project.quality import validate_suite
+    from dagster_project.quality.engine import validate_suite
 
     conn = duckdb.connect()
     _incidents_table(conn, 1000, flagged)
     suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
-    outcome = validate_suite(conn, suite, {"data_dir": str(tmp_path), "row_rule_tolerance": 0.01})
+    outcome = validate_suite(conn, suite, make_settings(tmp_path, tmp_path / "landing", row_rule_tolerance=0.01))
 
     assert outcome.success is passes
     rule = next(r for r in outcome.flagged if r["column"] == "has_resolution_before_response")
@@ -76,7 +78,7 @@ def test_a_plausibility_rule_passes_at_0_2_percent_and_fails_at_5_percent(tmp_pa
 
 
 def test_a_suite_files_own_mostly_overrides_the_default_tolerance():
-    from dagster_project.quality import with_tolerance
+    from dagster_project.quality.engine import with_tolerance
 
     rule = {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "f", "value_set": [False]},
             "meta": {"plausibility": "x"}}

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.data_docs import record
-from dagster_project.published import PUBLISH_INFO, write_marts
+from dagster_project.publish.serving import PUBLISH_INFO, write_marts
+from dagster_project.quality.data_docs import record
 from dagster_project.report import formats as f
 from dagster_project.report import load, render_html, render_markdown, verdict_sentence, write_report
 from dagster_project.report.labels import LABELS, label

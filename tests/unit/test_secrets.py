@@ -74,9 +74,9 @@ def test_the_public_default_secret_is_refused_for_real_extracts(env, tmp_path, c
 
 
 def test_settings_and_resources_name_the_secret_without_holding_it(tmp_path):
+    from dagster_project.dbt_project import ensure_manifest
+    from dagster_project.publish.record import code_fingerprint
     from dagster_project.resources import ImpactSettings
-    from dagster_project.state import code_fingerprint
-    from dagster_project.transform import ensure_manifest
 
     settings = make_settings(tmp_path / "data", tmp_path / "landing")
     assert TEST_SECRET not in repr(settings)

@@ -23,8 +23,9 @@ links, folders never switched to) are swept at the start of the next publish. Th
 last `keep` published runs stay for rollback: `rollback` points `current` back to the
 run the current one replaced.
 
-No Dagster here: the run CLI uses it for `--rollback` without loading the pipeline,
-and the publish asset (publish.py) adds the audit gate and the shrink guard around it.
+No Dagster here: the run CLI uses it for `--rollback` without loading the pipeline.
+What goes into a run's folder is serving.py's; the publish asset (asset.py) adds the
+audit gate (gate.py) around it.
 """
 
 from __future__ import annotations
@@ -41,15 +42,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import duckdb
-
-MARTS_SCHEMA = "marts"
 CURRENT = "current"
 SERVING = "serving.duckdb"
 EXPORTS = "exports"
 REPORT = "report"
 REPORT_PAGE = "index.html"
-PUBLISH_INFO = "publish_info"
 RECORD = "last_published_run.json"
 _LOCK = ".publish.lock"
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -233,184 +230,6 @@ def rollback(layout: Layout) -> tuple[str, str]:
         switch(layout, previous)
         link_stable_paths(layout)
         return current, previous
-
-
-# --- the marts, copied into a run's folder -------------------------------------------
-
-
-def pii_columns_in(conn: duckdb.DuckDBPyConnection, tables: list[str], pii: set[str]) -> list[str]:
-    rows = conn.execute(
-        "select table_name, column_name from information_schema.columns where table_schema = ?", [MARTS_SCHEMA]
-    ).fetchall()
-    return [f"{t}.{c}" for t, c in rows if t in tables and c.lower() in pii]
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-Descriptions = dict[str, tuple[str, dict[str, str]]]  # table -> (its description, {column: description})
-
-
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def describe(conn: duckdb.DuckDBPyConnection, schema: str, table: str, described: tuple[str, dict[str, str]]) -> None:
-    """COMMENT ON the table and each column it has that a description names."""
-    description, columns = described
-    relation = f'{schema}."{table}"'
-    if description:
-        conn.execute(f"comment on table {relation} is {_sql_text(description)}")
-    present = {r[0] for r in conn.execute(f"select column_name from (describe {relation})").fetchall()}
-    for column, text in columns.items():
-        if column in present and text:
-            conn.execute(f'comment on column {relation}."{column}" is {_sql_text(text)}')
-
-
-PUBLISH_INFO_DESCRIPTION: tuple[str, dict[str, str]] = (
-    "What this serving file is: which run published it and when, as of which landing date, with which "
-    "settings and code, and how many rows each published table has (one row per table).",
-    {
-        "run_id": "The Dagster run that built, audited and published these tables.",
-        "published_at": "When the run published them (UTC).",
-        "landing_as_of": "The newest extract date in the file ledger: the data are as of this date.",
-        "window_days": "Length of the pre and post windows in days (IMPACT_WINDOW_DAYS).",
-        "anticipation_weeks": "Weeks between the end of the pre window and registration (IMPACT_ANTICIPATION_WEEKS).",
-        "min_group_size": "Smaller treated or comparison groups are suppressed (IMPACT_MIN_GROUP_SIZE).",
-        "code_fingerprint": "SHA-256 of the dbt manifest, expectation suites, contracts and settings the run used.",
-        "table_name": "A published table.",
-        "row_count": "Its rows.",
-    },
-)
-
-
-def write_publish_info(conn: duckdb.DuckDBPyConnection, schema: str, info: dict, counts: dict[str, int]) -> None:
-    """publish_info: one row per published table, each with the run's facts."""
-    conn.execute(
-        f"""create table {schema}."{PUBLISH_INFO}" (
-            run_id varchar, published_at timestamp, landing_as_of date, window_days integer,
-            anticipation_weeks integer, min_group_size integer, code_fingerprint varchar,
-            table_name varchar, row_count bigint)"""
-    )
-    for table, rows in sorted(counts.items()):
-        conn.execute(
-            f'insert into {schema}."{PUBLISH_INFO}" values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            [
-                info.get("run_id"), info.get("published_at"), info.get("landing_as_of"), info.get("window_days"),
-                info.get("anticipation_weeks"), info.get("min_group_size"), info.get("code_fingerprint"),
-                table, rows,
-            ],
-        )
-    describe(conn, schema, PUBLISH_INFO, PUBLISH_INFO_DESCRIPTION)
-
-
-def write_marts(
-    warehouse: Path,
-    folder: Path,
-    storage_version: str,
-    pii: set[str] = frozenset(),
-    descriptions: Descriptions | None = None,
-    info: dict | None = None,
-) -> dict[str, int]:
-    """Copies every table of the marts schema into folder/serving.duckdb and
-    folder/exports/<table>.parquet, each table and column described (COMMENT ON) from
-    `descriptions`; with `info`, adds the publish_info table. Returns the marts' row counts."""
-    exports = folder / EXPORTS
-    exports.mkdir(mode=0o700, exist_ok=True)
-    counts: dict[str, int] = {}
-    conn = duckdb.connect()
-    try:
-        conn.execute(f"attach '{_sql_path(warehouse)}' as warehouse (read_only)")
-        conn.execute("use warehouse")
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE' order by 1",
-                [MARTS_SCHEMA],
-            ).fetchall()
-        ]
-        if not tables:
-            raise PublishError("the marts schema has no tables to publish")
-        leaked = pii_columns_in(conn, tables, pii)
-        if leaked:
-            raise PublishError(f"PII column(s) in marts, nothing published: {', '.join(leaked)}")
-        conn.execute(f"attach '{_sql_path(folder / SERVING)}' as serving (storage_version '{storage_version}')")
-        for table in tables:
-            conn.execute(f'create table serving.main."{table}" as select * from {MARTS_SCHEMA}."{table}"')
-            counts[table] = conn.execute(f'select count(*) from serving.main."{table}"').fetchall()[0][0]
-            if descriptions and table in descriptions:
-                describe(conn, "serving.main", table, descriptions[table])
-        if info is not None:
-            write_publish_info(conn, "serving.main", info, counts)
-            conn.execute(
-                f"copy (select * from serving.main.\"{PUBLISH_INFO}\") to "
-                f"'{_sql_path(exports / (PUBLISH_INFO + '.parquet'))}' (format parquet)"
-            )
-        conn.execute("detach serving")
-        write_exports(conn, tables, exports)
-    finally:
-        conn.close()
-    return counts
-
-
-def write_exports(conn: duckdb.DuckDBPyConnection, tables: list[str], exports: Path) -> None:
-    for table in tables:
-        target = exports / f"{table}.parquet"
-        conn.execute(f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{_sql_path(target)}' (format parquet)")
-
-
-def publish_marts(
-    warehouse: Path,
-    data_dir: Path,
-    run_id: str,
-    storage_version: str,
-    pii: set[str] = frozenset(),
-    keep: int = 5,
-    finish: Callable[[Path, str | None, dict[str, int]], None] | None = None,
-    descriptions: Descriptions | None = None,
-    info: dict | None = None,
-    report_placeholder: bool = False,
-) -> dict[str, int]:
-    """Publishes the warehouse's marts as run `run_id`: a new published/<run_id>/ folder
-    (serving file, Parquet, with `report_placeholder` a report page saying the report is
-    being written, and whatever `finish(folder, previous_run_id, counts)` adds), then the
-    switch. Returns the row counts."""
-
-    def write(folder: Path, previous: str | None) -> dict[str, int]:
-        counts = write_marts(warehouse, folder, storage_version, pii, descriptions, info)
-        if report_placeholder:
-            write_report_placeholder(folder, run_id)
-        if finish is not None:
-            finish(folder, previous, counts)
-        else:
-            (folder / RECORD).write_text(json.dumps({"run_id": run_id, "previous_run_id": previous, "tables": counts}))
-        return counts
-
-    return publish(Layout(data_dir), run_id, write, keep)
-
-
-PLACEHOLDER_MARK = "<!-- impact-report-placeholder -->"
-
-
-def write_report_placeholder(folder: Path, run_id: str) -> Path:
-    """report/index.html of a run before its report is written (the report asset runs
-    after the switch): the stable report path never leads nowhere, and says why."""
-    report = folder / REPORT
-    report.mkdir(mode=0o700, exist_ok=True)
-    page = report / REPORT_PAGE
-    if not page.exists():
-        page.write_text(
-            f"""<!doctype html><html lang="en"><head><meta charset="utf-8">{PLACEHOLDER_MARK}
-<meta http-equiv="refresh" content="10"><title>Learning impact report: being written</title></head>
-<body style="font-family: system-ui, sans-serif; margin: 3rem">
-<h1>Learning impact report</h1>
-<p>Run <code>{run_id}</code> has just published new figures; their report is being written. This page
-reloads itself. If it stays like this, the report step failed: see the run in the Dagster UI, or write
-the report again with <code>make report</code>.</p></body></html>
-"""
-        )
-    return page
 
 
 # --- helpers ------------------------------------------------------------------------

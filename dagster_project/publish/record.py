@@ -7,7 +7,9 @@ expectation suites, feed contracts, settings dbt sees, and a fingerprint of the
 person-key secret, never the secret) and the ledger's files and hashes as of
 publishing, i.e. exactly what the published marts contain. Everything is up to date
 when the code is the same and the landing folder holds exactly those files with
-those bytes."""
+those bytes.
+
+No Dagster here: the schedule and the run CLI ask up_to_date before starting a run."""
 
 import hashlib
 import json
@@ -16,11 +18,11 @@ from pathlib import Path
 
 import duckdb
 
-from .ingest import ledger
-from .ingest.contracts import load_contracts
-from .ingest.landing import discover, sha256_of
-from .published import RECORD, Layout
-from .settings import CONTRACTS_DIR, EXPECTATIONS_DIR, Settings
+from ..ingest import ledger
+from ..ingest.contracts import load_contracts
+from ..ingest.landing import discover, sha256_of
+from ..settings import CONTRACTS_DIR, EXPECTATIONS_DIR, Settings
+from .switch import RECORD, Layout
 
 
 def code_fingerprint(settings: Settings, manifest: Path) -> str:
@@ -70,14 +72,14 @@ def record_published(
     tables: dict[str, int],
 ) -> None:
     """Called by the publish asset, last, inside the folder it is about to publish."""
-    ledger = warehouse_ledger(settings) or {}
+    files = warehouse_ledger(settings) or {}
     record = {
         "run_id": run_id,
         "previous_run_id": previous_run_id,
         "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "tables": tables,
         "code": code_fingerprint(settings, manifest),
-        "ledger": ledger,
+        "ledger": files,
     }
     (folder / RECORD).write_text(json.dumps(record))
 

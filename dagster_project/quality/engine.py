@@ -1,0 +1,247 @@
+"""A suite validated against the warehouse: DuckDB builds a frame, GX validates it.
+
+Validation runs GX's pandas engine on a frame that DuckDB builds with only the columns
+the suite needs (plus any `derived_columns`, SQL expressions that let a suite check
+cross-column rules such as formulas or overlapping intervals). Schema expectations (the
+table's column set) run on a zero-row frame, so that checking a wide table's columns
+never loads its rows.
+
+Each validation is named by the Dagster run that ran it, kept in a file-backed GX
+context under the data dir, and shown in Data Docs that work offline (data_docs.py).
+No Dagster here: checks.py wraps this as asset checks."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ..ingest import ledger
+from ..settings import Settings
+from . import data_docs
+from .suites import LEDGER_ROWS, SCHEMA_EXPECTATIONS, SuiteSpec, plausibility_rule
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+_SETTING = re.compile(r"^\$settings\.(\w+)$")
+KEEP_RESULTS = 60
+
+
+@dataclass
+class SuiteOutcome:
+    success: bool
+    evaluated: int
+    failures: list[dict[str, Any]]
+    flagged: list[dict[str, Any]] = field(default_factory=list)  # per plausibility rule, pass or fail
+    page: Path | None = None  # the validation's Data Docs page
+
+
+# --------------------------------------------------------------------------- a suite's expectations, for this run
+
+
+def _resolve(value: Any, settings: Settings, ledger_rows: int | None) -> Any:
+    if isinstance(value, str):
+        if value == LEDGER_ROWS:
+            return ledger_rows
+        match = _SETTING.match(value)
+        if match:
+            return getattr(settings, match.group(1))
+    return value
+
+
+def with_tolerance(expectation: dict[str, Any], tolerance: float) -> dict[str, Any]:
+    """A plausibility rule passes while at most `tolerance` of rows break it (GX's
+    `mostly`), unless the suite file sets its own `mostly`."""
+    if not plausibility_rule(expectation) or "mostly" in expectation.get("kwargs", {}):
+        return expectation
+    return {**expectation, "kwargs": {**expectation.get("kwargs", {}), "mostly": 1 - tolerance}}
+
+
+def _configured(expectations: list[dict[str, Any]], settings: Settings, ledger_rows: int | None) -> list[dict[str, Any]]:
+    return [
+        with_tolerance(
+            {**e, "kwargs": {k: _resolve(v, settings, ledger_rows) for k, v in e.get("kwargs", {}).items()}},
+            settings.row_rule_tolerance,
+        )
+        for e in expectations
+    ]
+
+
+def _quote(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _frames(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: Settings) -> list[tuple[list[dict], Any]]:
+    """(expectations, the frame they run on): the schema's on zero rows, the data's on
+    the columns they need."""
+    ledger_rows = ledger.rows_loaded(conn, suite.feed) if suite.counts_ledger_rows() else None
+    schema_exps = _configured([e for e in suite.expectations if e["type"] in SCHEMA_EXPECTATIONS], settings, ledger_rows)
+    data_exps = _configured([e for e in suite.expectations if e["type"] not in SCHEMA_EXPECTATIONS], settings, ledger_rows)
+    frames = []
+    if schema_exps:
+        frames.append((schema_exps, conn.execute(f"select * from {suite.table} limit 0").df()))
+    if data_exps:
+        selected = [_quote(c) for c in suite.needed_columns()]
+        selected += [f"{expr} as {_quote(name)}" for name, expr in suite.derived_columns.items()]
+        frames.append((data_exps, conn.execute(f"select {', '.join(selected) or '1 as _row'} from {suite.table}").df()))
+    return frames
+
+
+# --------------------------------------------------------------------------- GX
+
+
+_CONTEXTS: dict[Path, Any] = {}
+
+
+def gx_context(data_dir: Path):
+    """A file-backed GX context under the data dir, so that validation results
+    accumulate. One per process and data dir: opening it costs more than most
+    validations. (Data Docs are rendered by data_docs.py: GX's own site needs the
+    network for its scripts.)"""
+    if data_dir in _CONTEXTS:
+        return _CONTEXTS[data_dir]
+    import great_expectations as gx
+
+    context = gx.get_context(mode="file", project_root_dir=str(data_dir / "gx"))
+    context.variables.progress_bars = {"globally": False}
+    _CONTEXTS[data_dir] = context
+    return context
+
+
+def _validation_definition(context, name: str, expectations: list[dict[str, Any]]):
+    import great_expectations as gx
+
+    try:
+        source = context.data_sources.get("warehouse")
+    except (KeyError, ValueError):
+        source = context.data_sources.add_pandas("warehouse")
+    try:
+        asset = source.get_asset(name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name=name)
+    try:
+        batch_definition = asset.get_batch_definition("whole_table")
+    except (KeyError, ValueError, LookupError):
+        batch_definition = asset.add_batch_definition_whole_dataframe("whole_table")
+    suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
+    return context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+    )
+
+
+def prune_results(data_dir: Path, suite_names: list[str], keep: int = KEEP_RESULTS) -> None:
+    """Keep each suite's newest results (and their Data Docs pages): a nightly run adds
+    one per suite, which would otherwise pile up for ever. Run folders are named by
+    UTC time, so their names sort by age."""
+    for root in (data_dir / "gx" / "gx" / "uncommitted" / "validations", data_dir / "data_docs" / "validations"):
+        for name in suite_names:
+            runs = sorted(p for p in (root / name).glob("*/*") if p.is_dir())
+            for old in runs[:-keep] if keep else runs:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- one expectation's result, read
+
+
+def _sample_keys(suite: SuiteSpec, details: dict[str, Any]) -> list[str]:
+    """The first offending rows, named by the suite's row key."""
+    return [
+        str(row.get(suite.row_key)) for row in (details.get("partial_unexpected_index_list") or [])[:5]
+        if isinstance(row, dict)
+    ]
+
+
+def _shown(outcome, details: dict[str, Any]) -> dict[str, Any]:
+    """What the validation's Data Docs page shows of the expectation."""
+    config = outcome.expectation_config
+    return {
+        "type": config.type,
+        "rule": (config.meta or {}).get("plausibility"),
+        "kwargs": dict(config.kwargs),
+        "success": bool(outcome.success),
+        "result": {k: v for k, v in details.items() if k != "partial_unexpected_index_list"},
+        "exception": (outcome.exception_info or {}).get("exception_message")
+        if (outcome.exception_info or {}).get("raised_exception") else None,
+    }
+
+
+def _flagged(outcome, details: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    """A plausibility rule's count of broken rows, against its tolerance."""
+    config = outcome.expectation_config
+    rows, broken = details.get("element_count") or 0, details.get("unexpected_count") or 0
+    return {
+        "rule": config.meta["plausibility"],
+        "column": config.kwargs.get("column"),
+        "flagged_rows": broken,
+        "rows": rows,
+        "share": broken / rows if rows else 0.0,
+        "tolerance": 1 - config.kwargs.get("mostly", 1.0),
+        "passed": outcome.success,
+        "sample_keys": keys,
+    }
+
+
+def _failure(outcome, details: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    config = outcome.expectation_config
+    rule = (config.meta or {}).get("plausibility")
+    return {
+        "expectation": config.type,
+        "rule": rule,
+        "kwargs": {k: v for k, v in config.kwargs.items() if k != "batch_id"},
+        "unexpected_count": details.get("unexpected_count"),
+        "unexpected_share": (details.get("unexpected_percent") or 0) / 100 if rule else None,
+        "observed_value": details.get("observed_value"),
+        "sample_unexpected": [str(v) for v in (details.get("partial_unexpected_list") or [])[:5]],
+        "sample_keys": keys,
+        "exception": (outcome.exception_info or {}).get("exception_message"),
+    }
+
+
+# --------------------------------------------------------------------------- a suite, validated
+
+
+def validate_suite(
+    conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: Settings, run_name: str | None = None
+) -> SuiteOutcome:
+    """Validates the suite; the results are stored under `run_name` (the Dagster run id)
+    and rendered as the validation's Data Docs page."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    context = gx_context(settings.data_dir)
+    frames = _frames(conn, suite, settings)
+    failures: list[dict[str, Any]] = []
+    flagged: list[dict[str, Any]] = []
+    shown: list[dict[str, Any]] = []
+    for index, (exps, frame) in enumerate(frames):
+        name = suite.name if index == len(frames) - 1 else f"{suite.name}__schema"
+        validation = _validation_definition(context, name, exps)
+        result_format = {"result_format": "SUMMARY"}
+        if suite.row_key and suite.row_key in frame.columns:
+            result_format["unexpected_index_column_names"] = [suite.row_key]
+        result = validation.run(
+            batch_parameters={"dataframe": frame},
+            result_format=result_format,
+            run_id=RunIdentifier(run_name=run_name) if run_name else None,
+        )
+        for outcome in result.results:
+            details = outcome.result or {}
+            keys = _sample_keys(suite, details)
+            shown.append(_shown(outcome, details))
+            if (outcome.expectation_config.meta or {}).get("plausibility"):
+                flagged.append(_flagged(outcome, details, keys))
+            if not outcome.success:
+                failures.append(_failure(outcome, details, keys))
+    prune_results(settings.data_dir, [suite.name, f"{suite.name}__schema"])
+    page = data_docs.record(
+        settings.data_docs_dir,
+        {"name": suite.name, "layer": suite.layer, "table": suite.table, "severity": suite.severity,
+         "description": suite.description},
+        run_name,
+        shown,
+    )
+    return SuiteOutcome(success=not failures, evaluated=len(shown), failures=failures, flagged=flagged, page=page)
