@@ -92,14 +92,12 @@ class CrmUsers:
 # --------------------------------------------------------------------------
 # Opportunities
 # --------------------------------------------------------------------------
-def _close_days(rng: np.random.Generator, reps: list[Worker]) -> tuple[np.ndarray, np.ndarray]:
-    """(rep index, CloseDate) for every deal: Poisson(2 x FTE per working week)
-    on random weekdays while the rep is employed."""
-    days = workdays(PERIOD_START, CLOSE_HORIZON)
+def _deal_days(rng: np.random.Generator, reps: list[Worker], days: np.ndarray, span) -> tuple[np.ndarray, np.ndarray]:
+    """(rep index, day) for every deal: Poisson(2 x FTE per working week) on random
+    weekdays among `days`, between the (first, last) days span(worker) gives."""
     who, when = [], []
     for a, w in enumerate(reps):
-        first = max(PERIOD_START, w.hire_date + timedelta(days=NEW_REP_RAMP_DAYS))
-        last = min(w.termination_date or CLOSE_HORIZON, CLOSE_HORIZON)
+        first, last = span(w)
         lo = np.searchsorted(days, np.datetime64(first, "D"))
         hi = np.searchsorted(days, np.datetime64(last, "D"), side="right")
         if hi <= lo:
@@ -107,33 +105,37 @@ def _close_days(rng: np.random.Generator, reps: list[Worker]) -> tuple[np.ndarra
         n = rng.poisson(CLOSED_OPPS_PER_REP_WEEK * w.fte * (hi - lo) / 5)
         who.append(np.full(n, a))
         when.append(days[rng.integers(lo, hi, n)])
-    rep, close = np.concatenate(who), np.concatenate(when)
-    order = np.lexsort((rep, close))
-    return rep[order], close[order]
+    rep, day = np.concatenate(who), np.concatenate(when)
+    order = np.lexsort((rep, day))
+    return rep[order], day[order]
+
+
+def _close_days(rng: np.random.Generator, reps: list[Worker]) -> tuple[np.ndarray, np.ndarray]:
+    """(rep index, CloseDate) for every deal while the rep is employed."""
+    return _deal_days(
+        rng,
+        reps,
+        workdays(PERIOD_START, CLOSE_HORIZON),
+        lambda w: (
+            max(PERIOD_START, w.hire_date + timedelta(days=NEW_REP_RAMP_DAYS)),
+            min(w.termination_date or CLOSE_HORIZON, CLOSE_HORIZON),
+        ),
+    )
 
 
 def _created_days(rng: np.random.Generator, reps: list[Worker]) -> tuple[np.ndarray, np.ndarray]:
-    """(rep index, created day) for every deal: Poisson(2 x FTE per working
-    week) on random weekdays, from DEAL_LEAD_IN_DAYS before the period (or
-    NEW_REP_FIRST_DEAL_DAYS after hire) to PERIOD_END (or LEAVER_WIND_DOWN_DAYS
-    before the rep leaves)."""
+    """(rep index, created day) for every deal, from DEAL_LEAD_IN_DAYS before the
+    period (or NEW_REP_FIRST_DEAL_DAYS after hire) to PERIOD_END (or
+    LEAVER_WIND_DOWN_DAYS before the rep leaves)."""
     days = workdays(PERIOD_START - timedelta(days=DEAL_LEAD_IN_DAYS), PERIOD_END)
-    who, when = [], []
-    for a, w in enumerate(reps):
-        first = max(days[0].item(), w.hire_date + timedelta(days=NEW_REP_FIRST_DEAL_DAYS))
+
+    def span(w: Worker):
         last = PERIOD_END
         if w.termination_date:
             last = min(last, w.termination_date - timedelta(days=LEAVER_WIND_DOWN_DAYS))
-        lo = np.searchsorted(days, np.datetime64(first, "D"))
-        hi = np.searchsorted(days, np.datetime64(last, "D"), side="right")
-        if hi <= lo:
-            continue
-        n = rng.poisson(CLOSED_OPPS_PER_REP_WEEK * w.fte * (hi - lo) / 5)
-        who.append(np.full(n, a))
-        when.append(days[rng.integers(lo, hi, n)])
-    rep, created = np.concatenate(who), np.concatenate(when)
-    order = np.lexsort((rep, created))
-    return rep[order], created[order]
+        return max(days[0].item(), w.hire_date + timedelta(days=NEW_REP_FIRST_DEAL_DAYS)), last
+
+    return _deal_days(rng, reps, days, span)
 
 
 def _account_names(n: int) -> list[str]:
