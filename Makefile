@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(abspath $(or $(IMPACT_DATA_DIR),data))/dagster_home
 
-.PHONY: run test lint dev docs install generate benchmark calibrate clean rollback report
+.PHONY: run test lint dev docs install generate benchmark bench calibrate clean rollback report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ calibrate: $(STAMP)
 ## Ingest throughput and pipeline timings on a generated sample (SCALE=medium by default).
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.run --scale $(or $(SCALE),medium)
+
+# The scale benchmark: medium and large, each with its engine floor (benchmarks/results/).
+bench: $(STAMP)
+	for scale in $(or $(SCALES),medium large); do $(BIN)/python -m benchmarks.run --scale $$scale || exit 1; done
 
 clean:
 	rm -rf data sources/sample_landing dbt/target dbt/logs

@@ -10,6 +10,7 @@ Prints Markdown tables and writes benchmarks/results/<scale>.json.
 import argparse
 import json
 import os
+import resource
 import tempfile
 import time
 from collections import defaultdict
@@ -17,6 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+
+from benchmarks.floor import model_floor, read_floor
 
 
 def bench_generate(landing: Path, scale: str) -> float:
@@ -93,11 +96,28 @@ def bench_pipeline(landing: Path, data_dir: Path) -> dict:
         per_layer[suite.layer] += time.perf_counter() - started
     conn.close()
     stage = {
-        "ingest (all feeds)": sum(v for k, v in steps.items() if v and k.startswith("raw__")),
+        "ingest (all feeds)": sum(v for k, v in steps.items() if v and k.startswith("raw__") and "_gx_" not in k),
         "dbt build": steps.get("dbt_models"),
+        "audits (GX checks)": sum(v for k, v in steps.items() if v and "_gx_" in k),
         "publish": steps.get("serving__published_marts"),
+        "report": steps.get("serving__impact_report"),
     }
-    return {"success": result.success, "total_seconds": total, "stages": stage, "gx_seconds_per_layer": dict(per_layer)}
+    # Peak RSS: this process (Dagster, ingest, GX) and its largest child (dbt), in GB.
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1e6
+    return {"success": result.success, "total_seconds": total, "peak_rss_gb": peak, "stages": stage,
+            "slowest_models": slowest_models(data_dir), "gx_seconds_per_layer": dict(per_layer),
+            "settings": settings}
+
+
+def slowest_models(data_dir: Path, n: int = 6) -> dict[str, float]:
+    """The dbt models that took longest in the run, from dbt's run_results.json."""
+    results = max((data_dir / "dbt_target").glob("*/run_results.json"), key=lambda p: p.stat().st_mtime)
+    timed = {
+        r["unique_id"].split(".")[-1]: r["execution_time"]
+        for r in json.loads(results.read_text())["results"]
+        if r["unique_id"].startswith("model.")
+    }
+    return dict(sorted(timed.items(), key=lambda kv: -kv[1])[:n])
 
 
 def markdown(rows: list[dict], columns: list[str]) -> str:
@@ -130,6 +150,18 @@ def main() -> None:
             print(f"\n## Pipeline, scale {args.scale}: {'success' if pipeline['success'] else 'FAILED'} "
                   f"in {pipeline['total_seconds']:.1f} s\n")
             print(markdown([{"stage": k, "seconds": v} for k, v in pipeline["stages"].items()], ["stage", "seconds"]))
+            print(f"\nPeak RSS {pipeline['peak_rss_gb']:.2f} GB\n")
+            print(markdown([{"model": k, "seconds": v} for k, v in pipeline["slowest_models"].items()], ["model", "seconds"]))
+            settings = pipeline.pop("settings")
+            floor = {"readers": read_floor(root / "landing", settings.duckdb_threads, settings.duckdb_memory_limit),
+                     **model_floor(root / "data", settings.person_key_secret, settings.duckdb_threads,
+                                   settings.duckdb_memory_limit)}
+            floor_total = sum(floor["readers"].values()) + sum(floor["models"].values())
+            report["floor"] = floor
+            print(f"\n## Engine floor: {floor_total:.1f} s (DuckDB readers {sum(floor['readers'].values()):.1f} s, "
+                  f"compiled model SQL {sum(floor['models'].values()):.1f} s; Python models excluded: "
+                  f"{', '.join(floor['python_models']) or 'none'})\n")
+            print(f"pipeline / floor = {pipeline['total_seconds'] / floor_total:.1f}\n")
             print("\n## GX validation time per layer\n")
             print(markdown([{"layer": k, "seconds": v} for k, v in pipeline["gx_seconds_per_layer"].items()],
                            ["layer", "seconds"]))

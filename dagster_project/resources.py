@@ -134,7 +134,7 @@ def build_resources(settings: Settings, dbt_project_dir: Path) -> dict:
     os.environ["IMPACT_DBT_PYTHON"] = sys.executable
     os.environ["IMPACT_DBT_REAL"] = str(venv_dbt) if venv_dbt.exists() else (shutil.which("dbt") or "dbt")
     return {
-        "duckdb": DuckDBResource(database=str(settings.warehouse_path)),
+        "duckdb": DuckDBResource(database=str(settings.warehouse_path), connection_config=settings.duckdb_config()),
         "dbt": GuardedDbtCliResource(
             project_dir=str(dbt_project_dir),
             profiles_dir=str(dbt_project_dir),

@@ -59,6 +59,12 @@ class Settings:
     anticipation_weeks: int = DBT_DEFAULTS["anticipation_weeks"]
     keep_published: int = 5
     pay_load_factor: float = DBT_DEFAULTS["pay_load_factor"]
+    max_comparisons_per_cell: int = DBT_DEFAULTS["max_comparisons_per_cell"]
+    # DuckDB's own resources, for every connection to the warehouse (dbt's included):
+    # threads, and the memory it may use before it spills to warehouse.duckdb.tmp (DuckDB's
+    # default spill folder, beside the warehouse; it cannot move once a connection used it).
+    duckdb_threads: int = 2
+    duckdb_memory_limit: str = "3GB"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -107,6 +113,10 @@ class Settings:
             )
         if self.pay_load_factor < 1:
             raise ValueError(f"IMPACT_PAY_LOAD_FACTOR must be 1 or more (base pay plus benefits and overhead), not {self.pay_load_factor}")
+        if self.max_comparisons_per_cell < 10:
+            raise ValueError(f"IMPACT_MAX_COMPARISONS_PER_CELL must be 10 or more, not {self.max_comparisons_per_cell}")
+        if self.duckdb_threads < 1:
+            raise ValueError(f"IMPACT_DUCKDB_THREADS must be 1 or more, not {self.duckdb_threads}")
         if self.anticipation_weeks < 0:
             raise ValueError(f"IMPACT_ANTICIPATION_WEEKS must be 0 or more, not {self.anticipation_weeks}")
 
@@ -136,6 +146,13 @@ class Settings:
         """Which secret made the keys, without revealing it."""
         return fingerprint(self.person_key_secret)
 
+    def duckdb_config(self) -> dict[str, str | int]:
+        """DuckDB settings for a connection to the warehouse (duckdb.connect(config=...))."""
+        return {
+            "threads": self.duckdb_threads,
+            "memory_limit": self.duckdb_memory_limit,
+        }
+
     @property
     def data_docs_dir(self) -> Path:
         return self.data_dir / "data_docs"
@@ -161,6 +178,7 @@ class Settings:
             "censoring_quantile": self.censoring_quantile,
             "anticipation_weeks": self.anticipation_weeks,
             "pay_load_factor": self.pay_load_factor,
+            "max_comparisons_per_cell": self.max_comparisons_per_cell,
         }
 
     def export_to_environment(self) -> None:
@@ -168,6 +186,8 @@ class Settings:
         Called in one place, where the resources are built (resources.build_resources)."""
         os.environ["IMPACT_WAREHOUSE_PATH"] = str(self.warehouse_path)
         os.environ["IMPACT_CONFIG_DIR"] = str(self.config_dir)
+        os.environ["IMPACT_DUCKDB_THREADS"] = str(self.duckdb_threads)
+        os.environ["IMPACT_DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit
 
     def ensure_dirs(self) -> None:
         """The data directory and what the run keeps in it, owner-only (0700). A data

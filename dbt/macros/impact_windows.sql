@@ -34,3 +34,15 @@
     cast({{ dbt.dateadd('week', -event_weeks(), registration_week) }} as date) as event_start,
     cast({{ dbt.dateadd('week', 1 + event_weeks(), completion_week) }} as date) as event_end
 {%- endmacro %}
+
+{#- A person's tenure band on a date, from var('tenure_band_years'): '<1y', '<3y', ...,
+    then '<last>y+' (one definition for the treated people's cells and their candidates). -#}
+{% macro tenure_band_case(hire_date, as_of, years=none) -%}
+    {%- set years = years or var('tenure_band_years') -%}
+    case
+        {%- for y in years %}
+        when {{ dbt.datediff(hire_date, as_of, 'day') }} < {{ y }} * 365 then '<{{ y }}y'
+        {%- endfor %}
+        else '{{ years[-1] }}y+'
+    end
+{%- endmacro %}

@@ -25,6 +25,10 @@
       outcome. A stratum needs a treated person and at least two comparisons (one
       comparison leaves no residual to estimate its variance); treated people in
       other strata are unmatched, kept and counted.
+    - Candidates are only the people in a cell (cohort x family x level x tenure band)
+      that holds a treated person, and at most max_comparisons_per_cell comparisons
+      per cell, drawn by a hash of person and cohort: the panel grows with the treated
+      people, not with cohorts x headcount. Bands are cut among the drawn candidates.
 -#}
 {% set tenure = var('tenure_band_years') %}
 
@@ -85,26 +89,59 @@ complete_cohorts as (
         and cohorts.pre_start >= coverage.data_start
 ),
 
--- Everyone's job as of each cohort's registration week.
-people_at_cohort as (
-    select
-        complete_cohorts.*,
-        person.person_key,
+-- The cells a cohort's treated people are in: job family, level and tenure band as of
+-- the registration week. Only people in these cells can be matched (a stratum needs a
+-- treated person), so only they become candidates: the panel grows with the treated
+-- people's cells, not with every cohort x everyone.
+treated_cells as (
+    select distinct
+        complete_cohorts.program_id,
+        complete_cohorts.kpi,
+        complete_cohorts.registration_week,
+        complete_cohorts.completion_week,
         person.job_family,
         person.job_level,
-        case
-            {% for years in tenure %}
-                when                     {{ dbt.datediff('person.hire_date', 'complete_cohorts.registration_week', 'day') }}                     < {{ years }} * 365
-                    then '<{{ years }}y'
-            {% endfor %}
-            else '{{ tenure[-1] }}y+'
-        end as tenure_band
+        {{ tenure_band_case('person.hire_date', 'complete_cohorts.registration_week', tenure) }} as tenure_band
     from complete_cohorts
+    inner join treated
+        on complete_cohorts.program_id = treated.program_id
+            and complete_cohorts.kpi = treated.kpi
+            and complete_cohorts.registration_week = treated.registration_week
+            and complete_cohorts.completion_week = treated.completion_week
     inner join {{ ref('int_people__person_versions') }} as person
-        on complete_cohorts.registration_week >= person.valid_from
+        on treated.person_key = person.person_key
+            and complete_cohorts.registration_week >= person.valid_from
             and (person.valid_to is null or complete_cohorts.registration_week < person.valid_to)
-    where person.hire_date <= complete_cohorts.pre_start
-        and (person.left_on is null or person.left_on >= complete_cohorts.post_end)
+),
+
+cohort_cells as (
+    select distinct
+        complete_cohorts.*,
+        treated_cells.job_family,
+        treated_cells.job_level,
+        treated_cells.tenure_band
+    from complete_cohorts
+    inner join treated_cells
+        on complete_cohorts.program_id = treated_cells.program_id
+            and complete_cohorts.kpi = treated_cells.kpi
+            and complete_cohorts.registration_week = treated_cells.registration_week
+            and complete_cohorts.completion_week = treated_cells.completion_week
+),
+
+-- Everyone in those cells as of each cohort's registration week.
+people_at_cohort as (
+    select
+        cohort_cells.*,
+        person.person_key
+    from cohort_cells
+    inner join {{ ref('int_people__person_versions') }} as person
+        on cohort_cells.job_family = person.job_family
+            and cohort_cells.job_level = person.job_level
+            and cohort_cells.registration_week >= person.valid_from
+            and (person.valid_to is null or cohort_cells.registration_week < person.valid_to)
+    where person.hire_date <= cohort_cells.pre_start
+        and (person.left_on is null or person.left_on >= cohort_cells.post_end)
+        and {{ tenure_band_case('person.hire_date', 'cohort_cells.registration_week', tenure) }} = cohort_cells.tenure_band
 ),
 
 -- When each person first started a program aimed at each KPI (any program).
@@ -161,6 +198,42 @@ units as (
             and people_at_cohort.person_key = contamination.person_key
 ),
 
+-- People with any value of the KPI: drawn first, so the draw is not spent on people the
+-- KPI never measures.
+measured_people as (
+    select distinct
+        person_key,
+        kpi
+    from {{ ref('int_kpis__person_weeks') }}
+),
+
+-- Every treated person, and at most max_comparisons_per_cell comparisons per cohort x
+-- job family x level x tenure band, drawn by a hash of person and cohort (the same draw
+-- every run). Beyond a few dozen comparisons per stratum the interval barely narrows,
+-- while the panel would grow with cohorts x headcount.
+drawn_units as (
+    select units.*
+    from (
+        select
+            units.*,
+            row_number() over (
+                partition by
+                    units.program_id, units.kpi, units.registration_week, units.completion_week,
+                    units.job_family, units.job_level, units.tenure_band, units.unit_role
+                order by
+                    case when measured_people.person_key is null then 1 else 0 end,
+                    {{ dbt.hash(dbt.concat(['units.person_key', "'|'", 'cast(units.registration_week as ' ~ dbt.type_string() ~ ')', "'|'", 'cast(units.completion_week as ' ~ dbt.type_string() ~ ')'])) }},
+                    units.person_key
+            ) as draw_rank
+        from units
+        left join measured_people
+            on units.person_key = measured_people.person_key
+                and units.kpi = measured_people.kpi
+        where units.unit_role is not null
+    ) as units
+    where units.unit_role = 'treated' or units.draw_rank <= {{ var('max_comparisons_per_cell') }}
+),
+
 windowed as (
     select
         units.program_id,
@@ -181,13 +254,12 @@ windowed as (
         sum(case when kpi.period_start >= units.pre_start and kpi.period_start < units.pre_end then kpi.denominator end) as pre_den,
         sum(case when kpi.period_start >= units.post_start and kpi.period_start < units.post_end then kpi.numerator end) as post_num,
         sum(case when kpi.period_start >= units.post_start and kpi.period_start < units.post_end then kpi.denominator end) as post_den
-    from units
+    from drawn_units as units
     inner join {{ ref('int_kpis__person_weeks') }} as kpi
         on units.person_key = kpi.person_key
             and units.kpi = kpi.kpi
             and units.placebo_start <= kpi.period_start
             and units.post_end > kpi.period_start
-    where units.unit_role is not null
     group by
         units.program_id, units.kpi, units.registration_week, units.completion_week,
         units.person_key, units.unit_role, units.job_family, units.job_level, units.tenure_band,
