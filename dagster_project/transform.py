@@ -64,60 +64,79 @@ class ImpactDbtTranslator(DagsterDbtTranslator):
 translator = ImpactDbtTranslator()
 
 
-def _previews(warehouse: Path) -> dict[AssetKey, MetadataValue]:
+def _previews(conn: duckdb.DuckDBPyConnection) -> dict[AssetKey, MetadataValue]:
     """The Markdown previews of the marts and match rates (report/columns.py: PREVIEWS):
     a few columns each, so that the table fits the asset's page."""
     previews = {}
-    try:
-        conn = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error:
-        return previews
-    try:
-        for path, view in PREVIEWS.items():
-            key = AssetKey(list(path))
-            try:
-                names, rows = tables.query(conn, view.sql())
-                shown = [c for c in view.columns if c.name in names]
-                previews[key] = MetadataValue.md(tables.markdown(tables.headers(shown), tables.cells(shown, rows)))
-            except Exception as error:  # noqa: BLE001 - a preview never fails the build
-                log.warning(f"no preview for {key.to_user_string()}: {error}")
-    finally:
-        conn.close()
+    for path, view in PREVIEWS.items():
+        key = AssetKey(list(path))
+        try:
+            names, rows = tables.query(conn, view.sql())
+            shown = [c for c in view.columns if c.name in names]
+            previews[key] = MetadataValue.md(tables.markdown(tables.headers(shown), tables.cells(shown, rows)))
+        except Exception as error:  # noqa: BLE001 - a preview never fails the build
+            log.warning(f"no preview for {key.to_user_string()}: {error}")
     return previews
 
 
-def _manifest_columns(manifest: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    return {
-        unique_id: {name: (c.get("description") or "") for name, c in node.get("columns", {}).items()}
-        for unique_id, node in manifest.get("nodes", {}).items()
+def _built_metadata(conn: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per built model or seed (by unique_id): its row count (tables only: counting a
+    view would run it) and its columns as the warehouse has them, each with its
+    description from the dbt YAML. Read in one DuckDB connection once dbt has finished:
+    dagster-dbt's own fetch (row counts, column metadata) opens dbt's adapter per model,
+    which cost more than 20 s per run, most of the step's fixed overhead."""
+    columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for schema, table, column, kind in conn.execute(
+        "select table_schema, table_name, column_name, data_type from information_schema.columns "
+        "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
+    ).fetchall():
+        columns.setdefault((schema, table), []).append((column, kind))
+    tables_in_db = {
+        (schema, name): kind
+        for schema, name, kind in conn.execute(
+            "select table_schema, table_name, table_type from information_schema.tables where table_catalog = current_database()"
+        ).fetchall()
     }
+    built = {}
+    for unique_id, node in manifest.get("nodes", {}).items():
+        relation = (node.get("schema"), node.get("alias") or node.get("name"))
+        if node.get("resource_type") not in ("model", "seed") or relation not in columns:
+            continue
+        described = {name: (c.get("description") or "") for name, c in node.get("columns", {}).items()}
+        metadata: dict[str, Any] = {
+            "dagster/column_schema": TableSchema(
+                columns=[TableColumn(name=name, type=kind, description=described.get(name) or None)
+                         for name, kind in columns[relation]]
+            )
+        }
+        if tables_in_db.get(relation) == "BASE TABLE":
+            schema, name = relation
+            count = conn.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+            metadata["dagster/row_count"] = MetadataValue.int(count)
+        built[unique_id] = metadata
+    return built
 
 
-def _described(metadata: Mapping[str, Any], descriptions: dict[str, dict[str, str]]) -> dict[str, Any]:
-    """The column schema dbt's adapter read from the warehouse (names and types) with each
-    column's description from the dbt YAML: what the asset page's column table shows."""
-    schema = metadata.get("dagster/column_schema")
-    unique_id = metadata.get("unique_id")
-    unique_id = getattr(unique_id, "text", unique_id)
-    schema = getattr(schema, "schema", schema)
-    if not isinstance(schema, TableSchema) or unique_id not in descriptions:
-        return {}
-    described = descriptions[unique_id]
-    columns = [
-        TableColumn(name=c.name, type=c.type, description=c.description or described.get(c.name) or None,
-                    constraints=c.constraints, tags=c.tags)
-        for c in schema.columns
-    ]
-    return {"dagster/column_schema": TableSchema(columns=columns)}
-
-
-def _with_previews(context: AssetExecutionContext, events: list, warehouse: Path, manifest: Mapping[str, Any] | None = None):
-    previews = _previews(warehouse)
-    descriptions = _manifest_columns(manifest or {})
+def _with_metadata(context: AssetExecutionContext, events: list, warehouse: Path, manifest: Mapping[str, Any] | None):
+    """dbt's events, each built model's carrying its row count, described columns and
+    (marts) preview."""
+    previews, built = {}, {}
+    try:
+        conn = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as error:
+        log.warning(f"no row counts, columns or previews: {error}")
+        conn = None
+    if conn is not None:
+        try:
+            previews = _previews(conn)
+            built = _built_metadata(conn, manifest or {})
+        finally:
+            conn.close()
     for event in events:
         if isinstance(event, Output):
             key = context.assets_def.keys_by_output_name.get(event.output_name)
-            extra = _described(event.metadata, descriptions)
+            unique_id = event.metadata.get("unique_id")
+            extra = dict(built.get(getattr(unique_id, "text", unique_id), {}))
             if key in previews:
                 extra["preview"] = previews[key]
             if extra:
@@ -151,9 +170,8 @@ def _release_adapter(invocation) -> None:
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: ImpactSettings):
     settings = impact.settings()
     # dbt holds the warehouse while it builds: row counts, column types and previews are
-    # read once it has finished (dagster-dbt waits for the dbt process on DuckDB, whose
-    # file allows one writer), so events are passed on after the build (on failure, those
-    # that succeeded still are).
+    # read once it has finished (DuckDB's file allows one writer), so events are passed on
+    # after the build (on failure, those that succeeded still are).
     events, failure, invocation = [], None, None
     target = settings.dbt_target_dir / context.run.run_id
     _seed_partial_parse(target)
@@ -161,8 +179,7 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
         # The vars hold no secret: dbt reads the person-key secret from its environment
         # (see GuardedDbtCliResource), and the models only name the key.
         invocation = dbt.cli(["build", "--vars", json.dumps(settings.dbt_vars())], context=context, target_path=target)
-        stream = invocation.stream().fetch_row_counts().fetch_column_metadata(with_column_lineage=False)
-        for event in stream:
+        for event in invocation.stream():
             events.append(event)
     except Exception as error:  # re-raised below, after the successful models are reported
         failure = error
@@ -172,7 +189,7 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
         if invocation is not None:
             stop(invocation.process)
             _release_adapter(invocation)
-    yield from _with_previews(context, events, settings.warehouse_path, invocation.manifest if invocation else None)
+    yield from _with_metadata(context, events, settings.warehouse_path, invocation.manifest if invocation else None)
     prune_target_dirs(settings.dbt_target_dir, keep=KEEP_DBT_TARGETS)
     if failure is not None:
         raise failure
@@ -182,9 +199,17 @@ KEEP_DBT_TARGETS = 10
 
 
 def _seed_partial_parse(target: Path) -> None:
-    """dagster-dbt copies the project's partial-parse file into the run's target folder,
-    keeping its (world-readable) mode; copied here first, it is created owner-only."""
-    source = Path(dbt_project.project_dir) / dbt_project.target_path / "partial_parse.msgpack"
+    """Give dbt the partial-parse file of the newest earlier run of this data dir (same
+    vars and profile as this one, usually), else the project's: dbt then re-parses only
+    what changed instead of the whole project (the project's own file was parsed without
+    the run's vars and profile, so dbt would reject it). Copied here first, the file is
+    created owner-only (dagster-dbt's own copy keeps the world-readable mode)."""
+    earlier = sorted(
+        (p for p in target.parent.glob("*/partial_parse.msgpack") if p.parent != target),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    ) if target.parent.exists() else []
+    source = earlier[0] if earlier else Path(dbt_project.project_dir) / dbt_project.target_path / "partial_parse.msgpack"
     if source.exists():
         target.mkdir(mode=0o700, parents=True, exist_ok=True)
         shutil.copyfile(source, target / source.name)
