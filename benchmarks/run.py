@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.floor import model_floor, read_floor
+from sources.generator import SCALES
 
 
 def bench_generate(landing: Path, scale: str) -> float:
@@ -130,7 +131,7 @@ def markdown(rows: list[dict], columns: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
+    parser.add_argument("--scale", default="medium", choices=list(SCALES))
     parser.add_argument("--skip-pipeline", action="store_true", help="only generation and ingest")
     args = parser.parse_args()
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")

@@ -29,8 +29,9 @@ POST_WINDOW_DAYS = 90
 # --------------------------------------------------------------------------
 # Size
 # --------------------------------------------------------------------------
-# scale multiplies the number of workers (and so every feed driven by people).
-SCALES = {"small": 1, "medium": 5, "large": 20}
+# scale multiplies the number of workers (and so every feed driven by people):
+# 600, 3,000, 12,000 and 50,400 staff over the same 18 months.
+SCALES = {"small": 1, "medium": 5, "large": 20, "xlarge": 84}
 
 COMPANY_DOMAIN = "acme.example"
 LMS_HOME = "https://lms.acme.example"
