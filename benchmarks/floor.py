@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -24,11 +23,12 @@ import duckdb
 from dagster_project.dbt_plugins.person_keys import Plugin
 from dagster_project.ingest.contracts import load_contracts
 from dagster_project.ingest.landing import discover
+from dagster_project.settings import Settings
 
 
-def read_floor(landing: Path, threads: int, memory_limit: str) -> dict[str, float]:
+def read_floor(landing: Path, duckdb_config: dict) -> dict[str, float]:
     """Seconds per feed for DuckDB's readers to load every landing file of the feed."""
-    conn = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
+    conn = duckdb.connect(config=duckdb_config)
     seconds = {}
     for contract in load_contracts():
         if contract.root == "config":
@@ -66,7 +66,7 @@ def _models_in_order(manifest: dict) -> list[dict]:
     return ordered
 
 
-def model_floor(data_dir: Path, secret: str, threads: int, memory_limit: str) -> dict:
+def model_floor(data_dir: Path, secret: str, duckdb_config: dict) -> dict:
     """Seconds per model for its compiled SQL run directly, and the Python models apart."""
     target = max((p for p in (data_dir / "dbt_target").iterdir() if (p / "manifest.json").exists()),
                  key=lambda p: (p / "manifest.json").stat().st_mtime)
@@ -74,7 +74,7 @@ def model_floor(data_dir: Path, secret: str, threads: int, memory_limit: str) ->
     with tempfile.TemporaryDirectory(prefix="impact-floor-") as tmp:
         # Same file name as the run's, so the compiled SQL's "warehouse".<schema>.<table> resolves.
         floor_db = Path(tmp) / "warehouse.duckdb"
-        conn = duckdb.connect(str(floor_db), config={"threads": threads, "memory_limit": memory_limit})
+        conn = duckdb.connect(str(floor_db), config=duckdb_config)
         conn.execute(f"attach '{data_dir / 'warehouse.duckdb'}' as run (read_only)")
         for (table,) in conn.execute(
             "select table_name from information_schema.tables where table_catalog = 'run' and table_schema = 'raw'"
@@ -99,7 +99,6 @@ def model_floor(data_dir: Path, secret: str, threads: int, memory_limit: str) ->
             conn.execute(f'create or replace {kind} {schema}."{name}" as {node["compiled_code"]}')
             seconds[name] = time.perf_counter() - started
         conn.close()
-        shutil.rmtree(tmp, ignore_errors=True)
     return {"models": seconds, "python_models": python_models}
 
 
@@ -108,11 +107,12 @@ def main() -> None:
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("landing_dir", type=Path)
     parser.add_argument("--secret", default="benchmark-person-key-secret-not-for-real-data")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--memory-limit", default="3GB")
+    parser.add_argument("--threads", type=int, default=Settings.duckdb_threads)
+    parser.add_argument("--memory-limit", default=Settings.duckdb_memory_limit)
     args = parser.parse_args()
-    readers = read_floor(args.landing_dir, args.threads, args.memory_limit)
-    models = model_floor(args.data_dir, args.secret, args.threads, args.memory_limit)
+    duckdb_config = {"threads": args.threads, "memory_limit": args.memory_limit}
+    readers = read_floor(args.landing_dir, duckdb_config)
+    models = model_floor(args.data_dir, args.secret, duckdb_config)
     print(json.dumps({"readers": readers, **models, "readers_total": sum(readers.values()),
                       "models_total": sum(models["models"].values())}, indent=2))
 

@@ -65,18 +65,22 @@ def bench_ingest(landing: Path, warehouse: Path, config_dir: Path) -> list[dict]
     return rows
 
 
-def bench_pipeline(landing: Path, data_dir: Path) -> dict:
+def bench_settings(landing: Path, data_dir: Path):
+    from dagster_project.settings import SAMPLE_CONFIG_DIR, Settings
+
+    return Settings(landing_dir=landing, config_dir=SAMPLE_CONFIG_DIR, data_dir=data_dir,
+                    person_key_secret="benchmark-person-key-secret-not-for-real-data",
+                    landing_is_sample=False, secret_is_default=False)
+
+
+def bench_pipeline(settings) -> dict:
     """The whole Dagster job, then every GX suite again, timed per layer."""
     from dagster import DagsterInstance
 
     from dagster_project.definitions import JOB_NAME, build_definitions
     from dagster_project.quality.engine import validate_suite
     from dagster_project.quality.suites import load_suites
-    from dagster_project.settings import SAMPLE_CONFIG_DIR, Settings
-
-    settings = Settings(landing_dir=landing, config_dir=SAMPLE_CONFIG_DIR, data_dir=data_dir,
-                        person_key_secret="benchmark-person-key-secret-not-for-real-data",
-                        landing_is_sample=False, secret_is_default=False)
+    data_dir = settings.data_dir
     home = data_dir / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
     with DagsterInstance.local_temp(str(home)) as instance:
@@ -106,8 +110,7 @@ def bench_pipeline(landing: Path, data_dir: Path) -> dict:
     # Peak RSS: this process (Dagster, ingest, GX) and its largest child (dbt), in GB.
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1e6
     return {"success": result.success, "total_seconds": total, "peak_rss_gb": peak, "stages": stage,
-            "slowest_models": slowest_models(data_dir), "gx_seconds_per_layer": dict(per_layer),
-            "settings": settings}
+            "slowest_models": slowest_models(data_dir), "gx_seconds_per_layer": dict(per_layer)}
 
 
 def slowest_models(data_dir: Path, n: int = 6) -> dict[str, float]:
@@ -146,17 +149,16 @@ def main() -> None:
         print(f"## Ingest, scale {args.scale} (generation took {report['generate_seconds']:.1f} s)\n")
         print(markdown(report["ingest"], ["feed", "files", "mb", "rows", "seconds", "rows_per_s", "mb_per_s"]))
         if not args.skip_pipeline:
-            report["pipeline"] = bench_pipeline(root / "landing", root / "data")
+            settings = bench_settings(root / "landing", root / "data")
+            report["pipeline"] = bench_pipeline(settings)
             pipeline = report["pipeline"]
             print(f"\n## Pipeline, scale {args.scale}: {'success' if pipeline['success'] else 'FAILED'} "
                   f"in {pipeline['total_seconds']:.1f} s\n")
             print(markdown([{"stage": k, "seconds": v} for k, v in pipeline["stages"].items()], ["stage", "seconds"]))
             print(f"\nPeak RSS {pipeline['peak_rss_gb']:.2f} GB\n")
             print(markdown([{"model": k, "seconds": v} for k, v in pipeline["slowest_models"].items()], ["model", "seconds"]))
-            settings = pipeline.pop("settings")
-            floor = {"readers": read_floor(root / "landing", settings.duckdb_threads, settings.duckdb_memory_limit),
-                     **model_floor(root / "data", settings.person_key_secret, settings.duckdb_threads,
-                                   settings.duckdb_memory_limit)}
+            floor = {"readers": read_floor(settings.landing_dir, settings.duckdb_config()),
+                     **model_floor(settings.data_dir, settings.person_key_secret, settings.duckdb_config())}
             floor_total = sum(floor["readers"].values()) + sum(floor["models"].values())
             report["floor"] = floor
             print(f"\n## Engine floor: {floor_total:.1f} s (DuckDB readers {sum(floor['readers'].values()):.1f} s, "

@@ -145,8 +145,9 @@ def _with_metadata(context: AssetExecutionContext, events: list, warehouse: Path
 
 
 def _release_adapter(invocation) -> None:
-    """dagster-dbt's in-process dbt adapter (row counts, column types) holds a read-only
-    DuckDB connection to the warehouse; the checks after this step open it for writing."""
+    """dagster-dbt opens an in-process dbt adapter with every dbt command (we no longer use
+    it: row counts and column types are read in _built_metadata); it holds a read-only
+    DuckDB connection to the warehouse, and the checks after this step open it for writing."""
     adapter = getattr(invocation, "adapter", None)
     if adapter is None:
         return
@@ -204,12 +205,12 @@ def _seed_partial_parse(target: Path) -> None:
     what changed instead of the whole project (the project's own file was parsed without
     the run's vars and profile, so dbt would reject it). Copied here first, the file is
     created owner-only (dagster-dbt's own copy keeps the world-readable mode)."""
-    earlier = sorted(
-        (p for p in target.parent.glob("*/partial_parse.msgpack") if p.parent != target),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    ) if target.parent.exists() else []
-    source = earlier[0] if earlier else Path(dbt_project.project_dir) / dbt_project.target_path / "partial_parse.msgpack"
+    earlier = [p for p in target.parent.glob("*/partial_parse.msgpack") if p.parent != target] if target.parent.exists() else []
+    source = (
+        max(earlier, key=lambda p: p.stat().st_mtime)
+        if earlier
+        else Path(dbt_project.project_dir) / dbt_project.target_path / "partial_parse.msgpack"
+    )
     if source.exists():
         target.mkdir(mode=0o700, parents=True, exist_ok=True)
         shutil.copyfile(source, target / source.name)

@@ -37,8 +37,8 @@
 
 {#- A person's tenure band on a date, from var('tenure_band_years'): '<1y', '<3y', ...,
     then '<last>y+' (one definition for the treated people's cells and their candidates). -#}
-{% macro tenure_band_case(hire_date, as_of, years=none) -%}
-    {%- set years = years or var('tenure_band_years') -%}
+{% macro tenure_band_case(hire_date, as_of) -%}
+    {%- set years = var('tenure_band_years') -%}
     case
         {%- for y in years %}
         when {{ dbt.datediff(hire_date, as_of, 'day') }} < {{ y }} * 365 then '<{{ y }}y'

@@ -30,7 +30,6 @@
       per cell, drawn by a hash of person and cohort: the panel grows with the treated
       people, not with cohorts x headcount. Bands are cut among the drawn candidates.
 -#}
-{% set tenure = var('tenure_band_years') %}
 
 with programs as (
     select distinct
@@ -93,15 +92,12 @@ complete_cohorts as (
 -- the registration week. Only people in these cells can be matched (a stratum needs a
 -- treated person), so only they become candidates: the panel grows with the treated
 -- people's cells, not with every cohort x everyone.
-treated_cells as (
+cohort_cells as (
     select distinct
-        complete_cohorts.program_id,
-        complete_cohorts.kpi,
-        complete_cohorts.registration_week,
-        complete_cohorts.completion_week,
+        complete_cohorts.*,
         person.job_family,
         person.job_level,
-        {{ tenure_band_case('person.hire_date', 'complete_cohorts.registration_week', tenure) }} as tenure_band
+        {{ tenure_band_case('person.hire_date', 'complete_cohorts.registration_week') }} as tenure_band
     from complete_cohorts
     inner join treated
         on complete_cohorts.program_id = treated.program_id
@@ -112,20 +108,6 @@ treated_cells as (
         on treated.person_key = person.person_key
             and complete_cohorts.registration_week >= person.valid_from
             and (person.valid_to is null or complete_cohorts.registration_week < person.valid_to)
-),
-
-cohort_cells as (
-    select distinct
-        complete_cohorts.*,
-        treated_cells.job_family,
-        treated_cells.job_level,
-        treated_cells.tenure_band
-    from complete_cohorts
-    inner join treated_cells
-        on complete_cohorts.program_id = treated_cells.program_id
-            and complete_cohorts.kpi = treated_cells.kpi
-            and complete_cohorts.registration_week = treated_cells.registration_week
-            and complete_cohorts.completion_week = treated_cells.completion_week
 ),
 
 -- Everyone in those cells as of each cohort's registration week.
@@ -141,7 +123,7 @@ people_at_cohort as (
             and (person.valid_to is null or cohort_cells.registration_week < person.valid_to)
     where person.hire_date <= cohort_cells.pre_start
         and (person.left_on is null or person.left_on >= cohort_cells.post_end)
-        and {{ tenure_band_case('person.hire_date', 'cohort_cells.registration_week', tenure) }} = cohort_cells.tenure_band
+        and {{ tenure_band_case('person.hire_date', 'cohort_cells.registration_week') }} = cohort_cells.tenure_band
 ),
 
 -- When each person first started a program aimed at each KPI (any program).
