@@ -87,6 +87,11 @@
 {% macro duckdb__keyed_hash(expr) -%}
     impact_keyed_hash('{{ var("keyed_hash_key", "secret") }}', {{ expr }})
 {%- endmacro %}
+{#- On Spark the same function is a session UDF registered from Python by
+    dagster_project/dbt_plugins/spark_dbt.py (dbt's CLI in the process that holds the session). -#}
+{% macro spark__keyed_hash(expr) -%}
+    impact_keyed_hash('{{ var("keyed_hash_key", "secret") }}', {{ expr }})
+{%- endmacro %}
 
 {# Sample standard deviation and median, whose names differ between warehouses. #}
 {% macro median(expr) -%}
@@ -96,6 +101,10 @@
     percentile_approx({{ expr }}, 0.5)
 {%- endmacro %}
 {% macro duckdb__median(expr) -%}
+    median({{ expr }})
+{%- endmacro %}
+{#- Spark's median is exact and interpolated, as DuckDB's (percentile_approx is not). -#}
+{% macro spark__median(expr) -%}
     median({{ expr }})
 {%- endmacro %}
 

@@ -333,9 +333,17 @@ def estimate(people: pd.DataFrame, enrolments: pd.DataFrame, programs: pd.DataFr
     return out.astype({c: ("Int64" if t == "int64" else t) for c, t in COLUMNS.items()})
 
 
+def to_pandas(relation) -> pd.DataFrame:
+    """A ref as pandas on either engine: a DuckDB relation (.df()) or a Spark DataFrame (.toPandas())."""
+    if hasattr(type(relation), "toPandas"):
+        return relation.toPandas()
+    return relation.df()
+
+
 def model(dbt, session):
-    dbt.config(materialized="table")
-    people = dbt.ref("int_kpis__new_starters").df()
-    enrolments = dbt.ref("int_learning__program_enrolments").df()
-    programs = dbt.ref("stg_config__programs").df()
+    # file_format: the format of the table on Spark (dbt-spark's default is Delta); DuckDB ignores it.
+    dbt.config(materialized="table", file_format="parquet")
+    people = to_pandas(dbt.ref("int_kpis__new_starters"))
+    enrolments = to_pandas(dbt.ref("int_learning__program_enrolments"))
+    programs = to_pandas(dbt.ref("stg_config__programs"))
     return estimate(people, enrolments, programs, int(dbt.config.get("min_group_size")))

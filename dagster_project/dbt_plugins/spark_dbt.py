@@ -1,0 +1,151 @@
+"""dbt on Spark's session method, with what DuckDB gets from the dbt-duckdb plugin.
+
+    python -m dagster_project.dbt_plugins.spark_dbt build --target spark --profiles-dir . ...
+
+runs dbt's CLI in this process (dbt-spark's `session` method runs pyspark in-process)
+after two additions to the Spark session dbt opens:
+
+- the function `impact_keyed_hash(key_name, message)` behind person_key (see
+  person_keys.py, the DuckDB twin): hex HMAC-SHA256 of `message` under the named key,
+  `secret` (the run's, from DBT_ENV_SECRET_IMPACT_PERSON_KEY) or `unit_test`. It is a
+  session (temporary) function registered from Python, so the secret is in no SQL,
+  compiled file or log; the macro spark__keyed_hash calls it by name. (On a cluster the
+  function's closure, secret included, travels to the executors' Python workers:
+  register it from the cluster's secret store there.)
+- a Python-model submission method `session` (the default here): the compiled model
+  runs in this process against the same session, instead of dbt-spark's Databricks
+  job APIs, so the project's dbt Python model runs on local Spark.
+
+Plain `dbt ... --target spark` works too, for every model that computes no person_key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+FUNCTION = "impact_keyed_hash"
+_registered: set[int] = set()
+
+
+def _keys() -> dict[str, str]:
+    from dagster_project.keys import DBT_SECRET_ENV, UNIT_TEST_SECRET
+
+    return {"secret": os.environ.get(DBT_SECRET_ENV, ""), "unit_test": UNIT_TEST_SECRET}
+
+
+def _check(keys: dict[str, str]) -> None:
+    from dagster_project.keys import DBT_SECRET_ENV, secret_problem
+
+    problem = secret_problem(keys["secret"], DBT_SECRET_ENV)
+    if problem:
+        raise ValueError(
+            f"{FUNCTION}: no usable person-key secret reached dbt. Run dbt through the pipeline "
+            f"(IMPACT_PERSON_KEY_SECRET), or set {DBT_SECRET_ENV} yourself. {problem}"
+        )
+
+
+def register_keyed_hash(spark: Any) -> None:
+    """Register impact_keyed_hash in the session (once per session)."""
+    if id(spark) in _registered:
+        return
+    import pandas as pd
+    from pyspark.sql.functions import pandas_udf
+
+    from dagster_project.keys import keyed_hash
+
+    keys = _keys()
+    secret_ok = not _secret_problem_text(keys)
+
+    @pandas_udf("string")
+    def impact_keyed_hash(names: pd.Series, messages: pd.Series) -> pd.Series:
+        cache: dict[tuple[str, str], str] = {}
+        out = []
+        for name, message in zip(names, messages):
+            if name is None or message is None or (isinstance(message, float) and pd.isna(message)):
+                out.append(None)
+                continue
+            if name not in keys:
+                raise ValueError(f"{FUNCTION}: unknown key {name!r} (known: {', '.join(sorted(keys))})")
+            if name == "secret" and not secret_ok:
+                _check(keys)
+            digest = cache.get((name, message))
+            if digest is None:
+                digest = cache[(name, message)] = keyed_hash(keys[name], message)
+            out.append(digest)
+        return pd.Series(out, dtype=object)
+
+    spark.udf.register(FUNCTION, impact_keyed_hash)
+    _registered.add(id(spark))
+
+
+def _secret_problem_text(keys: dict[str, str]) -> str | None:
+    from dagster_project.keys import DBT_SECRET_ENV, secret_problem
+
+    return secret_problem(keys["secret"], DBT_SECRET_ENV)
+
+
+def _patch_session() -> None:
+    from pyspark.sql import SparkSession
+
+    original = SparkSession.Builder.getOrCreate
+    if getattr(original, "_impact_patched", False):
+        return
+
+    def get_or_create(self: Any) -> Any:
+        session = original(self)
+        register_keyed_hash(session)
+        return session
+
+    get_or_create._impact_patched = True  # type: ignore[attr-defined]
+    SparkSession.Builder.getOrCreate = get_or_create  # type: ignore[method-assign]
+
+
+class SessionPythonJobHelper:
+    """Runs a compiled dbt Python model in this process, on the session dbt uses."""
+
+    def __init__(self, parsed_model: dict, credentials: Any) -> None:
+        self.name = parsed_model.get("alias") or parsed_model.get("name", "model")
+
+    def submit(self, compiled_code: str) -> None:
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.builder.getOrCreate()
+        code = compile(compiled_code, f"<dbt python model {self.name}>", "exec")
+        exec(code, {"spark": spark, "__name__": f"dbt_model_{self.name}"})  # noqa: S102 - dbt's own compiled model
+
+
+def _patch_python_models() -> None:
+    from dbt.adapters.spark.impl import SparkAdapter
+
+    helpers = SparkAdapter.python_submission_helpers.fget  # type: ignore[attr-defined]
+    if getattr(helpers, "_impact_patched", False):
+        return
+
+    def python_submission_helpers(self: Any) -> dict:
+        return {**helpers(self), "session": SessionPythonJobHelper}
+
+    python_submission_helpers._impact_patched = True  # type: ignore[attr-defined]
+    SparkAdapter.python_submission_helpers = property(python_submission_helpers)  # type: ignore[method-assign]
+    SparkAdapter.default_python_submission_method = property(lambda self: "session")  # type: ignore[method-assign]
+
+
+def install() -> None:
+    _patch_session()
+    _patch_python_models()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from dbt.cli.main import dbtRunner
+
+    install()
+    result = dbtRunner().invoke(sys.argv[1:] if argv is None else argv)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        print(result.exception, file=sys.stderr)
+        return 2
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
