@@ -21,9 +21,13 @@ Plain `dbt ... --target spark` works too, for every model that computes no perso
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import sys
 from typing import Any
+
+import pandas as pd
 
 FUNCTION = "impact_keyed_hash"
 _registered: set[int] = set()
@@ -35,28 +39,21 @@ def _keys() -> dict[str, str]:
     return {"secret": os.environ.get(DBT_SECRET_ENV, ""), "unit_test": UNIT_TEST_SECRET}
 
 
-def _check(keys: dict[str, str]) -> None:
-    from dagster_project.keys import DBT_SECRET_ENV, secret_problem
-
-    problem = secret_problem(keys["secret"], DBT_SECRET_ENV)
-    if problem:
-        raise ValueError(
-            f"{FUNCTION}: no usable person-key secret reached dbt. Run dbt through the pipeline "
-            f"(IMPACT_PERSON_KEY_SECRET), or set {DBT_SECRET_ENV} yourself. {problem}"
-        )
-
-
 def register_keyed_hash(spark: Any) -> None:
     """Register impact_keyed_hash in the session (once per session)."""
     if id(spark) in _registered:
         return
-    import pandas as pd
     from pyspark.sql.functions import pandas_udf
 
-    from dagster_project.keys import keyed_hash
+    from dagster_project.keys import DBT_SECRET_ENV, secret_problem
 
     keys = _keys()
-    secret_ok = not _secret_problem_text(keys)
+    problem = secret_problem(keys["secret"], DBT_SECRET_ENV)
+    if problem:
+        problem = (
+            f"{FUNCTION}: no usable person-key secret reached dbt. Run dbt through the pipeline "
+            f"(IMPACT_PERSON_KEY_SECRET), or set {DBT_SECRET_ENV} yourself. {problem}"
+        )
 
     @pandas_udf("string")
     def impact_keyed_hash(names: pd.Series, messages: pd.Series) -> pd.Series:
@@ -68,22 +65,17 @@ def register_keyed_hash(spark: Any) -> None:
                 continue
             if name not in keys:
                 raise ValueError(f"{FUNCTION}: unknown key {name!r} (known: {', '.join(sorted(keys))})")
-            if name == "secret" and not secret_ok:
-                _check(keys)
+            if name == "secret" and problem:
+                raise ValueError(problem)
             digest = cache.get((name, message))
             if digest is None:
-                digest = cache[(name, message)] = keyed_hash(keys[name], message)
+                # dagster_project.keys.keyed_hash, inline: the Python workers need not import the project.
+                digest = cache[(name, message)] = hmac.new(keys[name].encode(), message.encode(), hashlib.sha256).hexdigest()
             out.append(digest)
         return pd.Series(out, dtype=object)
 
     spark.udf.register(FUNCTION, impact_keyed_hash)
     _registered.add(id(spark))
-
-
-def _secret_problem_text(keys: dict[str, str]) -> str | None:
-    from dagster_project.keys import DBT_SECRET_ENV, secret_problem
-
-    return secret_problem(keys["secret"], DBT_SECRET_ENV)
 
 
 def _patch_session() -> None:
@@ -132,6 +124,8 @@ def _patch_python_models() -> None:
 
 
 def install() -> None:
+    # Spark's Python workers run this interpreter (with pandas and pyarrow), not the first python3 on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     _patch_session()
     _patch_python_models()
 
