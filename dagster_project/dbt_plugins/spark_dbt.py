@@ -87,6 +87,10 @@ def _patch_session() -> None:
 
     def get_or_create(self: Any) -> Any:
         session = original(self)
+        if id(session) not in _registered:
+            # dbt-spark asks for the session once per statement; Spark warns each time that it
+            # exists. IMPACT_SPARK_LOG_LEVEL (default ERROR) sets the level.
+            session.sparkContext.setLogLevel(os.environ.get("IMPACT_SPARK_LOG_LEVEL", "ERROR"))
         register_keyed_hash(session)
         return session
 

@@ -6,10 +6,10 @@
     exact value for df >= 4; 1.96 as df grows). -#}
 {% macro t_critical_95(df) -%}
     (1.959964
-     + (power(1.959964, 3) + 1.959964) / (4.0 * ({{ df }}))
-     + (5 * power(1.959964, 5) + 16 * power(1.959964, 3) + 3 * 1.959964) / (96.0 * power({{ df }}, 2))
+     + (power(1.959964, 3) + 1.959964) / ({{ double_literal('4.0') }} * ({{ df }}))
+     + (5 * power(1.959964, 5) + 16 * power(1.959964, 3) + 3 * 1.959964) / ({{ double_literal('96.0') }} * power({{ df }}, 2))
      + (3 * power(1.959964, 7) + 19 * power(1.959964, 5) + 17 * power(1.959964, 3) - 15 * 1.959964)
-       / (384.0 * power({{ df }}, 3)))
+       / ({{ double_literal('384.0') }} * power({{ df }}, 3)))
 {%- endmacro %}
 
 {#- The upper tail of the standard normal at z >= 0 (Abramowitz & Stegun 26.2.17,
@@ -30,7 +30,7 @@
 {% macro t_two_sided_p(t, df) -%}
     case when ({{ df }}) >= 1 and ({{ t }}) is not null then
         least(1.0, 2.0 * {{ normal_upper_tail(
-            '(8.0 * (' ~ df ~ ') + 1.0) / (8.0 * (' ~ df ~ ') + 3.0) * sqrt((' ~ df ~ ') * ln(1.0 + (' ~ t ~ ') * (' ~ t ~ ') / (' ~ df ~ ')))'
+            '(' ~ double_literal('8.0') ~ ' * (' ~ df ~ ') + 1.0) / (' ~ double_literal('8.0') ~ ' * (' ~ df ~ ') + 3.0) * sqrt((' ~ df ~ ') * ln(1.0 + (' ~ t ~ ') * (' ~ t ~ ') / (' ~ df ~ ')))'
         ) }})
     end
 {%- endmacro %}

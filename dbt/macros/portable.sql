@@ -137,3 +137,36 @@
 {% macro duckdb__quantile(expr, q) -%}
     quantile_cont({{ expr }}, {{ q }})
 {%- endmacro %}
+
+{#- A fractional constant in arithmetic, as a 64-bit float: `double_literal('3600.0')`.
+    A literal like 3600.0 is a DECIMAL on both engines, but DuckDB divides and averages
+    decimals as doubles while Spark keeps decimals and rounds them to 6 places
+    (x / 3600.0, avg(1.0 ...)). DuckDB's SQL keeps the literal as written; Spark's is a
+    double (3600.0D), so both compute in doubles. -#}
+{% macro double_literal(value) -%}
+    {{ return(adapter.dispatch('double_literal', 'learning_impact')(value)) }}
+{%- endmacro %}
+{% macro default__double_literal(value) -%}
+    {{ value }}
+{%- endmacro %}
+{% macro spark__double_literal(value) -%}
+    {{ value }}D
+{%- endmacro %}
+
+{#- dbt-spark's listagg ignores its order (a warning); this one keeps it for a single
+    ascending expression (`order by x`): collect (x, measure) pairs, sort, join. -#}
+{% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+    {%- if order_by_clause -%}
+        {%- set key = order_by_clause | trim -%}
+        {%- if not key.lower().startswith('order by ') or ',' in key or key.lower().endswith(' desc') -%}
+            {{ exceptions.raise_compiler_error("listagg on Spark: only 'order by <one expression>' (ascending) is supported, got: " ~ order_by_clause) }}
+        {%- endif -%}
+        {%- set collected = 'transform(array_sort(collect_list(struct(' ~ key[9:] ~ ' as k, ' ~ measure ~ ' as v))), e -> e.v)' -%}
+    {%- else -%}
+        {%- set collected = 'collect_list(' ~ measure ~ ')' -%}
+    {%- endif -%}
+    {%- if limit_num -%}
+        {%- set collected = 'slice(' ~ collected ~ ', 1, ' ~ limit_num ~ ')' -%}
+    {%- endif -%}
+    array_join({{ collected }}, {{ delimiter_text }})
+{%- endmacro %}

@@ -40,7 +40,7 @@ finished as (
     select
         kpi,
         event_value,
-        {{ dbt.datediff('started_at', 'ended_at', 'second') }} / 86400.0 as lag_days
+        {{ dbt.datediff('started_at', 'ended_at', 'second') }} / {{ double_literal('86400.0') }} as lag_days
     from events
     where ended_at is not null and ended_at >= started_at
 ),

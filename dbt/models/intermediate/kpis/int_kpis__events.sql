@@ -38,7 +38,7 @@ select
     incident_id as event_id,
     opened_at as started_at,
     resolved_at as ended_at,
-    {{ dbt.datediff('opened_at', 'resolved_at', 'second') }} / 3600.0 as event_value
+    {{ dbt.datediff('opened_at', 'resolved_at', 'second') }} / {{ double_literal('3600.0') }} as event_value
 from incidents
 where not has_resolution_before_open
 union all
@@ -48,7 +48,7 @@ select
     incident_id as event_id,
     opened_at as started_at,
     first_response_at as ended_at,
-    {{ dbt.datediff('opened_at', 'first_response_at', 'second') }} / 60.0 as event_value
+    {{ dbt.datediff('opened_at', 'first_response_at', 'second') }} / {{ double_literal('60.0') }} as event_value
 from incidents
 -- A ticket resolved with no first response recorded has no response time (missing, not open).
 where not has_response_before_open and not has_resolution_before_response
@@ -71,7 +71,7 @@ select
     incident_id as event_id,
     opened_at as started_at,
     resolved_at as ended_at,
-    case when resolved_at is not null then (case when used_knowledge then 1.0 else 0.0 end) end as event_value
+    case when resolved_at is not null then (case when used_knowledge then {{ double_literal('1.0') }} else {{ double_literal('0.0') }} end) end as event_value
 from incidents
 union all
 select
@@ -90,5 +90,5 @@ select
     opportunity_id as event_id,
     created_at as started_at,
     closed_at as ended_at,
-    case when is_closed then (case when is_won then 1.0 else 0.0 end) end as event_value
+    case when is_closed then (case when is_won then {{ double_literal('1.0') }} else {{ double_literal('0.0') }} end) end as event_value
 from deals

@@ -53,7 +53,7 @@ learning as (
         avg(assessments.pre_score) as mean_pre_score,
         avg(assessments.post_score) as mean_post_score,
         avg(assessments.score_gain) as mean_score_gain,
-        avg(case when assessments.passed then 1.0 when assessments.passed = false then 0.0 end) as pass_rate
+        avg(case when assessments.passed then {{ double_literal('1.0') }} when assessments.passed = false then {{ double_literal('0.0') }} end) as pass_rate
     from {{ ref('int_learning__assessments') }} as assessments
     inner join courses on assessments.course_id = courses.course_id
     group by courses.program_id
