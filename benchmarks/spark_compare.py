@@ -144,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["IMPACT_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("IMPACT_SAMPLE_SCALE", args.scale)
 
-    from dagster_project.keys import DBT_SECRET_ENV
     from dagster_project.ingest.lake import export_raw_to_lake
+    from dagster_project.keys import DBT_SECRET_ENV
     from dagster_project.settings import Settings
 
     settings = Settings.from_env()
