@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(abspath $(or $(IMPACT_DATA_DIR),data))/dagster_home
 
-.PHONY: run test lint dev docs install generate benchmark bench calibrate clean rollback report
+.PHONY: run test test-spark lint dev docs install generate benchmark bench calibrate clean rollback report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The optional Spark stack (dbt-spark[session], pyspark; needs Java 17), on top of the dev install.
+SPARK_STAMP := $(VENV)/.installed-spark
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install -qq -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
 
 ## Generate the sample (if IMPACT_LANDING_DIR is unset), run the whole pipeline once, print a summary.
 ## Everything under the data directory is owner-only (umask 077; the run sets it too).
@@ -39,6 +45,11 @@ lint: $(STAMP)
 ## The whole test suite (the browser tests drive Debian's /usr/bin/chromium; .ci/run installs it).
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## The small sample built on DuckDB and on local Spark (session mode, local[2]), every mart compared:
+## the same rows, floats to 1e-9 relative, the rest exact (benchmarks/spark_compare.py; data in data/spark_compare).
+test-spark: $(SPARK_STAMP)
+	umask 077 && $(BIN)/python -m benchmarks.spark_compare $(ARGS)
 
 ## The Dagster UI on localhost, with the same instance as `make run`.
 dev: $(STAMP)
