@@ -94,8 +94,12 @@ def newest_extracts(conn: duckdb.DuckDBPyConnection) -> dict:
     )
 
 
-def rows_loaded(conn: duckdb.DuckDBPyConnection, feed: str) -> int:
-    return conn.execute(f"select coalesce(sum(rows_loaded), 0) from {LEDGER} where feed = ?", [feed]).fetchall()[0][0]
+def rows_loaded(conn: duckdb.DuckDBPyConnection, feed: str, loaded_after: str | None = None) -> int:
+    """The rows the ledger holds for a feed (of the files loaded after `loaded_after`, a
+    timestamp as text, when given)."""
+    since = "" if loaded_after is None else " and loaded_at > cast(? as timestamptz)"
+    params = [feed] + ([] if loaded_after is None else [loaded_after])
+    return conn.execute(f"select coalesce(sum(rows_loaded), 0) from {LEDGER} where feed = ?{since}", params).fetchall()[0][0]
 
 
 def quarantine_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:

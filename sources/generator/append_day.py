@@ -15,7 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
@@ -38,7 +38,7 @@ class AppendDayError(ValueError):
 def append_day(out_dir: str | Path, day: date) -> dict:
     """Write <feed>_<day> files for the incremental feeds and the HRIS snapshot; return row counts."""
     out = LandingWriter(out_dir)
-    end = datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+    end = datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
     for system, feed in [("servicedesk", "incidents"), ("crm", "opportunities"),
                          ("lms", "xapi_statements"), ("hris", "workers")]:
         _check_after_newest(out.out_dir / system / feed, feed, day)
@@ -227,7 +227,7 @@ def _picked(key: str, day: date, share: float) -> bool:
 
 def _at(day: date, key: str) -> datetime:
     """A time of the new day, drawn by key."""
-    return datetime.combine(day, time(), tzinfo=timezone.utc) + timedelta(seconds=_draw(key, day, "t") % 86_400)
+    return datetime.combine(day, time(), tzinfo=UTC) + timedelta(seconds=_draw(key, day, "t") % 86_400)
 
 
 def _hex(key: str, day: date) -> str:
@@ -240,8 +240,8 @@ def _uuid(key: str, day: date) -> str:
 
 
 def _ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def _fmt(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime(TS)
+    return value.astimezone(UTC).strftime(TS)
