@@ -37,7 +37,7 @@ def build_definitions(settings: Settings) -> Definitions:
         executor_def=in_process_executor,
         description="Ingest every feed, build the dbt models, audit each layer, publish the marts, write the report.",
     )
-    # The file ledger and its retractions are dbt sources the ingest assets write as they load (no asset of its own).
+    # The file ledger is a dbt source the ingest assets write as they load (no asset of its own).
     ledger = AssetSpec(
         AssetKey(["raw", "ingest__file_ledger"]),
         group_name=groups.RAW,
@@ -46,17 +46,8 @@ def build_definitions(settings: Settings) -> Definitions:
         kinds={"duckdb"},
         owners=["team:data-engineering"],
     )
-    retractions = AssetSpec(
-        AssetKey(["raw", "ingest__file_retractions"]),
-        group_name=groups.RAW,
-        description="raw._file_retractions: one row per loaded file whose rows left raw (withdrawn from the "
-        "landing folder, or replaced by a changed re-delivery); the incremental staging models rebuild "
-        "that feed after one.",
-        kinds={"duckdb"},
-        owners=["team:data-engineering"],
-    )
     return Definitions(
-        assets=[*ingest_assets, ledger, retractions, dbt_models, publish_asset, report_asset],
+        assets=[*ingest_assets, ledger, dbt_models, publish_asset, report_asset],
         asset_checks=[*quality_checks, *build_freshness_checks()],
         jobs=[impact_pipeline],
         schedules=[build_nightly_schedule(impact_pipeline, settings)],

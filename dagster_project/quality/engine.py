@@ -136,41 +136,49 @@ def _record_pass(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, scope: Scope
     conn.execute(f"insert into {AUDITED} values (?, ?, now())", [suite.name, scope.through])
 
 
-def _changed_rows(suite: SuiteSpec, scope: Scope) -> str:
-    """The rows written since the last pass, and every row sharing a unique key with one
-    of them: a duplicate needs a new row, and shows against old ones as well."""
-    if scope.since is None:
-        return "true"
-    shared = [
-        f"exists (select 1 from {suite.table} as changed where {scope.changed('changed')} and "
-        + " and ".join(f"changed.{_quote(c)} is not distinct from audited.{_quote(c)}" for c in columns)
-        + ")"
-        for columns in suite.unique_column_lists()
-    ]
-    return " or ".join([scope.changed("audited"), *shared])
+UNIQUENESS = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+
+
+def _duplicated_keys(suite: SuiteSpec) -> str:
+    """The rows whose key (under any of the suite's uniqueness expectations) another row
+    shares, found by DuckDB over the whole table: GX then sees only those rows, and
+    fails exactly when the whole table has a duplicate, without loading its keys."""
+    tests = []
+    for columns in suite.unique_column_lists():
+        listed = ", ".join(_quote(c) for c in columns)
+        matched = " and ".join(f"duplicated.{_quote(c)} is not distinct from audited.{_quote(c)}" for c in columns)
+        tests.append(
+            f"exists (select 1 from (select {listed} from {suite.table} group by {listed} having count(*) > 1) "
+            f"as duplicated where {matched})"
+        )
+    return " or ".join(tests) or "false"
 
 
 def _frames(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: Settings) -> tuple[list[tuple[str, list[dict], Any]], Scope | None]:
-    """(name suffix, expectations, the frame they run on): the schema's on zero rows; a
-    suite with a changed_rows_column runs its row rules and keys on the rows written
-    since its last pass, and its plausibility rules (a share of the table) on the whole
-    table; any other suite runs on the whole table, on the columns it needs."""
+    """(name suffix, expectations, the frame they run on), each frame holding only the
+    columns its expectations need: the schema's on zero rows; the keys' on the rows
+    whose key is duplicated (DuckDB finds them over the whole table); a suite with a
+    changed_rows_column (or a raw table's) runs its row rules on the rows written since
+    its last pass, and its plausibility rules (a share of the table) on the whole table;
+    any other suite runs its rules on the whole table."""
     scope = _scope(conn, suite)
     since = scope.since if scope else None
     ledger_rows = ledger.rows_loaded(conn, suite.feed, since) if suite.counts_ledger_rows() else None
     configured = _configured(suite.expectations, settings, ledger_rows)
     schema_exps = [e for e in configured if e["type"] in SCHEMA_EXPECTATIONS]
     data_exps = [e for e in configured if e["type"] not in SCHEMA_EXPECTATIONS]
+    key_exps = [e for e in data_exps if e["type"] in UNIQUENESS]
     whole_table_exps = [e for e in data_exps if scope and plausibility_rule(e)]
-    data_exps = [e for e in data_exps if e not in whole_table_exps]
+    data_exps = [e for e in data_exps if e not in key_exps and e not in whole_table_exps]
     frames = []
     if schema_exps:
         frames.append(("__schema", schema_exps, conn.execute(f"select * from {suite.table} limit 0").df()))
+    if key_exps:
+        frames.append(("__keys", key_exps, _select(conn, suite, key_exps, _duplicated_keys(suite))))
     if whole_table_exps:
         frames.append(("__rules", whole_table_exps, _select(conn, suite, whole_table_exps, "true")))
     if data_exps:
-        where = _changed_rows(suite, scope) if scope else "true"
-        frames.append(("", data_exps, _select(conn, suite, data_exps, where)))
+        frames.append(("", data_exps, _select(conn, suite, data_exps, scope.changed("audited") if scope else "true")))
     return frames, scope
 
 
@@ -331,7 +339,7 @@ def validate_suite(
                 failures.append(_failure(outcome, details, keys))
     if not failures:
         _record_pass(conn, suite, scope)
-    prune_results(settings.data_dir, [suite.name, f"{suite.name}__schema", f"{suite.name}__rules"])
+    prune_results(settings.data_dir, [suite.name + suffix for suffix in ("", "__schema", "__keys", "__rules")])
     page = data_docs.record(
         settings.data_docs_dir,
         {"name": suite.name, "layer": suite.layer, "table": suite.table, "severity": suite.severity,

@@ -41,18 +41,25 @@
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
 {%- endmacro %}
 
-{#- Pre-hook: empty the model when a file of the feed was retracted after its last batch. -#}
+{#- Pre-hook: empty the model when a file of the feed was retracted after its last batch.
+    raw._file_retractions is the ingest engine's own record (dagster_project/ingest/
+    ledger.py), like the audits' watermarks: state, not data, so no dbt source. -#}
 {% macro rebuild_after_retraction(feed) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where exists (
-            select 1 from {{ source('ingest', 'file_retractions') }}
+            select 1 from raw._file_retractions
             where feed = '{{ feed }}'
                 and retracted_at > (select max(_built_at) from {{ this }})
         )
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- true in an incremental batch, whose tombstones must reach the table. -#}
+{% macro keeps_tombstones() -%}
+    {{ 'true' if is_incremental() else 'false' }}
 {%- endmacro %}
 
 {#- Post-hook: the tombstones have deleted what they stood for. -#}

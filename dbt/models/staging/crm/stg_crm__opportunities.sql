@@ -37,6 +37,4 @@ select
     {{ batch_built_at() }} as _built_at,
     coalesce(IsDeleted, false) as _is_tombstone
 from latest
-{%- if not is_incremental() %}
-where not coalesce(IsDeleted, false)
-{%- endif %}
+where {{ keeps_tombstones() }} or not coalesce(IsDeleted, false)

@@ -16,8 +16,8 @@ with delivered as (
     select * from {{ source('lms', 'xapi_statements') }}
 ),
 
-{#- Every voiding statement ever delivered: a target delivered again after it was
-    voided stays voided. -#}
+-- Every voiding statement ever delivered: a target delivered again after it was
+-- voided stays voided.
 voided as (
     select distinct {{ json_str('statement', '$.object.id') }} as statement_id
     from delivered
@@ -95,6 +95,4 @@ select
     flattened.statement_id in (select voided.statement_id from voided) as _is_tombstone
 from flattened
 where flattened.verb_id <> 'http://adlnet.gov/expapi/verbs/voided'
-{%- if not is_incremental() %}
-    and flattened.statement_id not in (select voided.statement_id from voided)
-{%- endif %}
+    and ({{ keeps_tombstones() }} or flattened.statement_id not in (select voided.statement_id from voided))
