@@ -1,5 +1,8 @@
-"""Benchmarks (not tests): ingest throughput per feed, pipeline stage timings and GX
-validation time per layer, on a generated sample.
+"""Benchmarks (not tests), on a generated sample: ingest throughput per feed; a cold full
+run of the job and a nightly run with one appended day (generator --append-day), each by
+stage (ingest, dbt, audits, publish, report) with its peak RSS, fixed overhead, slowest
+models and GX time per layer; the engine floor (benchmarks/floor.py) and the ratios
+pipeline/floor and nightly/full.
 
     .venv/bin/python -m benchmarks.run --scale medium          # or: make benchmark SCALE=medium
     .venv/bin/python -m benchmarks.run --scale large --skip-pipeline
@@ -11,10 +14,12 @@ import argparse
 import json
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -73,52 +78,75 @@ def bench_settings(landing: Path, data_dir: Path):
                     landing_is_sample=False, secret_is_default=False)
 
 
-def bench_pipeline(settings) -> dict:
-    """The whole Dagster job, then every GX suite again, timed per layer."""
+def bench_pipeline(landing: Path, data_dir: Path, full_refresh: bool = False) -> dict:
+    """One run of the whole Dagster job, in a process of its own, so that its peak RSS is
+    its own (and dbt's, its child's)."""
+    args = [sys.executable, "-m", "benchmarks.run", "--pipeline-once", str(landing), str(data_dir)]
+    done = subprocess.run(args + (["--full-refresh"] if full_refresh else []), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the pipeline run failed to report:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def pipeline_once(landing: Path, data_dir: Path, full_refresh: bool) -> dict:
+    """The job once (the child of bench_pipeline): wall time, stage times, GX time per
+    layer, the slowest models, peak RSS and the fixed overhead."""
     from dagster import DagsterInstance
 
     from dagster_project.definitions import JOB_NAME, build_definitions
-    from dagster_project.quality.engine import validate_suite
     from dagster_project.quality.suites import load_suites
-    data_dir = settings.data_dir
+
+    settings = bench_settings(landing, data_dir)
+    settings.ensure_dirs()
     home = data_dir / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
     with DagsterInstance.local_temp(str(home)) as instance:
-        started = time.perf_counter()
-        result = build_definitions(settings).resolve_job_def(JOB_NAME).execute_in_process(instance=instance, raise_on_error=False)
+        job = build_definitions(settings).resolve_job_def(JOB_NAME)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}}},
+        )
         total = time.perf_counter() - started
-        steps = {}
-        for event in result.all_events:
-            if event.event_type_value == "STEP_SUCCESS" or event.event_type_value == "STEP_FAILURE":
-                steps[event.step_key] = event.event_specific_data.duration_ms / 1000 if hasattr(event.event_specific_data, "duration_ms") else None
+    steps = {}
+    for event in result.all_events:
+        if event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            steps[event.step_key] = getattr(event.event_specific_data, "duration_ms", 0) / 1000
+    layer_of = {f"gx_{suite.name}": suite.layer for suite in load_suites()}
     per_layer: dict[str, float] = defaultdict(float)
-    # Validated again into a GX context of their own, so that the run's results stay as they were.
-    gx_settings = replace(settings, data_dir=data_dir / "bench-gx", match_rate_threshold=0.95, row_rule_tolerance=0.01)
-    conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    for suite in load_suites():
-        started = time.perf_counter()
-        validate_suite(conn, suite, gx_settings)
-        per_layer[suite.layer] += time.perf_counter() - started
-    conn.close()
+    for key, seconds in steps.items():
+        for check, layer in layer_of.items():
+            if key.endswith(check):
+                per_layer[layer] += seconds
     stage = {
-        "ingest (all feeds)": sum(v for k, v in steps.items() if v and k.startswith("raw__") and "_gx_" not in k),
+        "ingest (all feeds)": sum(v for k, v in steps.items() if k.startswith("raw__") and "_gx_" not in k),
         "dbt build": steps.get("dbt_models"),
-        "audits (GX checks)": sum(v for k, v in steps.items() if v and "_gx_" in k),
+        "audits (GX checks)": sum(v for k, v in steps.items() if "_gx_" in k),
         "publish": steps.get("serving__published_marts"),
         "report": steps.get("serving__impact_report"),
     }
+    results = latest_run_results(data_dir)
+    # What every run pays whatever the data: Dagster's start and plan (the job's wall time
+    # outside its steps: one process, steps in sequence) and dbt's start and parse (the
+    # dbt step's time outside dbt's own elapsed time).
+    overhead = {"dagster": total - sum(steps.values()), "dbt start and parse": (steps.get("dbt_models") or 0) - results["elapsed_time"]}
     # Peak RSS: this process (Dagster, ingest, GX) and its largest child (dbt), in GB.
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1e6
     return {"success": result.success, "total_seconds": total, "peak_rss_gb": peak, "stages": stage,
-            "slowest_models": slowest_models(data_dir), "gx_seconds_per_layer": dict(per_layer)}
+            "fixed_overhead": overhead, "slowest_models": slowest_models(results),
+            "gx_seconds_per_layer": dict(per_layer)}
 
 
-def slowest_models(data_dir: Path, n: int = 6) -> dict[str, float]:
+def latest_run_results(data_dir: Path) -> dict:
+    path = max((data_dir / "dbt_target").glob("*/run_results.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(path.read_text())
+
+
+def slowest_models(results: dict, n: int = 6) -> dict[str, float]:
     """The dbt models that took longest in the run, from dbt's run_results.json."""
-    results = max((data_dir / "dbt_target").glob("*/run_results.json"), key=lambda p: p.stat().st_mtime)
     timed = {
         r["unique_id"].split(".")[-1]: r["execution_time"]
-        for r in json.loads(results.read_text())["results"]
+        for r in results["results"]
         if r["unique_id"].startswith("model.")
     }
     return dict(sorted(timed.items(), key=lambda kv: -kv[1])[:n])
@@ -132,12 +160,61 @@ def markdown(rows: list[dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def print_pipeline(label: str, pipeline: dict) -> None:
+    print(f"\n## {label}: {'success' if pipeline['success'] else 'FAILED'} in {pipeline['total_seconds']:.1f} s, "
+          f"peak RSS {pipeline['peak_rss_gb']:.2f} GB\n")
+    print(markdown([{"stage": k, "seconds": v} for k, v in pipeline["stages"].items()], ["stage", "seconds"]))
+    overhead = pipeline["fixed_overhead"]
+    print(f"\nFixed overhead {sum(overhead.values()):.1f} s ("
+          + ", ".join(f"{k} {v:.1f} s" for k, v in overhead.items()) + ")\n")
+    print(markdown([{"model": k, "seconds": v} for k, v in pipeline["slowest_models"].items()], ["model", "seconds"]))
+    print("\nGX audits per layer: " + ", ".join(f"{k} {v:.1f} s" for k, v in pipeline["gx_seconds_per_layer"].items()))
+
+
+def bench_full_and_nightly(landing: Path, data_dir: Path, report: dict) -> None:
+    """A cold full run; the engine floor of its work; then one appended day, run nightly."""
+    from sources.generator.append_day import append_day
+
+    full = report["pipeline"] = bench_pipeline(landing, data_dir)
+    print_pipeline("Cold full run", full)
+    settings = bench_settings(landing, data_dir)
+    floor = {"readers": read_floor(landing, settings.duckdb_config()),
+             **model_floor(data_dir, settings.person_key_secret, settings.duckdb_config())}
+    floor_total = sum(floor["readers"].values()) + sum(floor["models"].values())
+    report["floor"] = floor
+    print(f"\n## Engine floor: {floor_total:.1f} s (DuckDB readers {sum(floor['readers'].values()):.1f} s, "
+          f"compiled model SQL {sum(floor['models'].values()):.1f} s; Python models excluded: "
+          f"{', '.join(floor['python_models']) or 'none'})\n")
+
+    newest = max(f.name for f in (landing / "servicedesk" / "incidents").iterdir())
+    day = date.fromisoformat(newest.split("_")[1][:10]) + timedelta(days=1)
+    appended = append_day(landing, day)
+    nightly = report["nightly"] = bench_pipeline(landing, data_dir)
+    report["nightly"]["appended"] = appended["rows"]
+    print_pipeline(f"Nightly run, one appended day ({day}: " + ", ".join(f"{k} {v:,}" for k, v in appended["rows"].items()) + ")", nightly)
+
+    overhead = sum(full["fixed_overhead"].values())
+    report["ratios"] = {
+        "pipeline / floor": full["total_seconds"] / floor_total,
+        "(pipeline - fixed overhead) / floor": (full["total_seconds"] - overhead) / floor_total,
+        "nightly / full": nightly["total_seconds"] / full["total_seconds"],
+    }
+    print("\n## Ratios\n")
+    print(markdown([{"ratio": k, "value": v} for k, v in report["ratios"].items()], ["ratio", "value"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="medium", choices=list(SCALES))
     parser.add_argument("--skip-pipeline", action="store_true", help="only generation and ingest")
+    parser.add_argument("--pipeline-once", nargs=2, metavar=("LANDING", "DATA_DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--full-refresh", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    if args.pipeline_once:
+        landing, data_dir = (Path(p) for p in args.pipeline_once)
+        print(json.dumps(pipeline_once(landing, data_dir, args.full_refresh), default=str))
+        return
 
     from dagster_project.settings import SAMPLE_CONFIG_DIR
 
@@ -149,25 +226,7 @@ def main() -> None:
         print(f"## Ingest, scale {args.scale} (generation took {report['generate_seconds']:.1f} s)\n")
         print(markdown(report["ingest"], ["feed", "files", "mb", "rows", "seconds", "rows_per_s", "mb_per_s"]))
         if not args.skip_pipeline:
-            settings = bench_settings(root / "landing", root / "data")
-            report["pipeline"] = bench_pipeline(settings)
-            pipeline = report["pipeline"]
-            print(f"\n## Pipeline, scale {args.scale}: {'success' if pipeline['success'] else 'FAILED'} "
-                  f"in {pipeline['total_seconds']:.1f} s\n")
-            print(markdown([{"stage": k, "seconds": v} for k, v in pipeline["stages"].items()], ["stage", "seconds"]))
-            print(f"\nPeak RSS {pipeline['peak_rss_gb']:.2f} GB\n")
-            print(markdown([{"model": k, "seconds": v} for k, v in pipeline["slowest_models"].items()], ["model", "seconds"]))
-            floor = {"readers": read_floor(settings.landing_dir, settings.duckdb_config()),
-                     **model_floor(settings.data_dir, settings.person_key_secret, settings.duckdb_config())}
-            floor_total = sum(floor["readers"].values()) + sum(floor["models"].values())
-            report["floor"] = floor
-            print(f"\n## Engine floor: {floor_total:.1f} s (DuckDB readers {sum(floor['readers'].values()):.1f} s, "
-                  f"compiled model SQL {sum(floor['models'].values()):.1f} s; Python models excluded: "
-                  f"{', '.join(floor['python_models']) or 'none'})\n")
-            print(f"pipeline / floor = {pipeline['total_seconds'] / floor_total:.1f}\n")
-            print("\n## GX validation time per layer\n")
-            print(markdown([{"layer": k, "seconds": v} for k, v in pipeline["gx_seconds_per_layer"].items()],
-                           ["layer", "seconds"]))
+            bench_full_and_nightly(root / "landing", root / "data", report)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"{args.scale}.json").write_text(json.dumps(report, indent=2, default=str))

@@ -50,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         help="publish even when a mart lost more than IMPACT_MAX_SHRINK of its rows since the last publish",
     )
     parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild dbt's incremental models from all of raw (implies --force)",
+    )
+    parser.add_argument(
         "--rollback", action="store_true", help="point the published marts back to the previously published run"
     )
     args = parser.parse_args(argv)
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         if recovered:
             print(f"WARNING: {recovered}", file=sys.stderr)
 
-        last_run = None if args.force else up_to_date(settings, ensure_manifest())
+        last_run = None if args.force or args.full_refresh else up_to_date(settings, ensure_manifest())
         if last_run:
             print(
                 f"Up to date: no new or changed extract, and the same models, audits and settings as "
@@ -120,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
             tags={PROCESS_TAG: process_identity()},
             run_config={
                 "loggers": {"console": {"config": {"log_level": "INFO"}}},
-                "ops": {"serving__published_marts": {"config": {"accept_shrink": args.accept_shrink}}},
+                "ops": {
+                    "dbt_models": {"config": {"full_refresh": args.full_refresh}},
+                    "serving__published_marts": {"config": {"accept_shrink": args.accept_shrink}},
+                },
             },
         )
         print_summary(settings, result, time.monotonic() - started)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output, TableColumn, TableSchema
+from dagster import AssetExecutionContext, AssetKey, Config, MetadataValue, Output, TableColumn, TableSchema
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import default_description_fn
 
@@ -162,13 +162,21 @@ def _release_adapter(invocation) -> None:
         manager.close_all_connections()
 
 
+class DbtBuildConfig(Config):
+    """Run config of the dbt step (`make run ARGS=--full-refresh`, or the launchpad in the UI)."""
+
+    full_refresh: bool = False
+    """Rebuild the incremental models from all of raw (after a change to their code, say)
+    instead of adding the rows loaded since their last build."""
+
+
 @dbt_assets(
     manifest=ensure_manifest(),
     project=dbt_project,
     dagster_dbt_translator=translator,
     name="dbt_models",
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: ImpactSettings):
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: ImpactSettings, config: DbtBuildConfig):
     settings = impact.settings()
     # dbt holds the warehouse while it builds: row counts, column types and previews are
     # read once it has finished (DuckDB's file allows one writer), so events are passed on
@@ -179,7 +187,10 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
     try:
         # The vars hold no secret: dbt reads the person-key secret from its environment
         # (see GuardedDbtCliResource), and the models only name the key.
-        invocation = dbt.cli(["build", "--vars", json.dumps(settings.dbt_vars())], context=context, target_path=target)
+        args = ["build", "--vars", json.dumps(settings.dbt_vars())]
+        if config.full_refresh:
+            args.append("--full-refresh")
+        invocation = dbt.cli(args, context=context, target_path=target)
         for event in invocation.stream():
             events.append(event)
     except Exception as error:  # re-raised below, after the successful models are reported

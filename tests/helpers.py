@@ -1,12 +1,17 @@
 """Small helpers shared by the tests."""
 
+import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 from dagster import DagsterInstance, ExecuteInProcessResult
 
-from dagster_project.settings import SAMPLE_CONFIG_DIR, Settings
+from dagster_project.keys import DBT_SECRET_ENV
+from dagster_project.settings import DBT_PROJECT_DIR, SAMPLE_CONFIG_DIR, Settings
 
 # The person-key secret of the tests' pipeline runs: a known value, so that tests can
 # look for it everywhere a run writes (it must be nowhere) and recompute keys.
@@ -54,3 +59,23 @@ def run_pipeline(settings: Settings, instance: DagsterInstance) -> ExecuteInProc
 
     job = build_definitions(settings).resolve_job_def(JOB_NAME)
     return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+def run_dbt(settings: Settings, warehouse: Path, work_dir: Path, *args: str, **dbt_vars) -> str:
+    """A real dbt command (run, build, ...) on the warehouse at `warehouse` (a copy, so
+    that the session's pipeline stays as it was), with the run's settings and secret;
+    dbt_vars override the settings' vars. Returns dbt's output; fails the test if dbt fails."""
+    env = {
+        **os.environ,
+        "IMPACT_WAREHOUSE_PATH": str(warehouse),
+        "IMPACT_CONFIG_DIR": str(settings.config_dir),
+        DBT_SECRET_ENV: settings.person_key_secret,
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *args, "--vars", json.dumps({**settings.dbt_vars(), **dbt_vars}),
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    return done.stdout

@@ -6,6 +6,9 @@ import duckdb
 
 LEDGER = "raw._file_ledger"
 QUARANTINE = "raw._quarantine"
+# Files whose rows left raw (withdrawn, or replaced by a changed re-delivery): the
+# incremental staging models rebuild their feed when one is newer than their last build.
+RETRACTIONS = "raw._file_retractions"
 
 DDL = f"""
 create schema if not exists raw;
@@ -28,6 +31,12 @@ create table if not exists {QUARANTINE} (
     reason varchar,
     quarantined_at timestamptz
 );
+create table if not exists {RETRACTIONS} (
+    file varchar,
+    feed varchar,
+    rows_retracted bigint,
+    retracted_at timestamptz
+);
 """
 
 
@@ -46,7 +55,11 @@ def files_of(conn: duckdb.DuckDBPyConnection, feed: str) -> dict[str, int]:
 
 
 def forget_file(conn: duckdb.DuckDBPyConnection, raw_table: str, file_key: str) -> None:
-    """Remove every trace of a file so that a changed re-delivery replaces it."""
+    """Remove every trace of a file so that a changed re-delivery replaces it; a file
+    that was loaded is remembered as retracted (its rows may have been current versions)."""
+    conn.execute(
+        f"insert into {RETRACTIONS} select file, feed, rows_loaded, now() from {LEDGER} where file = ?", [file_key]
+    )
     conn.execute(f"delete from {raw_table} where _file = ?", [file_key])
     conn.execute(f"delete from {QUARANTINE} where file = ?", [file_key])
     conn.execute(f"delete from {LEDGER} where file = ?", [file_key])
@@ -81,8 +94,12 @@ def newest_extracts(conn: duckdb.DuckDBPyConnection) -> dict:
     )
 
 
-def rows_loaded(conn: duckdb.DuckDBPyConnection, feed: str) -> int:
-    return conn.execute(f"select coalesce(sum(rows_loaded), 0) from {LEDGER} where feed = ?", [feed]).fetchall()[0][0]
+def rows_loaded(conn: duckdb.DuckDBPyConnection, feed: str, loaded_after: str | None = None) -> int:
+    """The rows the ledger holds for a feed (of the files loaded after `loaded_after`, a
+    timestamp as text, when given)."""
+    since = "" if loaded_after is None else " and loaded_at > cast(? as timestamptz)"
+    params = [feed] + ([] if loaded_after is None else [loaded_after])
+    return conn.execute(f"select coalesce(sum(rows_loaded), 0) from {LEDGER} where feed = ?{since}", params).fetchall()[0][0]
 
 
 def quarantine_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:

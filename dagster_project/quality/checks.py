@@ -41,6 +41,11 @@ def _metadata(suite: SuiteSpec, outcome: SuiteOutcome) -> dict:
             {r["rule"]: {k: r[k] for k in ("flagged_rows", "rows", "share", "tolerance")} for r in outcome.flagged}
         ),
         "table": MetadataValue.text(suite.table),
+        "rows_audited": MetadataValue.int(outcome.rows_audited),
+        "audit_scope": MetadataValue.text(
+            f"rows written after {outcome.audited_since} (and every row sharing a key with one)"
+            if outcome.audited_since else "the whole table"
+        ),
         **(
             {
                 "data_docs_page": MetadataValue.path(str(outcome.page)),

@@ -39,6 +39,8 @@ class SuiteOutcome:
     failures: list[dict[str, Any]]
     flagged: list[dict[str, Any]] = field(default_factory=list)  # per plausibility rule, pass or fail
     page: Path | None = None  # the validation's Data Docs page
+    rows_audited: int = 0  # by the row rules and keys (the whole table, or the rows written since)
+    audited_since: str | None = None  # the last pass's newest row, when only newer rows were audited
 
 
 # --------------------------------------------------------------------------- a suite's expectations, for this run
@@ -76,20 +78,116 @@ def _quote(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def _frames(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: Settings) -> list[tuple[list[dict], Any]]:
-    """(expectations, the frame they run on): the schema's on zero rows, the data's on
-    the columns they need."""
-    ledger_rows = ledger.rows_loaded(conn, suite.feed) if suite.counts_ledger_rows() else None
-    schema_exps = _configured([e for e in suite.expectations if e["type"] in SCHEMA_EXPECTATIONS], settings, ledger_rows)
-    data_exps = _configured([e for e in suite.expectations if e["type"] not in SCHEMA_EXPECTATIONS], settings, ledger_rows)
+# --------------------------------------------------------------------------- which rows: all, or those written since the last pass
+
+# Per suite with a changed_rows_column: the newest row (by that column) it has passed on.
+# A failed audit leaves it, so the rows it failed on are audited again next run.
+AUDITED = "raw._audited_through"
+
+
+@dataclass
+class Scope:
+    """The rows a suite audits this run: those written after `since` (None: all), by the
+    table's changed_rows_column, or (raw) by the ledger's loaded_at of their file."""
+
+    column: str
+    since: str | None  # the column's value (or the ledger's loaded_at), as DuckDB text
+    through: str | None  # the newest one now: the watermark after a pass
+    column_type: str = "TIMESTAMP"
+    feed: str | None = None  # raw: the feed whose ledger entries say which files are new
+
+    def changed(self, alias: str) -> str:
+        if self.since is None:
+            return "true"
+        if self.feed:
+            return (
+                f"{alias}._file in (select file from {ledger.LEDGER} where feed = '{self.feed}' "
+                f"and loaded_at > cast('{self.since}' as timestamptz))"
+            )
+        return f"{alias}.{_quote(self.column)} > cast('{self.since}' as {self.column_type})"
+
+
+def _scope(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec) -> Scope | None:
+    if not (suite.changed_rows_column or suite.audits_new_files):
+        return None
+    conn.execute(
+        f"create schema if not exists raw; "
+        f"create table if not exists {AUDITED} (suite varchar, audited_through varchar, audited_at timestamptz)"
+    )
+    since = conn.execute(f"select audited_through from {AUDITED} where suite = ?", [suite.name]).fetchall()
+    since = since[0][0] if since else None
+    if suite.audits_new_files:
+        ledger.ensure_tables(conn)
+        (through,) = conn.execute(
+            f"select cast(max(loaded_at) as varchar) from {ledger.LEDGER} where feed = ?", [suite.feed]
+        ).fetchall()[0]
+        return Scope("_file", since, through, feed=suite.feed)
+    column = suite.changed_rows_column
+    through, column_type = conn.execute(
+        f"select cast(max({_quote(column)}) as varchar), any_value(typeof({_quote(column)})) from {suite.table}"
+    ).fetchall()[0]
+    return Scope(column, since, through, column_type or "TIMESTAMP")
+
+
+def _record_pass(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, scope: Scope | None) -> None:
+    if scope is None or scope.through is None:
+        return
+    conn.execute(f"delete from {AUDITED} where suite = ?", [suite.name])
+    conn.execute(f"insert into {AUDITED} values (?, ?, now())", [suite.name, scope.through])
+
+
+UNIQUENESS = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+
+
+def _duplicated_keys(suite: SuiteSpec) -> str:
+    """The rows whose key (under any of the suite's uniqueness expectations) another row
+    shares, found by DuckDB over the whole table: GX then sees only those rows, and
+    fails exactly when the whole table has a duplicate, without loading its keys."""
+    tests = []
+    for columns in suite.unique_column_lists():
+        listed = ", ".join(_quote(c) for c in columns)
+        matched = " and ".join(f"duplicated.{_quote(c)} is not distinct from audited.{_quote(c)}" for c in columns)
+        tests.append(
+            f"exists (select 1 from (select {listed} from {suite.table} group by {listed} having count(*) > 1) "
+            f"as duplicated where {matched})"
+        )
+    return " or ".join(tests) or "false"
+
+
+def _frames(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: Settings) -> tuple[list[tuple[str, list[dict], Any]], Scope | None]:
+    """(name suffix, expectations, the frame they run on), each frame holding only the
+    columns its expectations need: the schema's on zero rows; the keys' on the rows
+    whose key is duplicated (DuckDB finds them over the whole table); a suite with a
+    changed_rows_column (or a raw table's) runs its row rules on the rows written since
+    its last pass, and its plausibility rules (a share of the table) on the whole table;
+    any other suite runs its rules on the whole table."""
+    scope = _scope(conn, suite)
+    since = scope.since if scope else None
+    ledger_rows = ledger.rows_loaded(conn, suite.feed, since) if suite.counts_ledger_rows() else None
+    configured = _configured(suite.expectations, settings, ledger_rows)
+    schema_exps = [e for e in configured if e["type"] in SCHEMA_EXPECTATIONS]
+    data_exps = [e for e in configured if e["type"] not in SCHEMA_EXPECTATIONS]
+    key_exps = [e for e in data_exps if e["type"] in UNIQUENESS]
+    whole_table_exps = [e for e in data_exps if scope and plausibility_rule(e)]
+    data_exps = [e for e in data_exps if e not in key_exps and e not in whole_table_exps]
     frames = []
     if schema_exps:
-        frames.append((schema_exps, conn.execute(f"select * from {suite.table} limit 0").df()))
+        frames.append(("__schema", schema_exps, conn.execute(f"select * from {suite.table} limit 0").df()))
+    if key_exps:
+        frames.append(("__keys", key_exps, _select(conn, suite, key_exps, _duplicated_keys(suite))))
+    if whole_table_exps:
+        frames.append(("__rules", whole_table_exps, _select(conn, suite, whole_table_exps, "true")))
     if data_exps:
-        selected = [_quote(c) for c in suite.needed_columns()]
-        selected += [f"{expr} as {_quote(name)}" for name, expr in suite.derived_columns.items()]
-        frames.append((data_exps, conn.execute(f"select {', '.join(selected) or '1 as _row'} from {suite.table}").df()))
-    return frames
+        frames.append(("", data_exps, _select(conn, suite, data_exps, scope.changed("audited") if scope else "true")))
+    return frames, scope
+
+
+def _select(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, expectations: list[dict], where: str):
+    selected = [_quote(c) for c in suite.needed_columns(expectations)]
+    selected += [f"{expr} as {_quote(name)}" for name, expr in suite.derived_columns.items()]
+    return conn.execute(
+        f"select {', '.join(selected) or '1 as _row'} from {suite.table} as audited where {where}"
+    ).df()
 
 
 # --------------------------------------------------------------------------- GX
@@ -213,12 +311,15 @@ def validate_suite(
     from great_expectations.core.run_identifier import RunIdentifier
 
     context = gx_context(settings.data_dir)
-    frames = _frames(conn, suite, settings)
+    frames, scope = _frames(conn, suite, settings)
     failures: list[dict[str, Any]] = []
     flagged: list[dict[str, Any]] = []
     shown: list[dict[str, Any]] = []
-    for index, (exps, frame) in enumerate(frames):
-        name = suite.name if index == len(frames) - 1 else f"{suite.name}__schema"
+    rows_audited = 0
+    for suffix, exps, frame in frames:
+        name = suite.name + suffix
+        if not suffix:
+            rows_audited = len(frame)
         validation = _validation_definition(context, name, exps)
         result_format = {"result_format": "SUMMARY"}
         if suite.row_key and suite.row_key in frame.columns:
@@ -236,7 +337,9 @@ def validate_suite(
                 flagged.append(_flagged(outcome, details, keys))
             if not outcome.success:
                 failures.append(_failure(outcome, details, keys))
-    prune_results(settings.data_dir, [suite.name, f"{suite.name}__schema"])
+    if not failures:
+        _record_pass(conn, suite, scope)
+    prune_results(settings.data_dir, [suite.name + suffix for suffix in ("", "__schema", "__keys", "__rules")])
     page = data_docs.record(
         settings.data_docs_dir,
         {"name": suite.name, "layer": suite.layer, "table": suite.table, "severity": suite.severity,
@@ -244,4 +347,7 @@ def validate_suite(
         run_name,
         shown,
     )
-    return SuiteOutcome(success=not failures, evaluated=len(shown), failures=failures, flagged=flagged, page=page)
+    return SuiteOutcome(
+        success=not failures, evaluated=len(shown), failures=failures, flagged=flagged, page=page,
+        rows_audited=rows_audited, audited_since=scope.since if scope else None,
+    )

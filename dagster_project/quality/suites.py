@@ -38,6 +38,13 @@ class SuiteSpec:
     expectations: list[dict[str, Any]]
     derived_columns: dict[str, str] = field(default_factory=dict)
     row_key: str | None = None  # how people name a row (incident number, deal id), for failures
+    # A column that marks when a row was written (_built_at in the incremental staging
+    # tables): the suite audits only the rows written since its last pass (engine.py),
+    # and a key's every row for the uniqueness expectations.
+    changed_rows_column: str | None = None
+    # A raw table: the suite audits the rows of the files the ledger took in since its
+    # last pass (their _file).
+    audits_new_files: bool = False
 
     @property
     def asset_key(self):
@@ -55,9 +62,9 @@ class SuiteSpec:
         """The feed of a raw table (raw.<feed>)."""
         return self.table.split(".", 1)[1]
 
-    def needed_columns(self) -> list[str]:
+    def needed_columns(self, expectations: list[dict[str, Any]] | None = None) -> list[str]:
         columns: list[str] = [self.row_key] if self.row_key else []
-        for exp in self.expectations:
+        for exp in self.expectations if expectations is None else expectations:
             if exp["type"] in SCHEMA_EXPECTATIONS:
                 continue
             kwargs = exp.get("kwargs", {})
@@ -65,6 +72,17 @@ class SuiteSpec:
             for k in _COLUMN_LIST_KWARGS:
                 columns += kwargs.get(k, [])
         return [c for c in dict.fromkeys(columns) if c not in self.derived_columns]
+
+    def unique_column_lists(self) -> list[list[str]]:
+        """The columns each uniqueness expectation keys on."""
+        out = []
+        for exp in self.expectations:
+            kwargs = exp.get("kwargs", {})
+            if exp["type"] == "expect_column_values_to_be_unique":
+                out.append([kwargs["column"]])
+            elif exp["type"] == "expect_compound_columns_to_be_unique":
+                out.append(list(kwargs["column_list"]))
+        return out
 
     def counts_ledger_rows(self) -> bool:
         return any(e.get("kwargs", {}).get("value") == LEDGER_ROWS for e in self.expectations)
@@ -83,6 +101,7 @@ def load_suite_file(path: Path) -> SuiteSpec:
         expectations=data["expectations"],
         derived_columns=meta.get("derived_columns", {}),
         row_key=meta.get("row_key"),
+        changed_rows_column=meta.get("changed_rows_column"),
     )
 
 
@@ -117,8 +136,9 @@ def contract_suite(contract: FeedContract) -> SuiteSpec:
         table=contract.table,
         severity="ERROR" if contract.format == "csv" else "WARN",
         description=f"Raw {contract.name} keeps its contract: keys present, no key twice in one file, "
-        "every loaded row accounted for in the file ledger.",
+        "every loaded row accounted for in the file ledger. Audits the files loaded since its last pass.",
         expectations=expectations,
+        audits_new_files=True,
     )
 
 

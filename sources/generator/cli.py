@@ -6,7 +6,9 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 
+from .append_day import AppendDayError, append_day
 from .constants import SCALES
 from .core import generate
 from .profile import DEFAULT_PROFILE, PROFILES
@@ -25,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
                    help=f"which real-extract mess to plant: realistic (all of it) or clean (none) "
                         f"(default: {DEFAULT_PROFILE})")
+    p.add_argument("--append-day", type=date.fromisoformat, metavar="DATE",
+                   help="add one more night's files (tickets, deals, statements, the HRIS snapshot) "
+                        "dated DATE to the existing landing folder --out, instead of generating it")
     p.add_argument("--list-files", action="store_true", help="include every file written in the output")
     return p
 
@@ -33,6 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not args.out:
         _parser().error("--out is required (or set IMPACT_LANDING_DIR)")
+    if args.append_day:
+        try:
+            summary = append_day(args.out, args.append_day)
+        except AppendDayError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        json.dump(summary, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
     summary = generate(args.out, scale=args.scale, seed=args.seed, profile=args.profile)
     if not args.list_files:
         summary.pop("files")  # 144 paths; the counts are what people look at

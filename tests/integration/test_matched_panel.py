@@ -3,18 +3,13 @@ that hold a treated person become candidates, and a cell keeps at most
 max_comparisons_per_cell comparisons, drawn the same way every run, every treated person
 kept. Rebuilt by a real dbt run on a copy of the session pipeline's warehouse."""
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster_project.keys import DBT_SECRET_ENV
-from dagster_project.settings import DBT_PROJECT_DIR
+from tests.helpers import run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -25,21 +20,8 @@ def rebuild_panel(pipeline, tmp_path: Path, cap: int) -> Path:
     tmp_path.mkdir(parents=True, exist_ok=True)
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(pipeline.settings.warehouse_path, warehouse)
-    dbt = Path(sys.executable).parent / "dbt"
-    env = {
-        **os.environ,
-        "IMPACT_WAREHOUSE_PATH": str(warehouse),
-        "IMPACT_CONFIG_DIR": str(pipeline.settings.config_dir),
-        DBT_SECRET_ENV: pipeline.settings.person_key_secret,
-    }
-    dbt_vars = {**pipeline.settings.dbt_vars(), "max_comparisons_per_cell": cap}
-    done = subprocess.run(
-        [str(dbt), "run", "--select", "int_impact__matched_units", "--vars", json.dumps(dbt_vars),
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-3000:]
+    run_dbt(pipeline.settings, warehouse, tmp_path, "run", "--select", "int_impact__matched_units",
+            max_comparisons_per_cell=cap)
     return warehouse
 
 

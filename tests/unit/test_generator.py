@@ -789,3 +789,46 @@ def test_retention_participants_leave_like_everybody_else(small_landing, world):
     horizon = EARLY_ATTRITION_DAYS - landmark
     gap = km_attrition(durations[True], horizon) - km_attrition(durations[False], horizon)
     assert abs(gap) < 0.25
+
+
+# --------------------------------------------------------------------------- --append-day
+
+
+def test_an_appended_day_continues_the_folder_the_same_way_every_time(small_landing, tmp_path):
+    """One more night: new versions of open tickets and deals (resolved, closed, deleted),
+    new work and statements dated that day, voided statements, the HRIS snapshot again;
+    within the contracts, the same bytes from the same folder and date."""
+    import csv
+    import shutil
+    from datetime import date
+
+    from sources.generator.append_day import AppendDayError, append_day
+
+    day = date(2026, 7, 1)
+    copies = []
+    for name in ("a", "b"):
+        landing = tmp_path / name
+        shutil.copytree(small_landing, landing)
+        summary = append_day(landing, day)
+        copies.append(landing)
+    assert sorted(summary["files"]) == sorted([
+        "servicedesk/incidents/incidents_2026-07-01.csv", "crm/opportunities/opportunities_2026-07-01.csv",
+        "lms/xapi_statements/xapi_statements_2026-07-01.jsonl", "hris/workers/workers_2026-07-01.csv",
+    ])
+    for file in summary["files"]:
+        assert (copies[0] / file).read_bytes() == (copies[1] / file).read_bytes()
+
+    with open(copies[0] / "servicedesk/incidents/incidents_2026-07-01.csv", newline="") as handle:
+        tickets = list(csv.DictReader(handle))
+    assert all(t["sys_updated_on"][:10] == "2026-07-01" for t in tickets)
+    assert any(t["opened_at"][:10] == "2026-07-01" for t in tickets)  # new work
+    assert any(t["opened_at"][:10] < "2026-07-01" and t["state"] == "Resolved" for t in tickets)  # old work resolved
+    assert any(t["opened_at"][:10] == "2026-07-01" and not t["resolved_at"] for t in tickets)  # still open at night
+    with open(copies[0] / "crm/opportunities/opportunities_2026-07-01.csv", newline="") as handle:
+        deals = list(csv.DictReader(handle))
+    assert any(d["IsDeleted"] == "true" for d in deals) and any(d["IsClosed"] == "true" for d in deals)
+    assert (copies[0] / "hris/workers/workers_2026-07-01.csv").read_bytes().splitlines()[1:] == \
+        (small_landing / "hris/workers/workers_2026-06-30.csv").read_bytes().splitlines()[1:]
+
+    with pytest.raises(AppendDayError, match="not after the newest file"):
+        append_day(copies[0], day)

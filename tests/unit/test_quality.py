@@ -42,15 +42,19 @@ def test_old_validation_results_are_pruned_newest_kept(tmp_path):
         assert (tmp_path / root / "suite_b" / "__none__" / runs[0]).exists()
 
 
-def _incidents_table(conn, n: int, flagged: int) -> None:
-    conn.execute("create schema staging")
+def _incidents_table(conn, n: int, flagged: int, built_at: str = "2026-07-01 02:00:00", first: int = 1) -> None:
+    conn.execute("create schema if not exists staging")
     conn.execute(
-        f"""create table staging.stg_servicedesk__incidents as
-            select 'sys' || i as incident_id, 'INC' || lpad(i::varchar, 7, '0') as incident_number,
-                   timestamp '2025-01-01' as opened_at, 3 as priority_code,
-                   false as has_response_before_open, i <= {flagged} as has_resolution_before_response,
-                   false as has_resolution_before_open
-            from range(1, {n + 1}) t(i)"""
+        """create table if not exists staging.stg_servicedesk__incidents (
+                incident_id varchar, incident_number varchar, opened_at timestamp, priority_code integer,
+                has_response_before_open boolean, has_resolution_before_response boolean,
+                has_resolution_before_open boolean, _built_at timestamp)"""
+    )
+    conn.execute(
+        f"""insert into staging.stg_servicedesk__incidents
+            select 'sys' || i, 'INC' || lpad(i::varchar, 7, '0'), timestamp '2025-01-01', 3,
+                   false, i < {first + flagged}, false, timestamp '{built_at}'
+            from range({first}, {first + n}) t(i)"""
     )
 
 
@@ -87,3 +91,45 @@ def test_a_suite_files_own_mostly_overrides_the_default_tolerance():
     assert with_tolerance(own, 0.01)["kwargs"]["mostly"] == 0.9
     invariant = {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "k"}}
     assert "mostly" not in with_tolerance(invariant, 0.01)["kwargs"]
+
+
+def test_a_suite_with_changed_rows_audits_the_rows_written_since_its_last_pass(tmp_path):
+    """The row rules of an incremental table run on the night's rows; keys stay unique
+    across the whole table (DuckDB finds the duplicated ones); a failed audit is repeated
+    until it passes; the plausibility share stays a share of the whole table."""
+    import duckdb
+
+    from dagster_project.quality.engine import validate_suite
+
+    conn = duckdb.connect()
+    settings = make_settings(tmp_path, tmp_path / "landing", row_rule_tolerance=0.01)
+    suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
+    assert suite.changed_rows_column == "_built_at"
+    _incidents_table(conn, 1000, 0)
+    first = validate_suite(conn, suite, settings)
+    assert first.success and first.rows_audited == 1000 and first.audited_since is None
+
+    _incidents_table(conn, 10, 0, built_at="2026-07-02 02:00:00", first=1001)  # the next night
+    second = validate_suite(conn, suite, settings)
+    assert second.success and second.rows_audited == 10
+    assert second.audited_since == "2026-07-01 02:00:00"
+
+    # A night that writes a key already there: the duplicate is caught, with its old row.
+    conn.execute("""insert into staging.stg_servicedesk__incidents
+                    select * replace (timestamp '2026-07-03 02:00:00' as _built_at)
+                    from staging.stg_servicedesk__incidents where incident_id = 'sys5'""")
+    third = validate_suite(conn, suite, settings)
+    assert not third.success and third.rows_audited == 1
+    assert [f["expectation"] for f in third.failures] == ["expect_column_values_to_be_unique"]
+    # Not passed, so not forgotten: the next run audits those rows again.
+    again = validate_suite(conn, suite, settings)
+    assert not again.success and again.audited_since == "2026-07-02 02:00:00"
+
+    # The plausibility share is the whole table's: 8 flagged rows of 1,018 pass at 1 %,
+    # though they are all of the night's 8 rows.
+    conn.execute("delete from staging.stg_servicedesk__incidents where _built_at = timestamp '2026-07-03 02:00:00'")
+    _incidents_table(conn, 8, 8, built_at="2026-07-04 02:00:00", first=2001)
+    fourth = validate_suite(conn, suite, settings)
+    assert fourth.success and fourth.rows_audited == 8
+    rule = next(r for r in fourth.flagged if r["column"] == "has_resolution_before_response")
+    assert (rule["flagged_rows"], rule["rows"]) == (8, 1018)

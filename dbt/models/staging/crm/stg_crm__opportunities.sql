@@ -1,6 +1,20 @@
-{#- The current state of each opportunity: its latest version wins, deleted ones go. -#}
-with latest as (
-    {{ latest_by(source('crm', 'opportunities'), 'Id', 'LastModifiedDate desc, _extract_date desc, _record_number desc') }}
+{#- The current state of each opportunity: its latest version wins, deleted ones go.
+    Incremental: a night reads again only the deals it brought a version of
+    (macros/incremental.sql); a deal deleted since is a tombstone until the post-hook. -#}
+{{ config(
+    materialized=versioned_materialization(),
+    unique_key='opportunity_id',
+    incremental_strategy='delete+insert',
+    pre_hook="{{ rebuild_after_retraction('crm__opportunities') }}",
+    post_hook="{{ drop_tombstones() }}",
+) }}
+
+with versions as (
+    {{ versions_of_changed_keys(source('crm', 'opportunities'), 'Id') }}
+),
+
+latest as (
+    {{ latest_by('versions', 'Id', 'LastModifiedDate desc, _extract_date desc, _record_number desc') }}
 )
 
 select
@@ -18,6 +32,9 @@ select
     IsWon as is_won,
     LastModifiedDate as last_modified_at,
     -- Plausibility flag: kept, and left out of the sales cycle only (int_kpis__events).
-    coalesce(IsClosed and CloseDate < cast(CreatedDate as date), false) as has_close_before_creation
+    coalesce(IsClosed and CloseDate < cast(CreatedDate as date), false) as has_close_before_creation,
+    _loaded_at,
+    {{ batch_built_at() }} as _built_at,
+    coalesce(IsDeleted, false) as _is_tombstone
 from latest
-where not coalesce(IsDeleted, false)
+where {{ keeps_tombstones() }} or not coalesce(IsDeleted, false)

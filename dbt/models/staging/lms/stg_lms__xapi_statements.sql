@@ -1,12 +1,46 @@
 {#- One row per distinct, non-voided xAPI statement, flattened.
     A statement id delivered twice is one statement (the first stored copy wins);
-    a voiding statement removes its target and is itself not an event. -#}
+    a voiding statement removes its target and is itself not an event. Incremental: a
+    night flattens only the statements it delivered and those its voiding statements
+    name (macros/incremental.sql); a target voided since is a tombstone until the
+    post-hook. -#}
+{{ config(
+    materialized=versioned_materialization(),
+    unique_key='statement_id',
+    incremental_strategy='delete+insert',
+    pre_hook="{{ rebuild_after_retraction('lms__xapi_statements') }}",
+    post_hook="{{ drop_tombstones() }}",
+) }}
+
 with delivered as (
     select * from {{ source('lms', 'xapi_statements') }}
 ),
 
+-- Every voiding statement ever delivered: a target delivered again after it was
+-- voided stays voided.
+voided as (
+    select distinct {{ json_str('statement', '$.object.id') }} as statement_id
+    from delivered
+    where {{ json_str('statement', '$.verb.id') }} = 'http://adlnet.gov/expapi/verbs/voided'
+        and {{ json_str('statement', '$.object.objectType') }} = 'StatementRef'
+),
+
+batch as (
+    select * from delivered
+    {%- if is_incremental() %}
+    where statement_id in (
+        select statement_id from ({{ changed_keys('delivered', 'statement_id') }}) as arrived
+        union all
+        -- what tonight's voiding statements void
+        select {{ json_str('statement', '$.object.id') }} from delivered
+        where statement_id in ({{ changed_keys('delivered', 'statement_id') }})
+            and {{ json_str('statement', '$.verb.id') }} = 'http://adlnet.gov/expapi/verbs/voided'
+    )
+    {%- endif %}
+),
+
 first_copy as (
-    {{ latest_by('delivered', 'statement_id', '_extract_date, _file, _line_number') }}
+    {{ latest_by('batch', 'statement_id', '_extract_date, _file, _line_number') }}
 ),
 
 flattened as (
@@ -40,14 +74,9 @@ flattened as (
         {{ iso_timestamp(json_str('statement', '$.timestamp')) }} as recorded_at,
         {{ iso_timestamp(json_str('statement', '$.stored')) }} as stored_at,
         _extract_date,
-        _file
+        _file,
+        _loaded_at
     from first_copy
-),
-
-voided as (
-    select distinct object_id as statement_id
-    from flattened
-    where verb_id = 'http://adlnet.gov/expapi/verbs/voided' and object_type = 'StatementRef'
 )
 
 select
@@ -61,7 +90,9 @@ select
     end as actor_identity_type,
     coalesce(flattened.actor_email, flattened.actor_mbox_sha1sum, flattened.actor_account_name, flattened.actor_openid) as actor_identity,
     -- xAPI: timestamp is when it happened; without it, when the LRS stored it.
-    coalesce(flattened.recorded_at, flattened.stored_at, cast(flattened._extract_date as timestamp)) as statement_at
+    coalesce(flattened.recorded_at, flattened.stored_at, cast(flattened._extract_date as timestamp)) as statement_at,
+    {{ batch_built_at() }} as _built_at,
+    flattened.statement_id in (select voided.statement_id from voided) as _is_tombstone
 from flattened
 where flattened.verb_id <> 'http://adlnet.gov/expapi/verbs/voided'
-    and flattened.statement_id not in (select voided.statement_id from voided)
+    and ({{ keeps_tombstones() }} or flattened.statement_id not in (select voided.statement_id from voided))

@@ -1,6 +1,18 @@
-{#- The current state of each incident: its latest version wins. -#}
-with latest as (
-    {{ latest_by(source('servicedesk', 'incidents'), 'sys_id', 'sys_updated_on desc, _extract_date desc, _record_number desc') }}
+{#- The current state of each incident: its latest version wins. Incremental: a night
+    reads again only the incidents it brought a version of (macros/incremental.sql). -#}
+{{ config(
+    materialized=versioned_materialization(),
+    unique_key='incident_id',
+    incremental_strategy='delete+insert',
+    pre_hook="{{ rebuild_after_retraction('servicedesk__incidents') }}",
+) }}
+
+with versions as (
+    {{ versions_of_changed_keys(source('servicedesk', 'incidents'), 'sys_id') }}
+),
+
+latest as (
+    {{ latest_by('versions', 'sys_id', 'sys_updated_on desc, _extract_date desc, _record_number desc') }}
 )
 
 select
@@ -26,5 +38,7 @@ select
     -- first response logged late.
     coalesce(first_response_at < opened_at, false) as has_response_before_open,
     coalesce(resolved_at < first_response_at, false) as has_resolution_before_response,
-    coalesce(resolved_at < opened_at, false) as has_resolution_before_open
+    coalesce(resolved_at < opened_at, false) as has_resolution_before_open,
+    _loaded_at,
+    {{ batch_built_at() }} as _built_at
 from latest
