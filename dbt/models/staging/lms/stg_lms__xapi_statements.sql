@@ -92,7 +92,8 @@ select
     -- xAPI: timestamp is when it happened; without it, when the LRS stored it.
     coalesce(flattened.recorded_at, flattened.stored_at, cast(flattened._extract_date as timestamp)) as statement_at,
     {{ batch_built_at() }} as _built_at,
-    flattened.statement_id in (select voided.statement_id from voided) as _is_tombstone
+    voided.statement_id is not null as _is_tombstone
 from flattened
+left join voided on flattened.statement_id = voided.statement_id
 where flattened.verb_id <> 'http://adlnet.gov/expapi/verbs/voided'
-    and ({{ keeps_tombstones() }} or flattened.statement_id not in (select voided.statement_id from voided))
+    and ({{ keeps_tombstones() }} or voided.statement_id is null)
