@@ -74,7 +74,7 @@ calibrate: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.run --scale $(or $(SCALE),medium)
 
-# The scale benchmark: medium and large, each with its engine floor (benchmarks/results/).
+## The scale benchmark: medium and large, each a cold full run, its engine floor and a nightly run with one appended day (benchmarks/results/).
 bench: $(STAMP)
 	for scale in $(or $(SCALES),medium large); do $(BIN)/python -m benchmarks.run --scale $$scale || exit 1; done
 
