@@ -4,7 +4,9 @@ Validation runs GX's pandas engine on a frame that DuckDB builds with only the c
 the suite needs (plus any `derived_columns`, SQL expressions that let a suite check
 cross-column rules such as formulas or overlapping intervals). Schema expectations (the
 table's column set) run on a zero-row frame, so that checking a wide table's columns
-never loads its rows.
+never loads its rows. Uniqueness runs on the rows whose key DuckDB finds duplicated. A
+raw table's suite, or one with a `changed_rows_column`, audits its row rules on the rows
+written since it last passed (its watermark, in raw._audited_through).
 
 Each validation is named by the Dagster run that ran it, kept in a file-backed GX
 context under the data dir, and shown in Data Docs that work offline (data_docs.py).

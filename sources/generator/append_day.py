@@ -56,7 +56,9 @@ def append_day(out_dir: str | Path, day: date) -> dict:
 # Feeds
 # --------------------------------------------------------------------------
 def _incidents(conn, root: Path, day: date, end: datetime) -> list[dict]:
-    latest = _latest(conn, root / "servicedesk" / "incidents" / "incidents_*.csv*", "sys_id", "sys_updated_on")
+    since = (day - timedelta(days=LOOKBACK_DAYS)).isoformat()
+    latest = _latest(conn, root / "servicedesk" / "incidents" / "incidents_*.csv*", "sys_id", "sys_updated_on",
+                     f"coalesce(resolved_at, '') = '' or opened_at >= '{since}'")
     columns = csv_columns("servicedesk", "incidents")
     rows: list[dict] = []
     for row in latest:
@@ -81,7 +83,9 @@ def _incidents(conn, root: Path, day: date, end: datetime) -> list[dict]:
 
 
 def _opportunities(conn, root: Path, day: date, end: datetime) -> list[dict]:
-    latest = _latest(conn, root / "crm" / "opportunities" / "opportunities_*.csv*", "Id", "LastModifiedDate")
+    since = (day - timedelta(days=LOOKBACK_DAYS)).isoformat()
+    latest = _latest(conn, root / "crm" / "opportunities" / "opportunities_*.csv*", "Id", "LastModifiedDate",
+                     f"IsClosed <> 'true' or CreatedDate >= '{since}'")
     columns = csv_columns("crm", "opportunities")
     rows: list[dict] = []
     for row in latest:
@@ -177,15 +181,16 @@ def _check_after_newest(folder: Path, feed: str, day: date) -> None:
         raise AppendDayError(f"{folder}: --append-day {day} is not after the newest file ({dates[-1]})")
 
 
-def _latest(conn, pattern: Path, key: str, version: str) -> list[dict]:
-    """Each key's newest version across every file (read as text, nothing reformatted)."""
+def _latest(conn, pattern: Path, key: str, version: str, keep: str) -> list[dict]:
+    """Each key's newest version across every file (read as text, nothing reformatted),
+    where `keep` holds: open work, or work begun in the last four weeks."""
     rows = conn.execute(
         f"""select * exclude (_rank) from (
                 select *, row_number() over (partition by "{key}" order by "{version}" desc, filename desc) as _rank
                 from read_csv('{pattern}', all_varchar = true, header = true, union_by_name = true,
                               filename = true, ignore_errors = true)
                 where "{key}" is not null and "{version}" is not null)
-            where _rank = 1 order by "{key}" """
+            where _rank = 1 and ({keep}) order by "{key}" """
     )
     return _dicts(rows)
 

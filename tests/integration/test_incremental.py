@@ -47,14 +47,12 @@ def tables(warehouse: Path, schemas=("staging", "intermediate", "marts")) -> dic
 
 
 def canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    # Sorted on floats rounded to 9 significant digits: parallel sums may differ in the
-    # last bits, which the comparison below tolerates (1e-9 relative).
-    keys = frame.copy()
-    for column in keys.columns:
-        if pd.api.types.is_float_dtype(keys[column]):
-            keys[column] = keys[column].map(lambda v: float(f"{v:.9g}") if pd.notna(v) else v)
-        else:
-            keys[column] = keys[column].astype(str)
+    # Sorted on floats rounded to 6 decimals: parallel sums may differ in the last bits,
+    # which the comparison below tolerates (1e-9 relative).
+    keys = pd.DataFrame(
+        {c: frame[c].round(6) if pd.api.types.is_float_dtype(frame[c]) else frame[c].astype(str) for c in frame.columns},
+        index=frame.index,
+    )
     order = keys.sort_values(list(keys.columns), kind="mergesort").index
     return frame.loc[order].reset_index(drop=True)
 
