@@ -43,7 +43,7 @@ def _metadata(suite: SuiteSpec, outcome: SuiteOutcome) -> dict:
         "table": MetadataValue.text(suite.table),
         "rows_audited": MetadataValue.int(outcome.rows_audited),
         "audit_scope": MetadataValue.text(
-            f"rows written after {outcome.audited_since} (and every row sharing a key with one)"
+            f"row rules: rows written after {outcome.audited_since}; keys: the whole table"
             if outcome.audited_since else "the whole table"
         ),
         **(

@@ -39,8 +39,8 @@ class SuiteSpec:
     derived_columns: dict[str, str] = field(default_factory=dict)
     row_key: str | None = None  # how people name a row (incident number, deal id), for failures
     # A column that marks when a row was written (_built_at in the incremental staging
-    # tables): the suite audits only the rows written since its last pass (engine.py),
-    # and a key's every row for the uniqueness expectations.
+    # tables): the suite's row rules audit only the rows written since its last pass
+    # (engine.py); its keys stay unique across the whole table.
     changed_rows_column: str | None = None
     # A raw table: the suite audits the rows of the files the ledger took in since its
     # last pass (their _file).

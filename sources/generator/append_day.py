@@ -56,9 +56,8 @@ def append_day(out_dir: str | Path, day: date) -> dict:
 # Feeds
 # --------------------------------------------------------------------------
 def _incidents(conn, root: Path, day: date, end: datetime) -> list[dict]:
-    since = (day - timedelta(days=LOOKBACK_DAYS)).isoformat()
     latest = _latest(conn, root / "servicedesk" / "incidents" / "incidents_*.csv*", "sys_id", "sys_updated_on",
-                     f"coalesce(resolved_at, '') = '' or opened_at >= '{since}'")
+                     f"coalesce(resolved_at, '') = '' or opened_at >= '{_lookback_start(day)}'")
     columns = csv_columns("servicedesk", "incidents")
     rows: list[dict] = []
     for row in latest:
@@ -70,7 +69,7 @@ def _incidents(conn, root: Path, day: date, end: datetime) -> list[dict]:
         rows.append({**row, "first_response_at": _fmt(first), "resolved_at": _fmt(resolved),
                      "sys_updated_on": _fmt(resolved), "state": "Resolved",
                      "u_csat_score": str(1 + _draw(row["sys_id"], day, "csat") % 5)})
-    for row in _recent(latest, "opened_at", day):
+    for row in _recent(latest, "sys_id", "opened_at", day):
         shift = day - _ts(row["opened_at"]).date()
         new = {**row, "sys_id": _hex(row["sys_id"], day), "number": f"INC{_draw(row['sys_id'], day, 'n') % 10**9:09d}"}
         times = {c: _shifted(row[c], shift, end) for c in ("opened_at", "first_response_at", "resolved_at", "closed_at")}
@@ -83,15 +82,14 @@ def _incidents(conn, root: Path, day: date, end: datetime) -> list[dict]:
 
 
 def _opportunities(conn, root: Path, day: date, end: datetime) -> list[dict]:
-    since = (day - timedelta(days=LOOKBACK_DAYS)).isoformat()
     latest = _latest(conn, root / "crm" / "opportunities" / "opportunities_*.csv*", "Id", "LastModifiedDate",
-                     f"IsClosed <> 'true' or CreatedDate >= '{since}'")
+                     f"IsClosed <> 'true' or CreatedDate >= '{_lookback_start(day)}'")
     columns = csv_columns("crm", "opportunities")
     rows: list[dict] = []
     for row in latest:
         if row["IsClosed"] == "true" or row["IsDeleted"] == "true":
             continue
-        if _draw(row["Id"], day, "delete") % 1_000_000 < DELETE_SHARE * 1_000_000:
+        if _picked(row["Id"], day, DELETE_SHARE, "delete"):
             rows.append({**row, "IsDeleted": "true", "LastModifiedDate": _fmt(_at(day, row["Id"]))})
             continue
         if not _picked(row["Id"], day, CLOSE_SHARE):
@@ -100,7 +98,7 @@ def _opportunities(conn, root: Path, day: date, end: datetime) -> list[dict]:
         rows.append({**row, "StageName": "Closed Won" if won else "Closed Lost", "IsClosed": "true",
                      "IsWon": "true" if won else "false", "Probability": "100" if won else "0",
                      "CloseDate": day.isoformat(), "LastModifiedDate": _fmt(_at(day, row["Id"]))})
-    for row in _recent(latest, "CreatedDate", day):
+    for row in _recent(latest, "Id", "CreatedDate", day):
         shift = day - _ts(row["CreatedDate"]).date()
         created = _shifted(row["CreatedDate"], shift, end)
         rows.append({**row, "Id": "006" + _hex(row["Id"], day)[:15], "StageName": "Prospecting",
@@ -117,8 +115,7 @@ def _statements(root: Path, day: date) -> list[str]:
     folder = root / "lms" / "xapi_statements"
     # A file holds statements stored up to its date: those of the last four weeks are in
     # the files dated since.
-    since = (day - timedelta(days=LOOKBACK_DAYS)).isoformat()
-    files = sorted(p for p in folder.glob("xapi_statements_*.jsonl*") if p.name[16:26] >= since)
+    files = sorted(p for p in folder.glob("xapi_statements_*.jsonl*") if p.name[16:26] >= _lookback_start(day))
     lines = []
     for line in _lines(files):
         try:
@@ -130,7 +127,7 @@ def _statements(root: Path, day: date) -> list[str]:
             continue  # the generator's deliberately malformed lines stay where they were
         if (day - stored.date()).days > LOOKBACK_DAYS or voiding:
             continue
-        if _draw(statement["id"], day, "void") % 1_000_000 < VOID_SHARE * 1_000_000:
+        if _picked(statement["id"], day, VOID_SHARE, "void"):
             lines.append(json.dumps(_voiding(statement, day), separators=(",", ":")))
         if not _picked(statement["id"], day, 1 / LOOKBACK_DAYS):
             continue
@@ -200,7 +197,13 @@ def _dicts(result) -> list[dict]:
     return [{n: ("" if v is None else v) for n, v in zip(names, row)} for row in result.fetchall()]
 
 
-def _recent(latest: list[dict], started: str, day: date) -> list[dict]:
+def _lookback_start(day: date) -> str:
+    """The first day of the four weeks the new day is shaped like (ISO text: compares with
+    the files' timestamps and names as text)."""
+    return (day - timedelta(days=LOOKBACK_DAYS)).isoformat()
+
+
+def _recent(latest: list[dict], key: str, started: str, day: date) -> list[dict]:
     """One in LOOKBACK_DAYS of the work begun in the last LOOKBACK_DAYS before the new day."""
     out = []
     for row in latest:
@@ -208,8 +211,7 @@ def _recent(latest: list[dict], started: str, day: date) -> list[dict]:
             begun = _ts(row[started]).date()
         except ValueError:
             continue
-        key = row.get("sys_id") or row.get("Id")
-        if 0 < (day - begun).days <= LOOKBACK_DAYS and _picked(key, day, 1 / LOOKBACK_DAYS):
+        if 0 < (day - begun).days <= LOOKBACK_DAYS and _picked(row[key], day, 1 / LOOKBACK_DAYS):
             out.append(row)
     return out
 
@@ -226,8 +228,9 @@ def _draw(key: str, day: date, salt: str = "") -> int:
     return int.from_bytes(hashlib.sha256(f"{key}|{day}|{salt}".encode()).digest()[:8], "big")
 
 
-def _picked(key: str, day: date, share: float) -> bool:
-    return _draw(key, day) % 1_000_000 < share * 1_000_000
+def _picked(key: str, day: date, share: float, salt: str = "") -> bool:
+    """A draw of `share` of the keys, the same for the same key, day and salt."""
+    return _draw(key, day, salt) % 1_000_000 < share * 1_000_000
 
 
 def _at(day: date, key: str) -> datetime:
