@@ -46,8 +46,8 @@ lint: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## The small sample built on DuckDB and on local Spark (session mode, local[2]), every mart compared:
-## the same rows, floats to 1e-9 relative, the rest exact (benchmarks/spark_compare.py; data in data/spark_compare).
+## The whole job on the small sample twice, IMPACT_ENGINE=duckdb and IMPACT_ENGINE=spark (local[2]), every
+## published table compared: the same rows, floats to 1e-9 relative, the rest exact (benchmarks/spark_compare.py).
 test-spark: $(SPARK_STAMP)
 	umask 077 && $(BIN)/python -m benchmarks.spark_compare $(ARGS)
 

@@ -1,21 +1,19 @@
-"""The same dbt project on DuckDB and on local Spark, compared mart by mart (issue 16).
+"""The same pipeline on DuckDB and on local Spark, compared table by table (issue 16).
 
-    python -m benchmarks.spark_compare [--data-dir DIR] [--scale small] [--skip-pipeline]
+    python -m benchmarks.spark_compare [--data-dir DIR] [--scale small] [--skip-pipelines]
 
-1. the pipeline on DuckDB (`python -m dagster_project.run --force`: ingest, dbt build,
-   audits, publish) into DIR, unless --skip-pipeline and DIR already has a warehouse;
-2. `dbt build --target local` again on that warehouse, timed (the DuckDB side of the
-   wall-time comparison);
-3. every raw table to Parquet under DIR/lake/raw (dagster_project/ingest/lake.py);
-4. `dbt build --target spark` (session method, local[2]) through
-   dagster_project.dbt_plugins.spark_dbt, timed; the tables land as Parquet under
-   DIR/spark/warehouse/<schema>.db/<table>/;
-5. every mart compared: the same columns, the same rows; floats equal to 1e-9 relative,
-   integers, strings, dates and booleans exact. DuckDB reads both sides (Spark's tables
-   are Parquet), so no second Spark session is needed.
+1. the generator's sample (--scale) is written once to DIR/landing;
+2. the whole Dagster job (`python -m dagster_project.run --force`: ingest, dbt build,
+   audits, publish, report) runs on it twice, each in a data dir of its own:
+   DIR/duckdb with IMPACT_ENGINE=duckdb, and DIR/spark with IMPACT_ENGINE=spark (the
+   `spark` dbt target, session method, local[2]; Java 17 and `.[spark]`), both timed;
+3. every table the two runs published (their serving.duckdb) is compared: the same
+   columns and types, the same rows; floats equal to 1e-9 relative, integers, strings,
+   dates and booleans exact. publish_info is compared on what does not name the run
+   (its table names and row counts).
 
-Exits 1 when a mart differs. Prints the wall times and writes them with the per-table
-results to DIR/spark_compare.json.
+Exits 1 when a published table differs. Prints the wall times and writes them with the
+per-table results to DIR/spark_compare.json.
 """
 
 from __future__ import annotations
@@ -24,6 +22,8 @@ import argparse
 import json
 import math
 import os
+import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -32,7 +32,6 @@ from pathlib import Path
 import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
-DBT_DIR = ROOT / "dbt"
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
 FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
@@ -72,30 +71,26 @@ def _equal(a, b, is_float: bool) -> bool:
     return a == b
 
 
-def compare_table(con: duckdb.DuckDBPyConnection, table: str, spark_path: Path) -> dict:
-    duck = f"duck.marts.{table}"
-    spark = f"read_parquet('{(spark_path / '*.parquet').as_posix()}')"
-    duck_types = dict(con.execute(f"select column_name, column_type from (describe {duck})").fetchall())
-    spark_types = dict(con.execute(f"select column_name, column_type from (describe select * from {spark})").fetchall())
+def compare_relations(con: duckdb.DuckDBPyConnection, table: str, duck: str, spark: str, skip: tuple[str, ...] = ()) -> dict:
+    """Compare two relations (SQL names or table functions) as the module docstring says."""
+    duck_types = {c: t for c, t in con.execute(f"select column_name, column_type from (describe {duck})").fetchall() if c not in skip}
+    spark_types = {c: t for c, t in con.execute(f"select column_name, column_type from (describe select * from {spark})").fetchall() if c not in skip}
     result: dict = {"table": table, "problems": []}
     if list(duck_types) != list(spark_types):
         result["problems"].append(f"columns differ: duckdb {list(duck_types)} spark {list(spark_types)}")
         return result
+    differing = {c: [duck_types[c], spark_types[c]] for c in duck_types if duck_types[c] != spark_types[c]}
+    if differing:
+        result["problems"].append(f"types differ (duckdb, spark): {differing}")
     floats = [c for c, t in duck_types.items() if _is_float(t) or _is_float(spark_types[c])]
     exact = [c for c in duck_types if c not in floats]
     # Rows in one order on both sides: the exact columns first, then the floats rounded far
     # below the tolerance's scale (a tie broken by float noise would misalign rows).
     order = ", ".join([f'"{c}"' for c in exact] + [f'round("{c}", 6)' for c in floats]) or "1"
-    # Timestamps: Spark's are instants shown in the session's UTC, DuckDB's plain UTC values.
-    select = ", ".join(
-        f'cast("{c}" as timestamp) as "{c}"' if "TIMESTAMP" in duck_types[c].upper() else f'"{c}"' for c in duck_types
-    )
+    select = ", ".join(f'"{c}"' for c in duck_types)
     duck_rows = con.execute(f"select {select} from {duck} order by {order}").fetchall()
     spark_rows = con.execute(f"select {select} from {spark} order by {order}").fetchall()
     result["rows"] = len(duck_rows)
-    result["type_differences"] = {
-        c: [duck_types[c], spark_types[c]] for c in duck_types if duck_types[c] != spark_types[c]
-    }
     if len(duck_rows) != len(spark_rows):
         result["problems"].append(f"rows differ: duckdb {len(duck_rows)} spark {len(spark_rows)}")
         return result
@@ -112,23 +107,31 @@ def compare_table(con: duckdb.DuckDBPyConnection, table: str, spark_path: Path) 
     return result
 
 
-def compare_marts(warehouse: Path, spark_warehouse: Path) -> list[dict]:
+# publish_info names the run (id, time, code fingerprint with the engine in its settings).
+RUN_COLUMNS = ("run_id", "published_at", "code_fingerprint")
+
+
+def compare_serving(duckdb_serving: Path, spark_serving: Path) -> list[dict]:
+    """Every table of the DuckDB run's serving file against the Spark run's."""
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
-    con.execute(f"attach '{warehouse.as_posix()}' as duck (read_only)")
-    tables = [
-        name
-        for (name,) in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'duck' and schema_name = 'marts' order by 1"
-        ).fetchall()
-    ]
-    results = []
-    for table in tables:
-        path = spark_warehouse / "marts.db" / table
-        if not path.exists():
-            results.append({"table": table, "problems": [f"no Spark table at {path}"]})
+    con.execute(f"attach '{duckdb_serving.as_posix()}' as duck (read_only)")
+    con.execute(f"attach '{spark_serving.as_posix()}' as spark (read_only)")
+
+    def tables(database: str) -> set[tuple[str, str]]:
+        return set(con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = ?", [database]
+        ).fetchall())
+
+    duck_tables, spark_tables = tables("duck"), tables("spark")
+    results = [{"table": f"{s}.{t}", "problems": ["published by the Spark run only"]} for s, t in sorted(spark_tables - duck_tables)]
+    for schema, table in sorted(duck_tables):
+        name = f"{schema}.{table}"
+        if (schema, table) not in spark_tables:
+            results.append({"table": name, "problems": ["not published by the Spark run"]})
             continue
-        results.append(compare_table(con, table, path))
+        skip = RUN_COLUMNS if table == "publish_info" else ()
+        results.append(compare_relations(con, name, f'duck."{schema}"."{table}"', f'spark."{schema}"."{table}"', skip))
     return results
 
 
@@ -136,70 +139,52 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT / "data" / "spark_compare")
     parser.add_argument("--scale", default="small")
-    parser.add_argument("--skip-pipeline", action="store_true", help="reuse the DuckDB warehouse in --data-dir")
-    parser.add_argument("--skip-spark", action="store_true", help="reuse the Spark tables in --data-dir (compare only)")
+    parser.add_argument("--skip-pipelines", action="store_true", help="compare the serving files already in --data-dir")
     args = parser.parse_args(argv)
     data_dir = args.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["IMPACT_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("IMPACT_SAMPLE_SCALE", args.scale)
-
-    from dagster_project.ingest.lake import export_raw_to_lake
-    from dagster_project.keys import DBT_SECRET_ENV
-    from dagster_project.settings import Settings
-
-    settings = Settings.from_env()
-    warehouse = settings.warehouse_path
-    logs = data_dir / "spark_compare_logs"
+    landing = data_dir / "landing"
+    logs = data_dir / "logs"
     logs.mkdir(exist_ok=True)
     times: dict[str, float] = {}
+    # A real landing folder needs a real secret (the public development one is refused
+    # for it): one made for this comparison, the same for both runs, so the keys agree.
+    secret = os.environ.get("IMPACT_PERSON_KEY_SECRET") or "spark-compare-" + secrets.token_hex(24)
+    if not args.skip_pipelines:
+        shutil.rmtree(landing, ignore_errors=True)
+        times["generate"] = _timed(
+            f"sample ({args.scale})", [sys.executable, "-m", "sources.generator", "--out", str(landing), "--scale", args.scale],
+            dict(os.environ), ROOT, logs / "generate.log",
+        )
+        for engine in ("duckdb", "spark"):
+            run_dir = data_dir / engine
+            shutil.rmtree(run_dir, ignore_errors=True)
+            env = _env(run_dir, {"IMPACT_ENGINE": engine, "IMPACT_LANDING_DIR": str(landing),
+                                 "IMPACT_PERSON_KEY_SECRET": secret})
+            times[f"pipeline_{engine}"] = _timed(
+                f"pipeline (IMPACT_ENGINE={engine})", [sys.executable, "-m", "dagster_project.run", "--force"],
+                env, ROOT, logs / f"pipeline_{engine}.log",
+            )
 
-    if not (args.skip_pipeline and warehouse.exists()):
-        times["pipeline_duckdb"] = _timed(
-            "pipeline (DuckDB)", [sys.executable, "-m", "dagster_project.run", "--force"],
-            _env(data_dir), ROOT, logs / "pipeline.log",
-        )
-    dbt_env = _env(data_dir, {
-        DBT_SECRET_ENV: settings.person_key_secret,
-        "IMPACT_WAREHOUSE_PATH": str(warehouse),
-        "IMPACT_CONFIG_DIR": str(settings.config_dir),
-        "IMPACT_DUCKDB_THREADS": str(settings.duckdb_threads),
-        "IMPACT_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
-    })
-    vars_json = json.dumps(settings.dbt_vars())
-    bin_dir = Path(sys.executable).parent
-    if not args.skip_spark:
-        times["dbt_build_duckdb"] = _timed(
-            "dbt build --target local", [str(bin_dir / "dbt"), "build", "--target", "local", "--profiles-dir", ".",
-                                         "--vars", vars_json, "--target-path", str(data_dir / "dbt_target" / "compare-duckdb"),
-                                         "--log-path", str(logs / "duckdb")],
-            dbt_env, DBT_DIR, logs / "dbt_duckdb.log",
-        )
-        start = time.monotonic()
-        written = export_raw_to_lake(warehouse, data_dir / "lake" / "raw")
-        times["export_raw_to_lake"] = time.monotonic() - start
-        print(f"raw to Parquet: {len(written)} tables, {sum(written.values())} rows, {times['export_raw_to_lake']:.1f} s")
-        times["dbt_build_spark"] = _timed(
-            "dbt build --target spark", [sys.executable, "-m", "dagster_project.dbt_plugins.spark_dbt", "build",
-                                         "--target", "spark", "--profiles-dir", ".", "--vars", vars_json,
-                                         "--target-path", str(data_dir / "dbt_target" / "compare-spark"),
-                                         "--log-path", str(logs / "spark")],
-            dbt_env, DBT_DIR, logs / "dbt_spark.log",
-        )
-
-    results = compare_marts(warehouse, data_dir / "spark" / "warehouse")
+    results = compare_serving(data_dir / "duckdb" / "serving.duckdb", data_dir / "spark" / "serving.duckdb")
+    # Equal tables prove nothing if the Spark run built on DuckDB: each published mart must
+    # also be in Spark's warehouse, as the Parquet its copy was read from.
+    spark_marts = data_dir / "spark" / "spark" / "warehouse" / "marts.db"
+    for r in results:
+        mart = r["table"].split(".")[-1]
+        if mart != "publish_info" and not any((spark_marts / mart).glob("*.parquet")):
+            r["problems"].append(f"not built on Spark: no Parquet under {spark_marts / mart}")
     failed = [r for r in results if r["problems"]]
     for r in results:
         status = "DIFFERS" if r["problems"] else "same"
-        print(f"{r['table']:<24} {r.get('rows', '?'):>6} rows  {status}")
+        print(f"{r['table']:<32} {r.get('rows', '?'):>6} rows  {status}")
         for problem in r["problems"]:
             print(f"    {problem}")
-        if r.get("type_differences"):
-            print(f"    types (duckdb, spark): {r['type_differences']}")
     for label, seconds in times.items():
         print(f"{label:<22} {seconds:7.1f} s")
     (data_dir / "spark_compare.json").write_text(json.dumps({"times_s": times, "tables": results}, indent=2, default=str))
-    print(f"{len(results) - len(failed)} of {len(results)} marts equal" + (f"; differing: {[r['table'] for r in failed]}" if failed else ""))
+    print(f"{len(results) - len(failed)} of {len(results)} published tables equal"
+          + (f"; differing: {[r['table'] for r in failed]}" if failed else ""))
     return 1 if failed or not results else 0
 
 

@@ -8,16 +8,20 @@ in this process's memory (dagster_project.keys) and reaches dbt's environment on
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 
 from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
+from packaging import version
 
 from . import keys
 from .processes import PROCESS_TAG, mark_dead_runs_failed, process_identity
@@ -25,6 +29,8 @@ from .settings import Settings, private_files
 
 # dbt_executable: dbt in a process group of its own, killed with the run (processes.py).
 GUARDED_DBT = Path(__file__).resolve().parent / "bin" / "guarded-dbt"
+# What guarded-dbt execs on IMPACT_ENGINE=spark: dbt's CLI with the Spark session's additions.
+SPARK_DBT = Path(__file__).resolve().parent / "bin" / "spark-dbt"
 
 
 SECRET_FIELD, SECRET_ID_FIELD = "person_key_secret", "person_key_secret_id"
@@ -116,29 +122,64 @@ class GuardedDbtCliResource(DbtCliResource):
 
     person_key_secret_id: str = ""
 
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        # dagster-dbt asks the executable (`guarded-dbt --version`: a Python start and a dbt
+        # import, seconds per run); the dbt it execs is this venv's dbt-core.
+        return version.parse(metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        # dagster-dbt opens dbt's adapter in this process for its row-count and column
+        # fetches; the pipeline reads those itself once dbt has finished (transform.py), so
+        # the adapter would only cost start-up time and, on DuckDB, hold the warehouse open.
+        return None
+
     def cli(self, args, **kwargs):
         secret = {keys.DBT_SECRET_ENV: keys.lookup(self.person_key_secret_id)} if self.person_key_secret_id else {}
         with _environment(secret):
             return super().cli(args, **kwargs)
 
 
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def require_spark_stack() -> None:
+    """IMPACT_ENGINE=spark needs the optional Spark stack; say how to get it, before any run starts."""
+    missing = [name for name in ("pyspark", "dbt.adapters.spark") if not _importable(name)]
+    if missing:
+        raise RuntimeError(
+            f"IMPACT_ENGINE=spark, but {' and '.join(missing)} is not installed: "
+            "pip install -e '.[spark]' (or `make test-spark`, which installs it), with Java 17 on the PATH"
+        )
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise RuntimeError("IMPACT_ENGINE=spark needs Java 17 (`java` on the PATH, or JAVA_HOME): Debian's openjdk-17-jre-headless")
+
+
 def build_resources(settings: Settings, dbt_project_dir: Path) -> dict:
     private_files()
     settings.ensure_dirs()
     # The one place settings reach the environment: dbt's profile reads the warehouse path
-    # and the config dir from it, in dbt's process and in the in-process dbt adapter that
-    # reads row counts and column types. Runs execute where their definitions were built.
+    # and the config dir from it, in dbt's process. Runs execute where their definitions were built.
     settings.export_to_environment()
     # What guarded-dbt execs: this interpreter (the project's venv) and the dbt beside it.
     venv_dbt = Path(sys.executable).parent / "dbt"
     os.environ["IMPACT_DBT_PYTHON"] = sys.executable
-    os.environ["IMPACT_DBT_REAL"] = str(venv_dbt) if venv_dbt.exists() else (shutil.which("dbt") or "dbt")
+    if settings.engine == "spark":
+        require_spark_stack()
+        os.environ["IMPACT_DBT_REAL"] = str(SPARK_DBT)
+    else:
+        os.environ["IMPACT_DBT_REAL"] = str(venv_dbt) if venv_dbt.exists() else (shutil.which("dbt") or "dbt")
     return {
         "duckdb": DuckDBResource(database=str(settings.warehouse_path), connection_config=settings.duckdb_config()),
         "dbt": GuardedDbtCliResource(
             project_dir=str(dbt_project_dir),
             profiles_dir=str(dbt_project_dir),
             dbt_executable=str(GUARDED_DBT),
+            target=settings.dbt_target,
             person_key_secret_id=keys.register(settings.person_key_secret),
         ),
         "impact": ImpactSettings.from_settings(settings),

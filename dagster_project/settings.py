@@ -33,6 +33,8 @@ DBT_DEFAULTS = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
 # (anyone holding it can compute the key of any employee id).
 DEV_SECRET = "learning-impact-development-salt"
 
+ENGINES = ("duckdb", "spark")
+
 
 def _path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
@@ -60,11 +62,16 @@ class Settings:
     keep_published: int = 5
     pay_load_factor: float = DBT_DEFAULTS["pay_load_factor"]
     max_comparisons_per_cell: int = DBT_DEFAULTS["max_comparisons_per_cell"]
+    bootstrap_samples: int = DBT_DEFAULTS["bootstrap_samples"]
     # DuckDB's own resources, for every connection to the warehouse (dbt's included):
     # threads, and the memory it may use before it spills to warehouse.duckdb.tmp (DuckDB's
     # default spill folder, beside the warehouse; it cannot move once a connection used it).
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "3GB"
+    # Which engine builds the dbt models: duckdb (the warehouse file), or spark (the
+    # `spark` dbt target over the Parquet lake; `pip install -e '.[spark]'` and Java 17).
+    # Ingest, audits and publish are the same on both (README: "Running on Spark").
+    engine: str = "duckdb"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -115,10 +122,14 @@ class Settings:
             raise ValueError(f"IMPACT_PAY_LOAD_FACTOR must be 1 or more (base pay plus benefits and overhead), not {self.pay_load_factor}")
         if self.max_comparisons_per_cell < 10:
             raise ValueError(f"IMPACT_MAX_COMPARISONS_PER_CELL must be 10 or more, not {self.max_comparisons_per_cell}")
+        if self.bootstrap_samples < 20:
+            raise ValueError(f"IMPACT_BOOTSTRAP_SAMPLES must be 20 or more, not {self.bootstrap_samples}")
         if self.duckdb_threads < 1:
             raise ValueError(f"IMPACT_DUCKDB_THREADS must be 1 or more, not {self.duckdb_threads}")
         if self.anticipation_weeks < 0:
             raise ValueError(f"IMPACT_ANTICIPATION_WEEKS must be 0 or more, not {self.anticipation_weeks}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"IMPACT_ENGINE must be one of {', '.join(ENGINES)}, not {self.engine!r}")
 
     # Derived locations: all outputs live under data_dir.
     @property
@@ -154,6 +165,21 @@ class Settings:
         }
 
     @property
+    def lake_dir(self) -> Path:
+        """The raw tables as Parquet, one folder per table, for the Spark engine."""
+        return self.data_dir / "lake" / "raw"
+
+    @property
+    def spark_warehouse_dir(self) -> Path:
+        """Where the spark target's tables live: <schema>.db/<table>/ (profiles.yml)."""
+        return self.data_dir / "spark" / "warehouse"
+
+    @property
+    def dbt_target(self) -> str | None:
+        """The dbt target for the engine (None: the profile's default, DuckDB)."""
+        return "spark" if self.engine == "spark" else None
+
+    @property
     def data_docs_dir(self) -> Path:
         return self.data_dir / "data_docs"
 
@@ -179,12 +205,17 @@ class Settings:
             "anticipation_weeks": self.anticipation_weeks,
             "pay_load_factor": self.pay_load_factor,
             "max_comparisons_per_cell": self.max_comparisons_per_cell,
+            "bootstrap_samples": self.bootstrap_samples,
         }
 
     def export_to_environment(self) -> None:
         """dbt's profile reads the warehouse path from the environment of its process.
         Called in one place, where the resources are built (resources.build_resources)."""
         os.environ["IMPACT_WAREHOUSE_PATH"] = str(self.warehouse_path)
+        if self.engine == "spark":
+            # The spark target keeps its metastore and tables under the data dir, and reads the lake.
+            os.environ["IMPACT_DATA_DIR"] = str(self.data_dir)
+            os.environ["IMPACT_LAKE_DIR"] = str(self.lake_dir)
         os.environ["IMPACT_CONFIG_DIR"] = str(self.config_dir)
         os.environ["IMPACT_DUCKDB_THREADS"] = str(self.duckdb_threads)
         os.environ["IMPACT_DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit

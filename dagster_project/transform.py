@@ -4,10 +4,10 @@ row count (tables) and its columns with their types and descriptions; the marts 
 match rates show a Markdown preview."""
 
 
-import contextlib
 import json
 import logging
 import shutil
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from .processes import stop
 from .report import tables
 from .report.columns import PREVIEWS
 from .resources import ImpactSettings
+from .spark_tables import mirror_spark_build
 
 log = logging.getLogger(__name__)
 
@@ -144,24 +145,6 @@ def _with_metadata(context: AssetExecutionContext, events: list, warehouse: Path
         yield event
 
 
-def _release_adapter(invocation) -> None:
-    """dagster-dbt opens an in-process dbt adapter with every dbt command (we no longer use
-    it: row counts and column types are read in _built_metadata); it holds a read-only
-    DuckDB connection to the warehouse, and the checks after this step open it for writing."""
-    adapter = getattr(invocation, "adapter", None)
-    if adapter is None:
-        return
-    with contextlib.suppress(Exception):  # best effort: closing below matters more
-        adapter.cleanup_connections()
-    manager = type(adapter.connections)
-    env = getattr(manager, "_ENV", None)
-    if env is not None:
-        with contextlib.suppress(Exception):
-            env.close()
-    if hasattr(manager, "close_all_connections"):
-        manager.close_all_connections()
-
-
 class DbtBuildConfig(Config):
     """Run config of the dbt step (`make run ARGS=--full-refresh`, or the launchpad in the UI)."""
 
@@ -200,7 +183,8 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
         # dbt does not go on writing to the warehouse behind the run's back.
         if invocation is not None:
             stop(invocation.process)
-            _release_adapter(invocation)
+    if settings.engine == "spark" and (target / "run_results.json").exists():
+        _copy_spark_results(context, settings, target)
     yield from _with_metadata(context, events, settings.warehouse_path, invocation.manifest if invocation else None)
     prune_target_dirs(settings.dbt_target_dir, keep=KEEP_DBT_TARGETS)
     if failure is not None:
@@ -208,6 +192,17 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
 
 
 KEEP_DBT_TARGETS = 10
+
+
+def _copy_spark_results(context: AssetExecutionContext, settings, target: Path) -> None:
+    """On the spark engine, what dbt built is Parquet in Spark's warehouse: copy it into
+    the DuckDB warehouse, which the audits and the publish read (spark_tables.py)."""
+    start = time.monotonic()
+    copied = mirror_spark_build(settings.warehouse_path, settings.duckdb_config(), target, settings.spark_warehouse_dir)
+    context.log.info(
+        f"spark engine: {len(copied)} tables ({sum(copied.values()):,} rows) copied from "
+        f"{settings.spark_warehouse_dir} into the warehouse in {time.monotonic() - start:.1f} s"
+    )
 
 
 def _seed_partial_parse(target: Path) -> None:

@@ -17,6 +17,11 @@ from dagster_project.settings import DBT_PROJECT_DIR, SAMPLE_CONFIG_DIR, Setting
 # look for it everywhere a run writes (it must be nowhere) and recompute keys.
 TEST_SECRET = "tests-person-key-secret-7f3a9c1e5b2d8f4a6c0e"
 
+# Bootstrap resamples of the onboarding standard errors in the tests' pipeline runs: the
+# default's 200 cost seconds per dbt build; the tests that check onboarding intervals
+# (test_estimates) run with the default.
+TEST_BOOTSTRAP_SAMPLES = 40
+
 
 def make_settings(data_dir: Path, landing_dir: Path, config_dir: Path = SAMPLE_CONFIG_DIR, **overrides) -> Settings:
     settings = Settings(
@@ -26,6 +31,7 @@ def make_settings(data_dir: Path, landing_dir: Path, config_dir: Path = SAMPLE_C
         person_key_secret=TEST_SECRET,
         landing_is_sample=False,
         secret_is_default=False,
+        bootstrap_samples=TEST_BOOTSTRAP_SAMPLES,
     )
     return replace(settings, **overrides)
 

@@ -1,7 +1,8 @@
 """The raw tables as Parquet, for engines that do not read the DuckDB warehouse (Spark).
 
-The ingest stays the one ingest engine (ledger, quarantine and contracts in DuckDB);
-this copies every `raw.*` table of the warehouse, as loaded, to
+The ingest stays the one ingest engine (ledger, quarantine and contracts in DuckDB).
+With IMPACT_ENGINE=spark each ingest asset, once its feed is loaded, copies its raw
+table and the file ledger, as loaded, to
 `<lake_dir>/<table>/part-0.parquet` (the landing contract's `$IMPACT_DATA_DIR/lake/raw/`;
 one folder per raw table, named as the dbt sources' identifier). On the `spark` dbt
 target the on-run-start macro `register_raw_lake` registers each folder as the
@@ -29,27 +30,34 @@ def raw_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for (name,) in rows]
 
 
-def export_raw_to_lake(warehouse_path: str | Path, lake_dir: str | Path) -> dict[str, int]:
-    """Copy each raw table to Parquet under lake_dir; returns the rows written per table."""
+def export_tables(conn: duckdb.DuckDBPyConnection, lake_dir: str | Path, tables: list[str]) -> dict[str, int]:
+    """Copy each named raw table (without `raw.`) to Parquet under lake_dir, through the
+    given connection (the ingest asset's own, which sees its uncommitted rows); returns the
+    rows written per table."""
     lake = Path(lake_dir)
-    lake.mkdir(parents=True, exist_ok=True)
+    lake.mkdir(mode=0o700, parents=True, exist_ok=True)
     written: dict[str, int] = {}
-    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
-        for table in raw_tables(conn):
-            final = lake / table
-            staging = lake / f".{table}.tmp"
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir()
-            target = (staging / "part-0.parquet").as_posix().replace("'", "''")
-            conn.execute(f"copy raw.\"{table}\" to '{target}' (format parquet, compression zstd)")
-            written[table] = conn.execute(f"select count(*) from raw.\"{table}\"").fetchone()[0]
-            old = lake / f".{table}.old"
-            shutil.rmtree(old, ignore_errors=True)
-            if final.exists():
-                final.rename(old)
-            staging.rename(final)
-            shutil.rmtree(old, ignore_errors=True)
+    for table in tables:
+        final = lake / table
+        staging = lake / f".{table}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        target = (staging / "part-0.parquet").as_posix().replace("'", "''")
+        conn.execute(f"copy raw.\"{table}\" to '{target}' (format parquet, compression zstd)")
+        written[table] = conn.execute(f"select count(*) from raw.\"{table}\"").fetchone()[0]
+        old = lake / f".{table}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if final.exists():
+            final.rename(old)
+        staging.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
     return written
+
+
+def export_raw_to_lake(warehouse_path: str | Path, lake_dir: str | Path) -> dict[str, int]:
+    """Copy every raw table of the warehouse to Parquet under lake_dir; returns the rows written per table."""
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        return export_tables(conn, lake_dir, raw_tables(conn))
 
 
 def main(argv: list[str] | None = None) -> int:

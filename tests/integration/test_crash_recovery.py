@@ -35,7 +35,7 @@ import pytest
 from dagster_project.processes import check_warehouse
 from dagster_project.publish.switch import RECORD, Layout
 from dagster_project.settings import REPO_ROOT
-from tests.helpers import TEST_SECRET
+from tests.helpers import TEST_BOOTSTRAP_SAMPLES, TEST_SECRET
 
 pytestmark = pytest.mark.integration
 
@@ -112,6 +112,7 @@ def _env(data: Path, landing: Path) -> dict[str, str]:
         IMPACT_DATA_DIR=str(data),
         IMPACT_LANDING_DIR=str(landing),
         IMPACT_PERSON_KEY_SECRET=TEST_SECRET,
+        IMPACT_BOOTSTRAP_SAMPLES=str(TEST_BOOTSTRAP_SAMPLES),
         DAGSTER_HOME=str(data / "dagster_home"),
         PYTHONUNBUFFERED="1",
     )

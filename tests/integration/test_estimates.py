@@ -5,6 +5,7 @@ onboarding programs enough new starters to measure."""
 
 import pytest
 
+from dagster_project.settings import Settings
 from sources.generator import PLANTED_PERSON, Dip, generate
 from tests.helpers import PipelineRun, make_settings, run_pipeline
 
@@ -15,7 +16,8 @@ def second_world(session_root, dagster_instance) -> PipelineRun:
     generate(landing, scale="small", seed=7, high_turnover_support=True, dip=Dip(weeks_before=(12, 0), size={
         "ticket_resolution_hours": 4.0, "sales_cycle_days": 6.0,
     }))
-    settings = make_settings(session_root / "second-world-data", landing)
+    # The onboarding intervals below are checked at the default number of bootstrap resamples.
+    settings = make_settings(session_root / "second-world-data", landing, bootstrap_samples=Settings.bootstrap_samples)
     return PipelineRun(settings, run_pipeline(settings, dagster_instance), dagster_instance)
 
 

@@ -311,7 +311,10 @@ def cohorts(people: pd.DataFrame, enrolments: pd.DataFrame, program_id: str, sam
     return frame.sort_values("person_key").reset_index(drop=True), len(credited_elsewhere & set(people["person_key"]))
 
 
-def estimate(people: pd.DataFrame, enrolments: pd.DataFrame, programs: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+def estimate(
+    people: pd.DataFrame, enrolments: pd.DataFrame, programs: pd.DataFrame, min_group_size: int,
+    bootstrap_samples: int = BOOTSTRAP_SAMPLES,
+) -> pd.DataFrame:
     rows = []
     pairs = programs[["program_id", "kpi"]].drop_duplicates()
     for program_id, kpi in pairs.itertuples(index=False):
@@ -326,7 +329,7 @@ def estimate(people: pd.DataFrame, enrolments: pd.DataFrame, programs: pd.DataFr
             result = estimator(frame)
             row.update(result)
             if min(result["n_treated"], result["n_comparison"]) >= min_group_size:
-                row["effect_se"] = bootstrap_se(estimator, frame)
+                row["effect_se"] = bootstrap_se(estimator, frame, samples=bootstrap_samples)
             row["df"] = min(result["n_treated"], result["n_comparison"]) - 1
         rows.append(row)
     out = pd.DataFrame(rows, columns=list(COLUMNS))
@@ -346,4 +349,5 @@ def model(dbt, session):
     people = to_pandas(dbt.ref("int_kpis__new_starters"))
     enrolments = to_pandas(dbt.ref("int_learning__program_enrolments"))
     programs = to_pandas(dbt.ref("stg_config__programs"))
-    return estimate(people, enrolments, programs, int(dbt.config.get("min_group_size")))
+    return estimate(people, enrolments, programs, int(dbt.config.get("min_group_size")),
+                    int(dbt.config.get("bootstrap_samples")))
