@@ -240,7 +240,11 @@ def story(pipeline, small_landing, tmp_path_factory) -> Story:
         story.warehouse_note = check_warehouse(data / "warehouse.duckdb")
 
         # C: the rerun, killed right after the switch; E: the next run.
-        story.runs["C"] = _run([sys.executable, "-c", KILLED_AFTER_SWITCH], env)
+        # A script file, not `python -c`: with pyspark installed (`.[spark]`), GX imports
+        # pyspark.sql.connect, which takes a __main__ without a file for its own doctests and exits.
+        script = data.parent / "killed_after_switch.py"
+        script.write_text(KILLED_AFTER_SWITCH)
+        story.runs["C"] = _run([sys.executable, str(script)], env)
         story.current_after_c = layout.current_run_id()
         story.runs["E"] = _run([sys.executable, "-m", "dagster_project.run"], env)
         story.tables_after_rerun = _published_tables(data)
