@@ -86,3 +86,11 @@ def test_the_engine_is_a_setting_with_a_clear_error(tmp_path):
     assert make_settings(tmp_path, tmp_path, engine="spark").dbt_target == "spark"
     with pytest.raises(ValueError, match="IMPACT_ENGINE must be one of duckdb, spark, not 'snowflake'"):
         make_settings(tmp_path, tmp_path, engine="snowflake")
+
+
+def test_the_spark_engine_without_the_spark_stack_says_how_to_install_it(tmp_path, monkeypatch):
+    from dagster_project import resources
+
+    monkeypatch.setattr(resources, "_importable", lambda module: module != "pyspark")
+    with pytest.raises(RuntimeError, match=r"IMPACT_ENGINE=spark, but pyspark is not installed: pip install -e '\.\[spark\]'"):
+        resources.require_spark_stack()
