@@ -74,9 +74,11 @@ calibrate: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.run --scale $(or $(SCALE),medium)
 
-## The scale benchmark: medium and large, each a cold full run, its engine floor and a nightly run with one appended day (benchmarks/results/).
+## The scale benchmark: medium and large, each a cold full run, its engine floor and a nightly run with one appended day,
+## then how each model's time grows from one scale to the other (benchmarks/results/).
 bench: $(STAMP)
 	for scale in $(or $(SCALES),medium large); do $(BIN)/python -m benchmarks.run --scale $$scale || exit 1; done
+	if [ $(words $(or $(SCALES),medium large)) -eq 2 ]; then $(BIN)/python -m benchmarks.growth $(or $(SCALES),medium large); fi
 
 clean:
 	rm -rf data sources/sample_landing dbt/target dbt/logs

@@ -138,6 +138,7 @@ def pipeline_once(landing: Path, data_dir: Path, full_refresh: bool) -> dict:
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1e6
     return {"success": result.success, "total_seconds": total, "peak_rss_gb": peak, "stages": stage,
             "fixed_overhead": overhead, "slowest_models": slowest_models(results),
+            "model_seconds": slowest_models(results, n=None),
             "gx_seconds_per_layer": dict(per_layer)}
 
 
@@ -146,8 +147,8 @@ def latest_run_results(data_dir: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def slowest_models(results: dict, n: int = 6) -> dict[str, float]:
-    """The dbt models that took longest in the run, from dbt's run_results.json."""
+def slowest_models(results: dict, n: int | None = 6) -> dict[str, float]:
+    """The dbt models that took longest in the run (all of them: n=None), from dbt's run_results.json."""
     timed = {
         r["unique_id"].split(".")[-1]: r["execution_time"]
         for r in results["results"]
