@@ -63,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     private_files()  # everything this run writes is owner-only
     try:
         settings = get_settings()
-    except ValueError as error:
+        if settings.engine == "spark":
+            from .resources import require_spark_stack
+
+            require_spark_stack()
+    except (ValueError, RuntimeError) as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
     settings.ensure_dirs()
