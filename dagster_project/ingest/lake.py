@@ -43,8 +43,8 @@ def export_tables(conn: duckdb.DuckDBPyConnection, lake_dir: str | Path, tables:
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         target = (staging / "part-0.parquet").as_posix().replace("'", "''")
-        conn.execute(f"copy raw.\"{table}\" to '{target}' (format parquet, compression zstd)")
-        written[table] = conn.execute(f"select count(*) from raw.\"{table}\"").fetchone()[0]
+        # COPY answers with the rows it wrote.
+        written[table] = conn.execute(f"copy raw.\"{table}\" to '{target}' (format parquet, compression zstd)").fetchone()[0]
         old = lake / f".{table}.old"
         shutil.rmtree(old, ignore_errors=True)
         if final.exists():
