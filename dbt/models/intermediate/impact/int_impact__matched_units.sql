@@ -27,8 +27,15 @@
       other strata are unmatched, kept and counted.
     - Candidates are only the people in a cell (cohort x family x level x tenure band)
       that holds a treated person, and at most max_comparisons_per_cell comparisons
-      per cell, drawn by a hash of person and cohort: the panel grows with the treated
-      people, not with cohorts x headcount. Bands are cut among the drawn candidates.
+      per cell. The draw is made once per cell and registration week, not per cohort:
+      the measured people in the cell that week, ranked by a hash of person and week
+      (the same draw every run), the first 2 x max_comparisons_per_cell kept as the
+      cell's pool; each cohort takes the first of the pool who qualify for its windows.
+      So the panel grows with the treated people's cells and with people x weeks,
+      never with cohorts x headcount. A cell whose candidates all fit in its pool
+      gives every qualifying person, as without a cap; a cohort whose full pool
+      loses more than half to its windows (leavers, early starters) gets fewer than the
+      cap. Bands are cut among the drawn candidates.
 -#}
 
 with programs as (
@@ -88,16 +95,18 @@ complete_cohorts as (
         and cohorts.pre_start >= coverage.data_start
 ),
 
--- The cells a cohort's treated people are in: job family, level and tenure band as of
--- the registration week. Only people in these cells can be matched (a stratum needs a
--- treated person), so only they become candidates: the panel grows with the treated
--- people's cells, not with every cohort x everyone.
-cohort_cells as (
-    select distinct
+-- Each treated person's cell as of the registration week: job family, level and tenure
+-- band. Only people in these cells can be matched (a stratum needs a treated person), so
+-- only they become candidates.
+treated_at_cohort as (
+    select
         complete_cohorts.*,
+        treated.person_key,
         person.job_family,
         person.job_level,
-        {{ tenure_band_case('person.hire_date', 'complete_cohorts.registration_week') }} as tenure_band
+        {{ tenure_band_case('person.hire_date', 'complete_cohorts.registration_week') }} as tenure_band,
+        person.hire_date <= complete_cohorts.pre_start
+        and (person.left_on is null or person.left_on >= complete_cohorts.post_end) as is_employed_through
     from complete_cohorts
     inner join treated
         on complete_cohorts.program_id = treated.program_id
@@ -110,78 +119,38 @@ cohort_cells as (
             and (person.valid_to is null or complete_cohorts.registration_week < person.valid_to)
 ),
 
--- Everyone in those cells as of each cohort's registration week.
-people_at_cohort as (
-    select
-        cohort_cells.*,
-        person.person_key
-    from cohort_cells
-    inner join {{ ref('int_people__person_versions') }} as person
-        on cohort_cells.job_family = person.job_family
-            and cohort_cells.job_level = person.job_level
-            and cohort_cells.registration_week >= person.valid_from
-            and (person.valid_to is null or cohort_cells.registration_week < person.valid_to)
-    where person.hire_date <= cohort_cells.pre_start
-        and (person.left_on is null or person.left_on >= cohort_cells.post_end)
-        and {{ tenure_band_case('person.hire_date', 'cohort_cells.registration_week') }} = cohort_cells.tenure_band
+cohort_cells as (
+    select distinct
+        program_id,
+        kpi,
+        registration_week,
+        completion_week,
+        placebo_start,
+        pre_start,
+        pre_end,
+        post_start,
+        post_end,
+        placebo_in_data,
+        job_family,
+        job_level,
+        tenure_band
+    from treated_at_cohort
 ),
 
--- When each person first started a program aimed at each KPI (any program).
+-- When each person first started any program aimed at each KPI: a comparison must not
+-- have started one before the end of the cohort's post window (its effect would leak
+-- into the comparison); the event study stops using a comparison from there.
 first_start_on_kpi as (
     select
         program_enrolments.person_key,
-        programs.program_id,
         programs.kpi,
-        min(program_enrolments.started_at) as started_at
+        min(cast(program_enrolments.started_at as date)) as contaminated_from
     from program_enrolments
     inner join programs on program_enrolments.program_id = programs.program_id
-    group by program_enrolments.person_key, programs.program_id, programs.kpi
+    group by program_enrolments.person_key, programs.kpi
 ),
 
--- For a comparison: the first start of this program, or of another aimed at the same KPI.
-contamination as (
-    select
-        people_at_cohort.program_id,
-        people_at_cohort.kpi,
-        people_at_cohort.registration_week,
-        people_at_cohort.completion_week,
-        people_at_cohort.person_key,
-        min(cast(starts.started_at as date)) as contaminated_from
-    from people_at_cohort
-    inner join first_start_on_kpi as starts
-        on people_at_cohort.person_key = starts.person_key
-            and people_at_cohort.kpi = starts.kpi
-    group by
-        people_at_cohort.program_id, people_at_cohort.kpi, people_at_cohort.registration_week,
-        people_at_cohort.completion_week, people_at_cohort.person_key
-),
-
-units as (
-    select
-        people_at_cohort.*,
-        contamination.contaminated_from,
-        case
-            when treated.person_key is not null then 'treated'
-            when contamination.contaminated_from is null
-                or contamination.contaminated_from >= people_at_cohort.post_end then 'comparison'
-        end as unit_role
-    from people_at_cohort
-    left join treated
-        on people_at_cohort.program_id = treated.program_id
-            and people_at_cohort.kpi = treated.kpi
-            and people_at_cohort.person_key = treated.person_key
-            and people_at_cohort.registration_week = treated.registration_week
-            and people_at_cohort.completion_week = treated.completion_week
-    left join contamination
-        on people_at_cohort.program_id = contamination.program_id
-            and people_at_cohort.kpi = contamination.kpi
-            and people_at_cohort.registration_week = contamination.registration_week
-            and people_at_cohort.completion_week = contamination.completion_week
-            and people_at_cohort.person_key = contamination.person_key
-),
-
--- People with any value of the KPI: drawn first, so the draw is not spent on people the
--- KPI never measures.
+-- People with any value of the KPI: the only ones worth drawing.
 measured_people as (
     select distinct
         person_key,
@@ -189,31 +158,176 @@ measured_people as (
     from {{ ref('int_kpis__person_weeks') }}
 ),
 
--- Every treated person, and at most max_comparisons_per_cell comparisons per cohort x
--- job family x level x tenure band, drawn by a hash of person and cohort (the same draw
--- every run). Beyond a few dozen comparisons per stratum the interval barely narrows,
--- while the panel would grow with cohorts x headcount.
-drawn_units as (
-    select units.*
+-- A cell's comparison pool, once per registration week (not per cohort): the measured
+-- people in the cell that week, hired before the pre window and not yet started on the
+-- KPI, ranked by a hash of person and week (the same draw every run). Only the first
+-- 2 x max_comparisons_per_cell are kept; a cohort then draws from its cell's pool. The
+-- pool is at most one row per measured person per registration week, so the panel grows
+-- with people x weeks and with the treated people's cells, never with cohorts x headcount.
+cell_weeks as (
+    select distinct
+        kpi,
+        registration_week,
+        pre_start,
+        job_family,
+        job_level,
+        tenure_band
+    from cohort_cells
+),
+
+comparison_pool as (
+    select *
     from (
         select
-            units.*,
+            cell_weeks.kpi,
+            cell_weeks.registration_week,
+            cell_weeks.job_family,
+            cell_weeks.job_level,
+            cell_weeks.tenure_band,
+            person.person_key,
+            person.left_on,
+            starts.contaminated_from,
             row_number() over (
                 partition by
-                    units.program_id, units.kpi, units.registration_week, units.completion_week,
-                    units.job_family, units.job_level, units.tenure_band, units.unit_role
+                    cell_weeks.kpi, cell_weeks.registration_week,
+                    cell_weeks.job_family, cell_weeks.job_level, cell_weeks.tenure_band
                 order by
-                    case when measured_people.person_key is null then 1 else 0 end,
-                    {{ dbt.hash(dbt.concat(['units.person_key', "'|'", 'cast(units.registration_week as ' ~ dbt.type_string() ~ ')', "'|'", 'cast(units.completion_week as ' ~ dbt.type_string() ~ ')'])) }},
-                    units.person_key
+                    {{ dbt.hash(dbt.concat(['person.person_key', "'|'", 'cast(cell_weeks.registration_week as ' ~ dbt.type_string() ~ ')'])) }},
+                    person.person_key
+            ) as pool_rank
+        from cell_weeks
+        inner join {{ ref('int_people__person_versions') }} as person
+            on cell_weeks.job_family = person.job_family
+                and cell_weeks.job_level = person.job_level
+                and cell_weeks.registration_week >= person.valid_from
+                and (person.valid_to is null or cell_weeks.registration_week < person.valid_to)
+        inner join measured_people
+            on person.person_key = measured_people.person_key
+                and cell_weeks.kpi = measured_people.kpi
+        left join first_start_on_kpi as starts
+            on person.person_key = starts.person_key
+                and cell_weeks.kpi = starts.kpi
+        where person.hire_date <= cell_weeks.pre_start
+            and {{ tenure_band_case('person.hire_date', 'cell_weeks.registration_week') }} = cell_weeks.tenure_band
+            and (starts.contaminated_from is null or starts.contaminated_from >= cell_weeks.registration_week)
+    ) as ranked
+    where ranked.pool_rank <= 2 * {{ var('max_comparisons_per_cell') }}
+),
+
+-- Every treated person employed through both windows, and at most
+-- max_comparisons_per_cell comparisons per cohort x cell: the first in the pool who were
+-- employed through both windows (a leaver who vanished from HRIS without a date left
+-- after the last snapshot that showed them) and had not started by the end of the post
+-- window. Beyond a few dozen comparisons per stratum the interval barely narrows.
+comparisons as (
+    select *
+    from (
+        select
+            cohort_cells.*,
+            pool.person_key,
+            pool.contaminated_from,
+            row_number() over (
+                partition by
+                    cohort_cells.program_id, cohort_cells.kpi, cohort_cells.registration_week,
+                    cohort_cells.completion_week, cohort_cells.job_family, cohort_cells.job_level,
+                    cohort_cells.tenure_band
+                order by pool.pool_rank
             ) as draw_rank
-        from units
-        left join measured_people
-            on units.person_key = measured_people.person_key
-                and units.kpi = measured_people.kpi
-        where units.unit_role is not null
-    ) as units
-    where units.unit_role = 'treated' or units.draw_rank <= {{ var('max_comparisons_per_cell') }}
+        from cohort_cells
+        inner join comparison_pool as pool
+            on cohort_cells.kpi = pool.kpi
+                and cohort_cells.registration_week = pool.registration_week
+                and cohort_cells.job_family = pool.job_family
+                and cohort_cells.job_level = pool.job_level
+                and cohort_cells.tenure_band = pool.tenure_band
+        left join treated
+            on cohort_cells.program_id = treated.program_id
+                and cohort_cells.kpi = treated.kpi
+                and cohort_cells.registration_week = treated.registration_week
+                and cohort_cells.completion_week = treated.completion_week
+                and pool.person_key = treated.person_key
+        where treated.person_key is null
+            and (pool.left_on is null or pool.left_on >= cohort_cells.post_end)
+            and (pool.contaminated_from is null or pool.contaminated_from >= cohort_cells.post_end)
+    ) as ranked
+    where ranked.draw_rank <= {{ var('max_comparisons_per_cell') }}
+),
+
+drawn_units as (
+    select
+        treated_at_cohort.program_id,
+        treated_at_cohort.kpi,
+        treated_at_cohort.registration_week,
+        treated_at_cohort.completion_week,
+        treated_at_cohort.placebo_start,
+        treated_at_cohort.pre_start,
+        treated_at_cohort.pre_end,
+        treated_at_cohort.post_start,
+        treated_at_cohort.post_end,
+        treated_at_cohort.placebo_in_data,
+        treated_at_cohort.job_family,
+        treated_at_cohort.job_level,
+        treated_at_cohort.tenure_band,
+        treated_at_cohort.person_key,
+        starts.contaminated_from,
+        'treated' as unit_role
+    from treated_at_cohort
+    left join first_start_on_kpi as starts
+        on treated_at_cohort.person_key = starts.person_key
+            and treated_at_cohort.kpi = starts.kpi
+    where treated_at_cohort.is_employed_through
+    union all
+    select
+        program_id,
+        kpi,
+        registration_week,
+        completion_week,
+        placebo_start,
+        pre_start,
+        pre_end,
+        post_start,
+        post_end,
+        placebo_in_data,
+        job_family,
+        job_level,
+        tenure_band,
+        person_key,
+        contaminated_from,
+        'comparison' as unit_role
+    from comparisons
+),
+
+-- Each unit's sums over its windows. The range join yields one row per unit and week of
+-- its span; it is grouped by a compact unit number (not by the unit's ten columns), then
+-- joined back to the unit.
+numbered_units as (
+    select
+        drawn_units.*,
+        row_number() over (
+            order by
+                drawn_units.program_id, drawn_units.kpi, drawn_units.registration_week,
+                drawn_units.completion_week, drawn_units.person_key, drawn_units.unit_role
+        ) as unit_number
+    from drawn_units
+),
+
+window_sums as (
+    select
+        units.unit_number,
+        sum(case when kpi.period_start >= units.placebo_start and kpi.period_start < units.pre_start then kpi.numerator end) as placebo_num,
+        sum(case when kpi.period_start >= units.placebo_start and kpi.period_start < units.pre_start then kpi.denominator end)
+            as placebo_den,
+        sum(case when kpi.period_start >= units.pre_start and kpi.period_start < units.pre_end then kpi.numerator end) as pre_num,
+        sum(case when kpi.period_start >= units.pre_start and kpi.period_start < units.pre_end then kpi.denominator end) as pre_den,
+        sum(case when kpi.period_start >= units.post_start and kpi.period_start < units.post_end then kpi.numerator end) as post_num,
+        sum(case when kpi.period_start >= units.post_start and kpi.period_start < units.post_end then kpi.denominator end) as post_den
+    from numbered_units as units
+    inner join {{ ref('int_kpis__person_weeks') }} as kpi
+        on units.person_key = kpi.person_key
+            and units.kpi = kpi.kpi
+            and units.placebo_start <= kpi.period_start
+            and units.post_end > kpi.period_start
+    group by units.unit_number
 ),
 
 windowed as (
@@ -228,24 +342,15 @@ windowed as (
         units.job_level,
         units.tenure_band,
         units.contaminated_from,
-        max(case when units.placebo_in_data then 1 else 0 end) as placebo_in_data,
-        sum(case when kpi.period_start >= units.placebo_start and kpi.period_start < units.pre_start then kpi.numerator end) as placebo_num,
-        sum(case when kpi.period_start >= units.placebo_start and kpi.period_start < units.pre_start then kpi.denominator end)
-            as placebo_den,
-        sum(case when kpi.period_start >= units.pre_start and kpi.period_start < units.pre_end then kpi.numerator end) as pre_num,
-        sum(case when kpi.period_start >= units.pre_start and kpi.period_start < units.pre_end then kpi.denominator end) as pre_den,
-        sum(case when kpi.period_start >= units.post_start and kpi.period_start < units.post_end then kpi.numerator end) as post_num,
-        sum(case when kpi.period_start >= units.post_start and kpi.period_start < units.post_end then kpi.denominator end) as post_den
-    from drawn_units as units
-    inner join {{ ref('int_kpis__person_weeks') }} as kpi
-        on units.person_key = kpi.person_key
-            and units.kpi = kpi.kpi
-            and units.placebo_start <= kpi.period_start
-            and units.post_end > kpi.period_start
-    group by
-        units.program_id, units.kpi, units.registration_week, units.completion_week,
-        units.person_key, units.unit_role, units.job_family, units.job_level, units.tenure_band,
-        units.contaminated_from
+        case when units.placebo_in_data then 1 else 0 end as placebo_in_data,
+        window_sums.placebo_num,
+        window_sums.placebo_den,
+        window_sums.pre_num,
+        window_sums.pre_den,
+        window_sums.post_num,
+        window_sums.post_den
+    from numbered_units as units
+    inner join window_sums on units.unit_number = window_sums.unit_number
 ),
 
 valued as (
