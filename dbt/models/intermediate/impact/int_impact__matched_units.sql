@@ -28,13 +28,14 @@
     - Candidates are only the people in a cell (cohort x family x level x tenure band)
       that holds a treated person, and at most max_comparisons_per_cell comparisons
       per cell. The draw is made once per cell and registration week, not per cohort:
-      the measured people in the cell that week, ranked by a hash of person and week
-      (the same draw every run), the first 2 x max_comparisons_per_cell kept as the
-      cell's pool; each cohort takes the first of the pool who qualify for its windows.
-      So the panel grows with the treated people's cells and with people x weeks,
-      never with cohorts x headcount. A cell whose candidates all fit in its pool
-      gives every qualifying person, as without a cap; a cohort whose full pool
-      loses more than half to its windows (leavers, early starters) gets fewer than the
+      the measured people in the cell that week who could qualify for one of its
+      cohorts, ranked by a hash of person and week (the same draw every run), the
+      first 2 x max_comparisons_per_cell kept as the cell's pool; each cohort takes the
+      first of the pool who qualify for its own windows. So the panel grows with the
+      treated people's cells and with people x weeks, never with cohorts x headcount.
+      A cell whose candidates all fit in its pool gives every qualifying person, as
+      without a cap; a cohort that loses more than half of a full pool to its own
+      windows (people who leave or start during a long training) gets fewer than the
       cap. Bands are cut among the drawn candidates.
 -#}
 
@@ -159,20 +160,24 @@ measured_people as (
 ),
 
 -- A cell's comparison pool, once per registration week (not per cohort): the measured
--- people in the cell that week, hired before the pre window and not yet started on the
--- KPI, ranked by a hash of person and week (the same draw every run). Only the first
--- 2 x max_comparisons_per_cell are kept; a cohort then draws from its cell's pool. The
--- pool is at most one row per measured person per registration week, so the panel grows
--- with people x weeks and with the treated people's cells, never with cohorts x headcount.
+-- people in the cell that week who could qualify for one of its cohorts (hired before
+-- the pre window; neither left nor started on the KPI before the earliest post window
+-- ends), ranked by a hash of person and week (the same draw every run). Only the first
+-- 2 x max_comparisons_per_cell are kept; each cohort then draws from its cell's pool.
+-- The pool is at most one row per measured person per registration week, so the panel
+-- grows with people x weeks and with the treated people's cells, never with cohorts x
+-- headcount.
 cell_weeks as (
-    select distinct
+    select
         kpi,
         registration_week,
         pre_start,
         job_family,
         job_level,
-        tenure_band
+        tenure_band,
+        min(post_end) as earliest_post_end
     from cohort_cells
+    group by kpi, registration_week, pre_start, job_family, job_level, tenure_band
 ),
 
 comparison_pool as (
@@ -208,8 +213,9 @@ comparison_pool as (
             on person.person_key = starts.person_key
                 and cell_weeks.kpi = starts.kpi
         where person.hire_date <= cell_weeks.pre_start
+            and (person.left_on is null or person.left_on >= cell_weeks.earliest_post_end)
+            and (starts.contaminated_from is null or starts.contaminated_from >= cell_weeks.earliest_post_end)
             and {{ tenure_band_case('person.hire_date', 'cell_weeks.registration_week') }} = cell_weeks.tenure_band
-            and (starts.contaminated_from is null or starts.contaminated_from >= cell_weeks.registration_week)
     ) as ranked
     where ranked.pool_rank <= 2 * {{ var('max_comparisons_per_cell') }}
 ),
