@@ -135,8 +135,12 @@ def pipeline_once(landing: Path, data_dir: Path, full_refresh: bool) -> dict:
         "dbt step outside dbt's run": (steps.get("dbt_models") or 0) - results["elapsed_time"],
     }
     # Peak RSS: this process (Dagster, ingest, GX) and its largest child (dbt), in GB.
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1e6
-    return {"success": result.success, "total_seconds": total, "peak_rss_gb": peak, "stages": stage,
+    by_process = {
+        "dagster (ingest, GX, publish)": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+        "dbt": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6,
+    }
+    return {"success": result.success, "total_seconds": total, "peak_rss_gb": max(by_process.values()),
+            "peak_rss_gb_by_process": by_process, "stages": stage,
             "fixed_overhead": overhead, "slowest_models": slowest_models(results),
             "model_seconds": slowest_models(results, n=None),
             "gx_seconds_per_layer": dict(per_layer)}
@@ -167,7 +171,8 @@ def markdown(rows: list[dict], columns: list[str]) -> str:
 
 def print_pipeline(label: str, pipeline: dict) -> None:
     print(f"\n## {label}: {'success' if pipeline['success'] else 'FAILED'} in {pipeline['total_seconds']:.1f} s, "
-          f"peak RSS {pipeline['peak_rss_gb']:.2f} GB\n")
+          f"peak RSS {pipeline['peak_rss_gb']:.2f} GB ("
+          + ", ".join(f"{k} {v:.2f}" for k, v in pipeline.get("peak_rss_gb_by_process", {}).items()) + ")\n")
     print(markdown([{"stage": k, "seconds": v} for k, v in pipeline["stages"].items()], ["stage", "seconds"]))
     overhead = pipeline["fixed_overhead"]
     print(f"\nFixed overhead {sum(overhead.values()):.1f} s ("
@@ -212,6 +217,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="medium", choices=list(SCALES))
     parser.add_argument("--skip-pipeline", action="store_true", help="only generation and ingest")
+    parser.add_argument("--keep-in", metavar="DIR", help="work in DIR (landing, warehouse, data dir) and keep it, "
+                        "to look into a run afterwards; DIR must not hold an earlier bench")
     parser.add_argument("--pipeline-once", nargs=2, metavar=("LANDING", "DATA_DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--full-refresh", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -224,7 +231,8 @@ def main() -> None:
     from dagster_project.settings import SAMPLE_CONFIG_DIR
 
     with tempfile.TemporaryDirectory(prefix=f"impact-bench-{args.scale}-") as tmp:
-        root = Path(tmp)
+        root = Path(args.keep_in or tmp)
+        root.mkdir(parents=True, exist_ok=True)
         report: dict = {"scale": args.scale, "cpus": os.cpu_count()}
         report["generate_seconds"] = bench_generate(root / "landing", args.scale)
         report["ingest"] = bench_ingest(root / "landing", root / "ingest.duckdb", SAMPLE_CONFIG_DIR)

@@ -19,6 +19,7 @@ from dagster import (
 )
 
 from .dbt_project import dbt_project
+from .ingest import hashes
 from .ingest.ledger import loaded_files
 from .publish.record import landed_files, up_to_date
 from .settings import Settings
@@ -57,6 +58,7 @@ def build_nightly_schedule(job: JobDefinition, settings: Settings) -> ScheduleDe
 def unloaded_files(settings: Settings) -> list[str]:
     """Landed files whose content the ledger has not loaded yet."""
     loaded: dict[str, str] = {}
+    known: hashes.Known = {}
     if settings.warehouse_path.exists():
         try:
             conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
@@ -64,11 +66,12 @@ def unloaded_files(settings: Settings) -> list[str]:
             return []  # a run holds the warehouse: look again at the next tick
         try:
             loaded = loaded_files(conn)
+            known = hashes.known_hashes(conn)
         except duckdb.CatalogException:
             loaded = {}
         finally:
             conn.close()
-    return [key for key, digest in landed_files(settings).items() if loaded.get(key) != digest]
+    return [key for key, digest in landed_files(settings, known).items() if loaded.get(key) != digest]
 
 
 def build_landing_sensor(job: JobDefinition, settings: Settings):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import duckdb
 
-from . import ledger
+from . import hashes, ledger
 from .contracts import FeedContract, raw_table_ddl
-from .landing import LandedFile, discover, sha256_of
+from .landing import LandedFile, discover
 from .readers import UnreadableFileError, stage
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ class FeedFailed(RuntimeError):
 
 def ensure_raw_tables(conn: duckdb.DuckDBPyConnection, contract: FeedContract) -> None:
     ledger.ensure_tables(conn)
+    hashes.ensure_table(conn)
     conn.execute(raw_table_ddl(contract))
     # A contract that gained an (optional) column since the table was made: add it, empty.
     schema, table = contract.table.split(".")
@@ -89,8 +90,12 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection, contract: FeedContract) -
             conn.execute(f'alter table {contract.table} add column "{column.name}" {column_type}')
 
 
-def load_file(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile) -> FileResult:
-    digest = sha256_of(landed.path)
+def load_file(
+    conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, known: hashes.Known | None = None
+) -> FileResult:
+    digest, entry = hashes.digest(landed, known or {})
+    if entry:
+        hashes.remember(conn, landed.key, entry)
     previous = ledger.loaded_hash(conn, landed.key)
     if previous == digest:
         return FileResult(landed.key, "skipped")
@@ -166,9 +171,10 @@ def load_feed(
     # withdrawal of its files: nothing is retracted.
     if contract.folder(landing_dir, config_dir).is_dir():
         result.files += retract_missing(conn, contract, {landed.key for landed in landed_files})
+    known = hashes.known_hashes(conn)
     for landed in landed_files:
         try:
-            result.files.append(load_file(conn, contract, landed))
+            result.files.append(load_file(conn, contract, landed, known))
         except UnreadableFileError as error:
             result.errors.append(str(error))
         except duckdb.Error as error:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-from ..ingest import ledger
+from ..ingest import hashes, ledger
 from ..ingest.contracts import load_contracts
-from ..ingest.landing import discover, sha256_of
+from ..ingest.landing import discover
 from ..settings import CONTRACTS_DIR, EXPECTATIONS_DIR, Settings
 from .switch import RECORD, Layout
 
@@ -36,12 +36,15 @@ def code_fingerprint(settings: Settings, manifest: Path) -> str:
     return digest.hexdigest()
 
 
-def landed_files(settings: Settings) -> dict[str, str]:
-    return {
-        landed.key: sha256_of(landed.path)
+def landed_files(settings: Settings, known: hashes.Known | None = None) -> dict[str, str]:
+    """Every landed file with the hash of its bytes; a file that has not changed since
+    ingest hashed it (`known`, from the warehouse) is not read again."""
+    files = [
+        landed
         for contract in load_contracts()
         for landed in discover(contract, settings.landing_dir, settings.config_dir)
-    }
+    ]
+    return hashes.landed_digests(files, known or {})
 
 
 def state_file(settings: Settings) -> Path:
@@ -51,14 +54,19 @@ def state_file(settings: Settings) -> Path:
 
 def warehouse_ledger(settings: Settings) -> dict[str, str] | None:
     """The files (and hashes) the warehouse's raw layer holds; None when unreadable."""
+    return warehouse_state(settings)[0]
+
+
+def warehouse_state(settings: Settings) -> tuple[dict[str, str] | None, hashes.Known]:
+    """The warehouse's ledger (None when unreadable) and the file hashes it recorded."""
     try:
         conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
     except duckdb.Error:
-        return None
+        return None, {}
     try:
-        return ledger.loaded_files(conn)
+        return ledger.loaded_files(conn), hashes.known_hashes(conn)
     except duckdb.Error:
-        return None
+        return None, {}
     finally:
         conn.close()
 
@@ -90,13 +98,14 @@ def up_to_date(settings: Settings, manifest: Path) -> str | None:
     if not (path.exists() and settings.serving_path.exists()):
         return None
     last = json.loads(path.read_text())
-    landed = landed_files(settings)
+    held, known = warehouse_state(settings)
+    landed = landed_files(settings, known)
     # The warehouse must hold what the landing folder holds too: a file withdrawn after a
     # failed audit is still in raw until a run retracts it.
     if (
         last.get("code") != code_fingerprint(settings, manifest)
         or last.get("ledger") != landed
-        or warehouse_ledger(settings) != landed
+        or held != landed
     ):
         return None
     return last.get("run_id")

@@ -182,10 +182,10 @@ def test_crash_between_files_then_rerun_equals_a_single_run(tmp_path, monkeypatc
     if crash_point == "before_the_file":
         real = loader.load_file
 
-        def patched(conn, c, landed):
+        def patched(conn, c, landed, *args):
             if landed.key == crash_key:
                 raise SimulatedCrash(landed.key)
-            return real(conn, c, landed)
+            return real(conn, c, landed, *args)
 
         monkeypatch.setattr(loader, "load_file", patched)
     elif crash_point == "after_staging":
