@@ -181,7 +181,7 @@ cell_weeks as (
 ),
 
 comparison_pool as (
-    select *
+    select ranked.*
     from (
         select
             cell_weeks.kpi,
@@ -226,7 +226,7 @@ comparison_pool as (
 -- after the last snapshot that showed them) and had not started by the end of the post
 -- window. Beyond a few dozen comparisons per stratum the interval barely narrows.
 comparisons as (
-    select *
+    select ranked.*
     from (
         select
             cohort_cells.*,
