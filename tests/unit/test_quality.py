@@ -133,3 +133,35 @@ def test_a_suite_with_changed_rows_audits_the_rows_written_since_its_last_pass(t
     assert fourth.success and fourth.rows_audited == 8
     rule = next(r for r in fourth.flagged if r["column"] == "has_resolution_before_response")
     assert (rule["flagged_rows"], rule["rows"]) == (8, 1018)
+
+
+@pytest.mark.parametrize(("flagged", "passes"), [(50, True), (200, False)])
+def test_rules_over_a_big_frame_are_validated_in_chunks_and_decided_on_the_whole(tmp_path, monkeypatch, flagged, passes):
+    """GX's pandas engine needs several times a frame's memory, so row-by-row rules run
+    on chunks. 50 flagged rows all fall in the first chunk of 2,048 (2.4 %, over the 1 %
+    tolerance) but are 0.5 % of the 10,000 rows: the rule passes, as it does unchunked."""
+    import duckdb
+
+    from dagster_project.quality import engine
+
+    suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
+    outcomes = {}
+    for chunk_rows in (10**9, 2048):
+        monkeypatch.setattr(engine, "CHUNK_ROWS", chunk_rows)
+        conn = duckdb.connect()
+        _incidents_table(conn, 10_000, flagged)
+        conn.execute("update staging.stg_servicedesk__incidents set priority_code = 9 where incident_id = 'sys9999'")
+        settings = make_settings(tmp_path / str(chunk_rows), tmp_path / "landing", row_rule_tolerance=0.01)
+        outcomes[chunk_rows] = engine.validate_suite(conn, suite, settings)
+    whole, chunked = outcomes[10**9], outcomes[2048]
+
+    assert chunked.rows_audited == whole.rows_audited == 10_000
+    assert chunked.success is whole.success is False  # the priority 9 fails either way
+    rule = next(r for r in chunked.flagged if r["column"] == "has_resolution_before_response")
+    assert (rule["flagged_rows"], rule["rows"], rule["passed"]) == (flagged, 10_000, passes)
+    assert rule["sample_keys"][:2] == ["INC0000001", "INC0000002"]
+    assert chunked.flagged == whole.flagged
+    assert chunked.failures == whole.failures
+    assert {f["kwargs"].get("column") for f in chunked.failures} == {"priority_code"} | (
+        set() if passes else {"has_resolution_before_response"})
+    assert chunked.evaluated == whole.evaluated
