@@ -159,12 +159,12 @@ def _duplicated_keys(suite: SuiteSpec) -> str:
 
 
 def _frames(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: Settings) -> tuple[list[tuple[str, list[dict], Any]], Scope | None]:
-    """(name suffix, expectations, the frame they run on, as an iterable of chunks), each frame holding only the
-    columns its expectations need: the schema's on zero rows; the keys' on the rows
-    whose key is duplicated (DuckDB finds them over the whole table); a suite with a
-    changed_rows_column (or a raw table's) runs its row rules on the rows written since
-    its last pass, and its plausibility rules (a share of the table) on the whole table;
-    any other suite runs its rules on the whole table."""
+    """(name suffix, expectations, the frame they run on as an iterable of chunks), each
+    frame holding only the columns its expectations need: the schema's on zero rows; the
+    keys' on the rows whose key is duplicated (DuckDB finds them over the whole table); a
+    suite with a changed_rows_column (or a raw table's) runs its row rules on the rows
+    written since its last pass, and its plausibility rules (a share of the table) on the
+    whole table; any other suite runs its rules on the whole table."""
     scope = _scope(conn, suite)
     since = scope.since if scope else None
     ledger_rows = ledger.rows_loaded(conn, suite.feed, since) if suite.counts_ledger_rows() else None
@@ -222,14 +222,10 @@ def _chunks(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, expectations: lis
         return
     result = conn.execute(_select_sql(suite, expectations, where))
     vectors = max(1, CHUNK_ROWS // 2048)  # DuckDB hands out rows by vectors of 2,048
-    first = True
-    while True:
-        frame = result.fetch_df_chunk(vectors)
-        if len(frame) or first:
-            yield frame
-        if len(frame) == 0:
-            return
-        first = False
+    frame = result.fetch_df_chunk(vectors)
+    yield frame  # even with no rows: the rules still run, on none
+    while len(frame := result.fetch_df_chunk(vectors)):
+        yield frame
 
 
 # --------------------------------------------------------------------------- GX

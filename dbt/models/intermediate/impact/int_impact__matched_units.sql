@@ -39,6 +39,15 @@
       cap. Bands are cut among the drawn candidates.
 -#}
 
+{#- A cell of a cohort: the cohort, its windows and the treated person's job family,
+    level and tenure band. Every unit carries these, in this order (the union below is
+    positional). -#}
+{%- set cell_columns = [
+    'program_id', 'kpi', 'registration_week', 'completion_week',
+    'placebo_start', 'pre_start', 'pre_end', 'post_start', 'post_end', 'placebo_in_data',
+    'job_family', 'job_level', 'tenure_band',
+] %}
+
 with programs as (
     select distinct
         program_id,
@@ -122,19 +131,7 @@ treated_at_cohort as (
 
 cohort_cells as (
     select distinct
-        program_id,
-        kpi,
-        registration_week,
-        completion_week,
-        placebo_start,
-        pre_start,
-        pre_end,
-        post_start,
-        post_end,
-        placebo_in_data,
-        job_family,
-        job_level,
-        tenure_band
+        {{ cell_columns | join(',\n        ') }}
     from treated_at_cohort
 ),
 
@@ -261,19 +258,7 @@ comparisons as (
 
 drawn_units as (
     select
-        treated_at_cohort.program_id,
-        treated_at_cohort.kpi,
-        treated_at_cohort.registration_week,
-        treated_at_cohort.completion_week,
-        treated_at_cohort.placebo_start,
-        treated_at_cohort.pre_start,
-        treated_at_cohort.pre_end,
-        treated_at_cohort.post_start,
-        treated_at_cohort.post_end,
-        treated_at_cohort.placebo_in_data,
-        treated_at_cohort.job_family,
-        treated_at_cohort.job_level,
-        treated_at_cohort.tenure_band,
+        treated_at_cohort.{{ cell_columns | join(',\n        treated_at_cohort.') }},
         treated_at_cohort.person_key,
         starts.contaminated_from,
         'treated' as unit_role
@@ -284,19 +269,7 @@ drawn_units as (
     where treated_at_cohort.is_employed_through
     union all
     select
-        program_id,
-        kpi,
-        registration_week,
-        completion_week,
-        placebo_start,
-        pre_start,
-        pre_end,
-        post_start,
-        post_end,
-        placebo_in_data,
-        job_family,
-        job_level,
-        tenure_band,
+        {{ cell_columns | join(',\n        ') }},
         person_key,
         contaminated_from,
         'comparison' as unit_role
