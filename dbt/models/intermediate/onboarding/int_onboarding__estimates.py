@@ -31,6 +31,8 @@ tables and planted effects (tests/unit/test_onboarding_estimates.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 import pandas as pd
 
@@ -54,6 +56,12 @@ COLUMNS = {
 def kaplan_meier(time, event, weight=None) -> pd.DataFrame:
     """The (weighted) Kaplan-Meier curve: one row per event time with the number at
     risk, the events, the survival just after it and Greenwood's variance."""
+    return pd.DataFrame(_kaplan_meier(time, event, weight))
+
+
+def _kaplan_meier(time, event, weight=None) -> dict[str, np.ndarray]:
+    """kaplan_meier's columns as arrays: the estimators and the bootstrap call it
+    hundreds of times, and a DataFrame per call would cost more than the curve."""
     time = np.asarray(time, float)
     event = np.asarray(event, bool)
     weight = np.ones_like(time) if weight is None else np.asarray(weight, float)
@@ -69,21 +77,24 @@ def kaplan_meier(time, event, weight=None) -> pd.DataFrame:
         terms = np.where(at_risk > events, events / (at_risk * (at_risk - events)), np.inf)
         # Greenwood's variance is undefined once everyone at risk has had the event.
         variance = np.where(survival > 0, survival * survival * np.cumsum(terms), np.nan)
-    return pd.DataFrame({"time": times, "at_risk": at_risk, "events": events, "survival": survival, "variance": variance})
+    return {"time": times, "at_risk": at_risk, "events": events, "survival": survival, "variance": variance}
 
 
-def survival_at(curve: pd.DataFrame, t: float) -> float:
-    """S(t): the survival after the last event time at or before t."""
-    before = curve[curve["time"] <= t]
-    return float(before["survival"].iloc[-1]) if len(before) else 1.0
+def survival_at(curve, t: float) -> float:
+    """S(t): the survival after the last event time at or before t (a curve from
+    kaplan_meier, as a DataFrame or as arrays)."""
+    times, survival = np.asarray(curve["time"]), np.asarray(curve["survival"])
+    last = np.searchsorted(times, t, side="right")
+    return float(survival[last - 1]) if last else 1.0
 
 
-def restricted_mean(curve: pd.DataFrame, horizon: float) -> float:
+def restricted_mean(curve, horizon: float) -> float:
     """The area under S from 0 to the horizon: the mean time, each capped at the horizon."""
-    steps = curve[curve["time"] < horizon]
-    times = np.concatenate([[0.0], steps["time"].to_numpy(), [horizon]])
-    levels = np.concatenate([[1.0], steps["survival"].to_numpy()])
-    return float(np.sum(levels * np.diff(times)))
+    times, survival = np.asarray(curve["time"]), np.asarray(curve["survival"])
+    before = times < horizon
+    steps = np.concatenate([[0.0], times[before], [horizon]])
+    levels = np.concatenate([[1.0], survival[before]])
+    return float(np.sum(levels * np.diff(steps)))
 
 
 COX_RIDGE = 0.1  # a light penalty on beta: a group with few or no events gets a finite, cautious HR
@@ -154,21 +165,62 @@ def logistic_propensity(covariates: np.ndarray, treated: np.ndarray) -> np.ndarr
     return np.clip(1.0 / (1.0 + np.exp(-design @ coef)), 0.01, 0.99)
 
 
-def att_weights(frame: pd.DataFrame) -> pd.Series:
+@dataclass(frozen=True)
+class Cohort:
+    """One program's new starters (cohorts' frame) as the arrays the estimators read:
+    converted once, so that a bootstrap resample is an index into each array rather
+    than a new DataFrame."""
+
+    treated: np.ndarray
+    stratum: np.ndarray  # the exact-matching cell (STRATUM) as an integer code
+    covariates: np.ndarray  # COVARIATES, one row per person
+    observed_days: np.ndarray
+    has_left: np.ndarray
+    completion_day: np.ndarray  # NaN for comparisons
+    rampable: np.ndarray  # output measured, and hired before the measurable data ends
+    ramp_days: np.ndarray
+    ramped: np.ndarray
+
+    @classmethod
+    def of(cls, people: Cohort | pd.DataFrame) -> Cohort:
+        if isinstance(people, Cohort):
+            return people
+
+        def number(column: str) -> np.ndarray:
+            return pd.to_numeric(people[column]).to_numpy(float, na_value=np.nan)
+
+        ramp_days = number("ramp_days")
+        return cls(
+            treated=people["treated"].to_numpy(bool),
+            stratum=people.groupby(STRATUM, sort=False, dropna=False).ngroup().to_numpy(),
+            covariates=people[COVARIATES].to_numpy(float),
+            observed_days=number("observed_days"),
+            has_left=people["has_left"].to_numpy(bool),
+            completion_day=number("completion_day"),
+            rampable=people["has_output_measure"].to_numpy(bool) & (ramp_days >= 0),
+            ramp_days=ramp_days,
+            ramped=(people["ramp_status"] == "ramped").to_numpy(bool),
+        )
+
+    def take(self, rows: np.ndarray) -> Cohort:
+        """The people at these positions (or where this mask is true), in that order."""
+        return Cohort(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+
+def att_weights(people: Cohort) -> np.ndarray:
     """Coarsened exact matching on the stratum, then odds weights on the covariates:
     completers weigh 1, comparisons stand for the completers of their stratum.
-    Rows of unmatched strata get weight 0."""
-    key = frame.groupby(STRATUM, sort=False, dropna=False).ngroup().to_numpy()
-    treated = frame["treated"].to_numpy(bool)
+    People of unmatched strata get weight 0."""
+    key, treated = people.stratum, people.treated
+    n = len(key)
     n_treated = np.bincount(key, weights=treated.astype(float))[key]
     n_comparison = np.bincount(key, weights=(~treated).astype(float))[key]
     matched = (n_treated > 0) & (n_comparison > 0)
-    weight = np.where(treated, 1.0, np.divide(n_treated, n_comparison, out=np.zeros(len(frame)), where=n_comparison > 0))
+    weight = np.where(treated, 1.0, np.divide(n_treated, n_comparison, out=np.zeros(n), where=n_comparison > 0))
     weight = np.where(matched, weight, 0.0)
     if matched.sum() > len(COVARIATES) + 2 and len(set(treated[matched])) == 2:
-        covariates = frame.loc[matched, COVARIATES].to_numpy(float)
-        p = logistic_propensity(covariates, treated[matched].astype(float))
-        odds = np.ones(len(frame))
+        p = logistic_propensity(people.covariates[matched], treated[matched].astype(float))
+        odds = np.ones(n)
         odds[matched] = np.where(treated[matched], 1.0, p / (1 - p))
         # Odds weights rescaled so that each stratum's comparisons keep their total.
         comparison = matched & ~treated
@@ -176,32 +228,33 @@ def att_weights(frame: pd.DataFrame) -> pd.Series:
         count_total = np.bincount(key[comparison], minlength=key.max() + 1)
         odds[comparison] = odds[comparison] * count_total[key[comparison]] / odds_total[key[comparison]]
         weight = weight * odds
-    return pd.Series(weight, index=frame.index)
+    return weight
 
 
 # --------------------------------------------------------------------------- estimators
 
 
-def attrition_effect(frame: pd.DataFrame) -> dict:
+def attrition_effect(people: Cohort | pd.DataFrame) -> dict:
     """12-month attrition: KM levels per group, the effect from the time-varying Cox."""
-    weight = att_weights(frame)
-    used = frame[weight > 0]
-    w = weight[weight > 0].to_numpy()
-    treated = used["treated"].to_numpy(bool)
+    people = Cohort.of(people)
+    weight = att_weights(people)
+    used = people.take(weight > 0)
+    w = weight[weight > 0]
+    treated = used.treated
     # A leaver on the day of hire left after half a day: every row has a positive span.
-    days = np.maximum(used["observed_days"].to_numpy(float), 0.5)
+    days = np.maximum(used.observed_days, 0.5)
     time = np.minimum(days, ATTRITION_HORIZON_DAYS)
-    event = used["has_left"].to_numpy(bool) & (days <= ATTRITION_HORIZON_DAYS)
+    event = used.has_left & (days <= ATTRITION_HORIZON_DAYS)
     levels = {}
     for group in (True, False):
-        curve = kaplan_meier(time[treated == group], event[treated == group], w[treated == group])
+        curve = _kaplan_meier(time[treated == group], event[treated == group], w[treated == group])
         levels[group] = 1.0 - survival_at(curve, ATTRITION_HORIZON_DAYS)
     # Counting-process rows: a completer is untrained from hire to completion, trained
     # after; whoever left (or was censored) before completing was never trained.
-    completion = np.where(treated, used["completion_day"].to_numpy(float), np.inf)
+    completion = np.where(treated, used.completion_day, np.inf)
     from_start = completion <= 0
     split = (completion > 0) & (completion < time)
-    starts = np.concatenate([np.zeros(len(used)), completion[split]])
+    starts = np.concatenate([np.zeros(len(time)), completion[split]])
     stops = np.concatenate([np.where(split, completion, time), time[split]])
     events = np.concatenate([np.where(split, False, event), event[split]])
     exposed = np.concatenate([from_start.astype(float), np.ones(split.sum())])
@@ -224,19 +277,18 @@ def attrition_effect(frame: pd.DataFrame) -> dict:
     }
 
 
-def ramp_effect(frame: pd.DataFrame) -> dict:
+def ramp_effect(people: Cohort | pd.DataFrame) -> dict:
     """Restricted mean time to ramp (up to RAMP_HORIZON_DAYS), completers minus comparisons."""
     # Job families whose output is measured, and people hired before the measurable data ends.
-    frame = frame[frame["has_output_measure"].astype(bool) & (frame["ramp_days"] >= 0)]
-    weight = att_weights(frame)
-    used = frame[weight > 0]
-    w = weight[weight > 0].to_numpy()
-    treated = used["treated"].to_numpy(bool)
-    time = used["ramp_days"].to_numpy(float)
-    event = (used["ramp_status"] == "ramped").to_numpy(bool)
+    people = Cohort.of(people)
+    people = people.take(people.rampable)
+    weight = att_weights(people)
+    used = people.take(weight > 0)
+    w = weight[weight > 0]
+    treated, time, event = used.treated, used.ramp_days, used.ramped
     means = {}
     for group in (True, False):
-        curve = kaplan_meier(time[treated == group], event[treated == group], w[treated == group])
+        curve = _kaplan_meier(time[treated == group], event[treated == group], w[treated == group])
         means[group] = restricted_mean(curve, RAMP_HORIZON_DAYS)
     return {
         "effect": means[True] - means[False],
@@ -267,16 +319,17 @@ ESTIMATORS = {
 }
 
 
-def bootstrap_se(estimator, frame: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED) -> float:
+def bootstrap_se(estimator, people: Cohort | pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES,
+                 seed: int = BOOTSTRAP_SEED) -> float:
     """The standard deviation of the effect over person resamples of each group."""
+    people = Cohort.of(people)
     rng = np.random.default_rng(seed)
-    groups = [frame.index[frame["treated"]], frame.index[~frame["treated"]]]
+    groups = [np.flatnonzero(people.treated), np.flatnonzero(~people.treated)]
     effects = []
     for _ in range(samples):
         drawn = np.concatenate([rng.choice(g, len(g), replace=True) for g in groups])
-        sample = frame.loc[drawn].reset_index(drop=True)
         try:
-            effects.append(estimator(sample)["effect"])
+            effects.append(estimator(people.take(drawn))["effect"])
         except (ValueError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError):
             continue
     effects = np.asarray([e for e in effects if np.isfinite(e)])
@@ -323,13 +376,14 @@ def estimate(
         estimator, method = ESTIMATORS[kpi]
         same_kpi = set(pairs.loc[pairs["kpi"] == kpi, "program_id"])
         frame, overlap = cohorts(people, enrolments, program_id, same_kpi)
+        cohort = Cohort.of(frame)
         row = {"program_id": program_id, "kpi": kpi, "method": method, "n_treated": 0, "n_comparison": 0,
                "n_events_censored": 0, "n_treated_overlap": overlap}
         if frame["treated"].sum() >= min_group_size and (~frame["treated"]).sum() >= min_group_size:
-            result = estimator(frame)
+            result = estimator(cohort)
             row.update(result)
             if min(result["n_treated"], result["n_comparison"]) >= min_group_size:
-                row["effect_se"] = bootstrap_se(estimator, frame, samples=bootstrap_samples)
+                row["effect_se"] = bootstrap_se(estimator, cohort, samples=bootstrap_samples)
             row["df"] = min(result["n_treated"], result["n_comparison"]) - 1
         rows.append(row)
     out = pd.DataFrame(rows, columns=list(COLUMNS))
