@@ -245,8 +245,21 @@ def gx_context(data_dir: Path):
 
     context = gx.get_context(mode="file", project_root_dir=str(data_dir / "gx"))
     context.variables.progress_bars = {"globally": False}
+    _read_config_variables_once(context)
     _CONTEXTS[data_dir] = context
     return context
+
+
+def _read_config_variables_once(context) -> None:
+    """GX reads and parses its config_variables.yml again at every look-up of a store's
+    name, hundreds of times per suite (a third of a nightly run's audit time). Nothing
+    writes that file during a run, so its values are read once per context."""
+    from great_expectations.core.config_provider import _ConfigurationVariablesConfigurationProvider
+
+    provider = context.config_provider.get_provider(_ConfigurationVariablesConfigurationProvider)
+    if provider is not None:
+        values = provider.get_values()
+        provider.get_values = lambda: values
 
 
 def _validation_definition(context, name: str, expectations: list[dict[str, Any]]):
