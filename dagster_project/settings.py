@@ -41,6 +41,13 @@ def _path(name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def _boolean(value: str) -> bool:
+    text = value.strip().lower()
+    if text not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"expected true or false, not {value!r}")
+    return text in ("true", "1", "yes")
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -72,6 +79,9 @@ class Settings:
     # `spark` dbt target over the Parquet lake; `pip install -e '.[spark]'` and Java 17).
     # Ingest, audits and publish are the same on both (README: "Running on Spark").
     engine: str = "duckdb"
+    # dbt's unit tests check the models' SQL against fixed rows: CI runs them (make test);
+    # a run on the same code would only repeat them, so it leaves them out unless asked.
+    dbt_unit_tests: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -87,9 +97,16 @@ class Settings:
         secret = secret or legacy
         derived = {"landing_is_sample", "secret_is_default", "person_key_secret", "landing_dir", "config_dir", "data_dir"}
         # Every other field is IMPACT_<FIELD NAME>, parsed as its type, defaulting to the field's default.
-        parse = {"int": int, "float": float, "str": str}
+        parse = {"int": int, "float": float, "str": str, "bool": _boolean}
+
+        def read(name: str, kind: str):
+            try:
+                return parse[kind](os.environ[name])
+            except ValueError as error:
+                raise ValueError(f"{name}: {error}") from None
+
         plain = {
-            f.name: parse[f.type](os.environ[f"IMPACT_{f.name.upper()}"])
+            f.name: read(f"IMPACT_{f.name.upper()}", f.type)
             for f in fields(cls)
             if f.name not in derived and os.environ.get(f"IMPACT_{f.name.upper()}")
         }

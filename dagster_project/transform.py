@@ -171,6 +171,9 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
         # The vars hold no secret: dbt reads the person-key secret from its environment
         # (see GuardedDbtCliResource), and the models only name the key.
         args = ["build", "--vars", json.dumps(settings.dbt_vars())]
+        if not settings.dbt_unit_tests:
+            # As dbt advises: unit tests check the code, not the data, and run in CI.
+            args += ["--exclude-resource-type", "unit_test"]
         if config.full_refresh:
             args.append("--full-refresh")
         invocation = dbt.cli(args, context=context, target_path=target)
