@@ -384,6 +384,21 @@ def test_json_line_with_a_trailing_comma_is_quarantined_as_invalid_json(tmp_path
     assert quarantine_of(conn, file_key(XAPI, "xapi_statements_2024-01-01.jsonl")) == [(1, line, "line is not valid JSON")]
 
 
+@pytest.mark.parametrize("tail", ['"result": {"score": {"raw": NaN}}}', '"result": {"score": {"raw": -Infinity}}}',
+                                  '"result": {"extensions": {"x": [1, 2,]}}}'])
+def test_json_that_only_a_lenient_parser_reads_is_quarantined_as_invalid_json(tmp_path, tail):
+    landing = tmp_path / "landing"
+    line = json.dumps(statement(1))[:-1] + ", " + tail
+    good = json.dumps({**statement(2), "result": {"response": "NaN, -Infinity and [1,]"}})
+    deliver_text(landing, XAPI, "2024-01-01", line + "\n" + good + "\n")
+    conn = connect(tmp_path / "w.duckdb")
+
+    result = load(conn, XAPI, landing)
+
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    assert quarantine_of(conn, file_key(XAPI, "xapi_statements_2024-01-01.jsonl")) == [(1, line, "line is not valid JSON")]
+
+
 def test_whitespace_only_jsonl_line_with_a_tab_is_skipped_like_a_blank_line(tmp_path):
     landing = tmp_path / "landing"
     deliver_text(landing, XAPI, "2024-01-01", json.dumps(statement(1)) + "\n \t \n" + json.dumps(statement(2)) + "\n")
