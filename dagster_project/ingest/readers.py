@@ -132,8 +132,56 @@ def _date_sql(landed: LandedFile) -> str:
 
 
 # Checks that an LRS makes before it accepts a statement (xAPI 1.0.3, section 2.2);
-# the first failing one is the quarantine reason.
-_XAPI_REASON = """
+# the first failing one is the quarantine reason. Each statement is parsed once per kind
+# of look-up below (DuckDB's JSON functions take a list of paths), not once per path.
+_XAPI_TYPES = ("$", "$.actor", "$.verb", "$.object")
+_XAPI_STRINGS = ("$.verb.id", "$.actor.objectType", "$.object.objectType", "$.object.id", "$.timestamp", "$.stored")
+_XAPI_VALUES = ("$.actor.mbox", "$.actor.mbox_sha1sum", "$.actor.openid", "$.actor.account", "$.actor.member")
+
+
+def _xapi_strings(contract: FeedContract) -> tuple[str, ...]:
+    extra = tuple(f"$.{name}" for name in contract.not_after_extract_fields if f"$.{name}" not in _XAPI_STRINGS)
+    return _XAPI_STRINGS + extra
+
+
+def _paths_sql(paths: tuple[str, ...]) -> str:
+    return "[" + ", ".join(_sql_str(p) for p in paths) + "]"
+
+
+def _xapi_lookups(contract: FeedContract) -> str:
+    """The select list that parses each statement (column j) once per kind of look-up."""
+    return (
+        f"json_type(j, {_paths_sql(_XAPI_TYPES)}) as types, "
+        f"json_extract_string(j, {_paths_sql(_xapi_strings(contract))}) as strings, "
+        f"json_extract(j, {_paths_sql(_XAPI_VALUES)}) as found"
+    )
+
+
+def _xapi_reason(contract: FeedContract, landed: LandedFile) -> str:
+    """The LRS checks, plus the contract's event times that cannot be later than the
+    day after the file's extract date, on the columns of _xapi_lookups."""
+    strings = _xapi_strings(contract)
+
+    def kind(path: str) -> str:
+        return f"types[{_XAPI_TYPES.index(path) + 1}]"
+
+    def text(path: str) -> str:
+        return f"strings[{strings.index(path) + 1}]"
+
+    def found(path: str) -> str:
+        return f"found[{_XAPI_VALUES.index(path) + 1}]"
+
+    identified = " or ".join(f"{found(f'$.actor.{f}')} is not null" for f in ("mbox", "mbox_sha1sum", "openid", "account"))
+    future = ""
+    if landed.extract_date is not None:
+        limit = landed.extract_date + dt.timedelta(days=2)
+        future = "\n".join(
+            f"""when try_cast({text(f'$.{name}')} as timestamptz) >= timestamptz '{limit.isoformat()} 00:00:00+00'
+            then 'FUTURE: {name} ' || {text(f'$.{name}')}
+                 || ' is later than the day after the extract date {landed.extract_date.isoformat()}'"""
+            for name in contract.not_after_extract_fields
+        )
+    return rf"""
     case
         when j is null then 'line is not valid JSON'
         -- DuckDB's parser is lenient: outside string literals, a trailing comma or a
@@ -141,56 +189,37 @@ _XAPI_REASON = """
         -- strings out costs most of the checks' time, so only a line that holds one of
         -- them anywhere is searched that way.
         when case
-                when regexp_matches(line, ',\\s*[}}\\]]|NaN|Infinity')
+                when regexp_matches(line, ',\s*[}}\]]|NaN|Infinity')
                     then regexp_matches(
-                        regexp_replace(line, '"(?:[^"\\\\]|\\\\.)*"', '""', 'g'),
-                        ',\\s*[}}\\]]|(^|[^A-Za-z0-9_"])(NaN|-?Infinity)([^A-Za-z0-9_]|$)')
+                        regexp_replace(line, '"(?:[^"\\]|\\.)*"', '""', 'g'),
+                        ',\s*[}}\]]|(^|[^A-Za-z0-9_"])(NaN|-?Infinity)([^A-Za-z0-9_]|$)')
                 else false
             end
             then 'line is not valid JSON'
-        when json_type(j) <> 'OBJECT' then 'line is not a JSON object'
-        when coalesce(json_type(j, '$.actor'), 'NULL') = 'NULL' then 'statement has no actor'
-        when coalesce(json_type(j, '$.verb'), 'NULL') = 'NULL' then 'statement has no verb'
-        when coalesce(json_type(j, '$.object'), 'NULL') = 'NULL' then 'statement has no object'
-        when json_extract_string(j, '$.verb.id') is null then 'verb has no id'
-        when coalesce(json_extract_string(j, '$.actor.objectType'), 'Agent') = 'Agent'
+        when {kind('$')} <> 'OBJECT' then 'line is not a JSON object'
+        when coalesce({kind('$.actor')}, 'NULL') = 'NULL' then 'statement has no actor'
+        when coalesce({kind('$.verb')}, 'NULL') = 'NULL' then 'statement has no verb'
+        when coalesce({kind('$.object')}, 'NULL') = 'NULL' then 'statement has no object'
+        when {text('$.verb.id')} is null then 'verb has no id'
+        when coalesce({text('$.actor.objectType')}, 'Agent') = 'Agent'
              and not ({identified})
             then 'agent has no identifier (mbox, mbox_sha1sum, openid or account)'
-        when json_extract_string(j, '$.actor.objectType') = 'Group'
-             and not ({identified}) and json_extract(j, '$.actor.member') is null
+        when {text('$.actor.objectType')} = 'Group'
+             and not ({identified}) and {found('$.actor.member')} is null
             then 'anonymous group has no members'
-        when coalesce(json_extract_string(j, '$.object.objectType'), 'Activity') = 'Activity'
-             and json_extract_string(j, '$.object.id') is null then 'activity object has no id'
-        when json_extract_string(j, '$.object.objectType') = 'StatementRef'
-             and json_extract_string(j, '$.object.id') is null then 'StatementRef has no id'
-        when json_extract_string(j, '$.timestamp') is not null
-             and try_cast(json_extract_string(j, '$.timestamp') as timestamptz) is null
-            then 'unparseable timestamp: ' || json_extract_string(j, '$.timestamp')
-        when json_extract_string(j, '$.stored') is not null
-             and try_cast(json_extract_string(j, '$.stored') as timestamptz) is null
-            then 'unparseable stored: ' || json_extract_string(j, '$.stored')
-        {{future}}
+        when coalesce({text('$.object.objectType')}, 'Activity') = 'Activity'
+             and {text('$.object.id')} is null then 'activity object has no id'
+        when {text('$.object.objectType')} = 'StatementRef'
+             and {text('$.object.id')} is null then 'StatementRef has no id'
+        when {text('$.timestamp')} is not null
+             and try_cast({text('$.timestamp')} as timestamptz) is null
+            then 'unparseable timestamp: ' || {text('$.timestamp')}
+        when {text('$.stored')} is not null
+             and try_cast({text('$.stored')} as timestamptz) is null
+            then 'unparseable stored: ' || {text('$.stored')}
+        {future}
     end
-""".format(
-    identified=" or ".join(
-        f"json_extract(j, '$.actor.{f}') is not null" for f in ("mbox", "mbox_sha1sum", "openid", "account")
-    )
-)
-
-
-def _xapi_reason(contract: FeedContract, landed: LandedFile) -> str:
-    """The LRS checks, plus the contract's event times that cannot be later than the
-    day after the file's extract date."""
-    future = ""
-    if landed.extract_date is not None:
-        limit = landed.extract_date + dt.timedelta(days=2)
-        future = "\n".join(
-            f"""when try_cast(json_extract_string(j, '$.{name}') as timestamptz) >= timestamptz '{limit.isoformat()} 00:00:00+00'
-            then 'FUTURE: {name} ' || json_extract_string(j, '$.{name}')
-                 || ' is later than the day after the extract date {landed.extract_date.isoformat()}'"""
-            for name in contract.not_after_extract_fields
-        )
-    return _XAPI_REASON.replace("{future}", future)
+"""
 
 
 def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, path: Path) -> None:
@@ -228,8 +257,11 @@ def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed:
         create or replace temp table _checked as
         select line_number, line, {_xapi_reason(contract, landed)} as reason
         from (
-            select line_number, line, case when json_valid(line) then line::json end as j
-            from _lines where line is not null and not regexp_full_match(line, '[[:space:]]*')
+            select line_number, line, j, {_xapi_lookups(contract)}
+            from (
+                select line_number, line, case when json_valid(line) then line::json end as j
+                from _lines where line is not null and not regexp_full_match(line, '[[:space:]]*')
+            )
         )
         """
     )
