@@ -262,6 +262,15 @@ def _read_config_variables_once(context) -> None:
         provider.get_values = lambda: values
 
 
+def _forget_batches(context) -> None:
+    """GX's execution engine keeps every batch's frame it was given, for as long as the
+    context lives (here, the process): release them once validated, so that memory holds
+    one chunk at a time, not the last frame of every suite."""
+    batches = context.data_sources.get("warehouse").get_execution_engine().batch_manager
+    batches.batch_data_cache.clear()
+    batches.reset_batch_cache()
+
+
 def _validation_definition(context, name: str, expectations: list[dict[str, Any]]):
     import great_expectations as gx
 
@@ -423,6 +432,7 @@ def validate_suite(
                 result_format=result_format,
                 run_id=RunIdentifier(run_name=run_name) if run_name else None,
             ).results)
+            _forget_batches(context)
             del frame
         for outcome in per_chunk[0] if len(per_chunk) == 1 else _added_up(per_chunk):
             details = outcome.result or {}

@@ -165,3 +165,20 @@ def test_rules_over_a_big_frame_are_validated_in_chunks_and_decided_on_the_whole
     assert {f["kwargs"].get("column") for f in chunked.failures} == {"priority_code"} | (
         set() if passes else {"has_resolution_before_response"})
     assert chunked.evaluated == whole.evaluated
+
+
+def test_validated_frames_are_released_after_each_suite(tmp_path):
+    """GX's execution engine would keep each batch's frame for the life of the context
+    (the process): a nightly run's suites would hold the last frame of every one."""
+    import duckdb
+
+    from dagster_project.quality import engine
+
+    conn = duckdb.connect()
+    _incidents_table(conn, 5_000, 2)
+    suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
+    settings = make_settings(tmp_path, tmp_path / "landing")
+    assert engine.validate_suite(conn, suite, settings).rows_audited == 5_000
+
+    batches = engine.gx_context(settings.data_dir).data_sources.get("warehouse").get_execution_engine().batch_manager
+    assert batches.batch_data_cache == {} and batches.batch_cache == {}
