@@ -252,7 +252,7 @@ def gx_context(data_dir: Path):
 
 def _read_config_variables_once(context) -> None:
     """GX reads and parses its config_variables.yml again at every look-up of a store's
-    name, hundreds of times per suite (a third of a nightly run's audit time). Nothing
+    name, hundreds of times per suite (some 40 % of a nightly run's audit time). Nothing
     writes that file during a run, so its values are read once per context."""
     from great_expectations.core.config_provider import _ConfigurationVariablesConfigurationProvider
 
