@@ -153,6 +153,19 @@ class DbtBuildConfig(Config):
     instead of adding the rows loaded since their last build."""
 
 
+def dbt_build_args(settings, full_refresh: bool) -> list[str]:
+    """dbt's command line for the run. The vars hold no secret: dbt reads the person-key
+    secret from its environment (see GuardedDbtCliResource), and the models only name
+    the key."""
+    args = ["build", "--vars", json.dumps(settings.dbt_vars())]
+    if not settings.dbt_unit_tests:
+        # As dbt advises: unit tests check the code, not the data, and run in CI.
+        args += ["--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
 @dbt_assets(
     manifest=ensure_manifest(),
     project=dbt_project,
@@ -168,15 +181,7 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
     target = settings.dbt_target_dir / context.run.run_id
     _seed_partial_parse(target)
     try:
-        # The vars hold no secret: dbt reads the person-key secret from its environment
-        # (see GuardedDbtCliResource), and the models only name the key.
-        args = ["build", "--vars", json.dumps(settings.dbt_vars())]
-        if not settings.dbt_unit_tests:
-            # As dbt advises: unit tests check the code, not the data, and run in CI.
-            args += ["--exclude-resource-type", "unit_test"]
-        if config.full_refresh:
-            args.append("--full-refresh")
-        invocation = dbt.cli(args, context=context, target_path=target)
+        invocation = dbt.cli(dbt_build_args(settings, config.full_refresh), context=context, target_path=target)
         for event in invocation.stream():
             events.append(event)
     except Exception as error:  # re-raised below, after the successful models are reported

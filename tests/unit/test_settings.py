@@ -31,3 +31,16 @@ def test_a_value_that_does_not_parse_names_its_variable(env, name, value, messag
     env.setenv(name, value)
     with pytest.raises(ValueError, match=message):
         Settings.from_env()
+
+
+def test_the_switch_reaches_dbts_command_line(env):
+    from dagster_project.resources import ImpactSettings
+    from dagster_project.transform import dbt_build_args
+
+    env.setenv("IMPACT_DBT_UNIT_TESTS", "true")
+    # Through the Dagster resource, as a run sees its settings.
+    settings = ImpactSettings.from_settings(Settings.from_env()).settings()
+    assert "--exclude-resource-type" not in dbt_build_args(settings, full_refresh=False)
+    env.setenv("IMPACT_DBT_UNIT_TESTS", "false")
+    args = dbt_build_args(ImpactSettings.from_settings(Settings.from_env()).settings(), full_refresh=True)
+    assert args[0] == "build" and args[-3:] == ["--exclude-resource-type", "unit_test", "--full-refresh"]
