@@ -27,7 +27,7 @@ def high_water_gb(pid: int | str = "self") -> float:
     return 0.0
 
 
-def _children() -> dict[int, int]:
+def _parent_of() -> dict[int, int]:
     """Every process's parent: pid -> ppid."""
     parents = {}
     for entry in _PROC.iterdir():
@@ -42,7 +42,7 @@ def _children() -> dict[int, int]:
 
 
 def descendants(root: int) -> set[int]:
-    parents = _children()
+    parents = _parent_of()
     found, frontier = set(), {root}
     while frontier:
         frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
