@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
@@ -12,7 +15,6 @@ from .constants import DAYS_PER_MONTH, PERIOD_END, PERIOD_START, RAMP_START_SHAR
 
 # Last instant that any extract can contain.
 PERIOD_END_TS = datetime.combine(PERIOD_END, time(23, 59, 59))
-NP_PERIOD_START = np.datetime64(PERIOD_START, "D")
 NP_PERIOD_END_TS = np.datetime64(PERIOD_END_TS, "s")
 NP_TREND_ORIGIN = np.datetime64(TREND_ORIGIN, "D").astype("datetime64[s]")
 NP_FAR_FUTURE = np.datetime64("2999-12-31T00:00:00", "s")
@@ -38,9 +40,40 @@ def month_end(d: date) -> date:
     return nxt - timedelta(days=1)
 
 
+# --------------------------------------------------------------------------
+# History: where the extracts start
+# --------------------------------------------------------------------------
+# The first extract month of the world being written. A context variable rather
+# than a parameter of every feed builder: it changes only where the files begin
+# (file positions, the first HRIS snapshot, the first tickets and deals), never
+# a planted truth, and generate() sets it once for the whole world.
+_HISTORY_START: ContextVar[date] = ContextVar("history_start", default=PERIOD_START)
+
+
+def history_start() -> date:
+    """First day of the first extract month: PERIOD_START, or earlier for a scale with more history."""
+    return _HISTORY_START.get()
+
+
+def np_history_start() -> np.datetime64:
+    return np.datetime64(history_start(), "D")
+
+
+@contextmanager
+def history_from(start: date) -> Iterator[None]:
+    """Write the extracts of the block from start's month (a first of the month, on or before PERIOD_START)."""
+    if start.day != 1 or start > PERIOD_START:
+        raise ValueError(f"history must start on a first of the month on or before {PERIOD_START}, not {start}")
+    token = _HISTORY_START.set(start)
+    try:
+        yield
+    finally:
+        _HISTORY_START.reset(token)
+
+
 def extract_dates() -> list[date]:
-    """The last day of every month of the period (18 dates)."""
-    out, d = [], PERIOD_START
+    """The last day of every extract month (18 dates for the period alone)."""
+    out, d = [], history_start()
     while d <= PERIOD_END:
         out.append(month_end(d))
         d = out[-1] + timedelta(days=1)
@@ -48,12 +81,13 @@ def extract_dates() -> list[date]:
 
 
 def month_index(d: date | datetime) -> int:
-    """0 for January 2025, 17 for June 2026: the position of d's extract file."""
-    return (d.year - PERIOD_START.year) * 12 + d.month - PERIOD_START.month
+    """The position of d's extract file: 0 for the first month (January 2025 unless history starts earlier)."""
+    start = history_start()
+    return (d.year - start.year) * 12 + d.month - start.month
 
 
 def np_month_index(ts: np.ndarray) -> np.ndarray:
-    return (ts.astype("datetime64[M]") - np.datetime64(PERIOD_START, "M")).astype(np.int64)
+    return (ts.astype("datetime64[M]") - np.datetime64(history_start(), "M")).astype(np.int64)
 
 
 def workdays(start: date, end: date) -> np.ndarray:

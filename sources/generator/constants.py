@@ -30,8 +30,13 @@ POST_WINDOW_DAYS = 90
 # Size
 # --------------------------------------------------------------------------
 # scale multiplies the number of workers (and so every feed driven by people):
-# 600, 3,000, 12,000 and 50,400 staff over the same 18 months.
-SCALES = {"small": 1, "medium": 5, "large": 20, "xlarge": 84}
+# 600, 3,000 and 50,400 staff. small and medium span the 18 months of the
+# period; large's extracts start earlier (HISTORY_START), so that it carries
+# two years of history, as a large organisation's nightly run does. The earlier
+# months hold HRIS, service-desk and CRM history (the LMS and its programs start
+# with the period), and every planted truth stays defined on the period.
+SCALES = {"small": 1, "medium": 5, "large": 84}
+HISTORY_START = {"large": date(2024, 7, 1)}  # first extract month; PERIOD_START when absent
 
 COMPANY_DOMAIN = "acme.example"
 LMS_HOME = "https://lms.acme.example"

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import crm, lms, servicedesk, xapi
-from .common import DipWindows, Ramp, extract_dates, month_index, substream
+from .common import DipWindows, Ramp, extract_dates, history_from, month_index, substream
 from .constants import (
     BAD_INCIDENT_ROW_DATE,
     COURSES,
@@ -17,6 +17,7 @@ from .constants import (
     DIP_PROGRAMS,
     EARLY_ATTRITION_DAYS,
     FAMILY_SIZES,
+    HISTORY_START,
     INCIDENTS_GZIP_DATE,
     MALFORMED_XAPI_DATE,
     ONBOARDING_FAMILIES,
@@ -24,6 +25,7 @@ from .constants import (
     ONBOARDING_PROGRAM,
     OVERLAP_PROGRAMS,
     PERIOD_END,
+    PERIOD_START,
     RETENTION_PROGRAM,
     SCALES,
     XAPI_GZIP_EVERY,
@@ -104,6 +106,11 @@ def build_world(scale: str = "small", seed: int = 7, profile: str | Profile = DE
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {sorted(SCALES)}, not {scale!r}")
+    with history_from(HISTORY_START.get(scale, PERIOD_START)):
+        return _build_world(scale, seed, profile, overrides)
+
+
+def _build_world(scale: str, seed: int, profile: str | Profile, overrides: dict) -> World:
     prof = resolve_profile(profile, overrides)
     seed = int(seed)
     shares = new_starter_shares(prof.new_starter_share, prof.high_turnover_support)
@@ -142,6 +149,11 @@ def generate(out_dir: str | Path, scale: str = "small", seed: int = 7,
     replaced.
     """
     world = build_world(scale, seed, profile, **overrides)
+    with history_from(HISTORY_START.get(scale, PERIOD_START)):
+        return _write_world(Path(out_dir), world)
+
+
+def _write_world(out_dir: Path, world: World) -> dict:
     prof = world.profile
     dates = extract_dates()
     out = LandingWriter(out_dir)

@@ -24,11 +24,12 @@ import numpy as np
 from .common import (
     NP_FAR_FUTURE,
     NP_PERIOD_END_TS,
-    NP_PERIOD_START,
     DipWindows,
     Ramp,
+    history_start,
     mixed_case,
     np_bool,
+    np_history_start,
     np_iso_date,
     np_iso_ts,
     np_month_index,
@@ -47,7 +48,6 @@ from .constants import (
     N_DELETED_OPPORTUNITY_SHARE,
     NEW_REP_FIRST_DEAL_DAYS,
     PERIOD_END,
-    PERIOD_START,
     PLANTED,
     SECULAR_TREND,
     WIN_RATE,
@@ -115,9 +115,9 @@ def _close_days(rng: np.random.Generator, reps: list[Worker]) -> tuple[np.ndarra
     return _deal_days(
         rng,
         reps,
-        workdays(PERIOD_START, CLOSE_HORIZON),
+        workdays(history_start(), CLOSE_HORIZON),
         lambda w: (
-            max(PERIOD_START, w.hire_date + timedelta(days=NEW_REP_RAMP_DAYS)),
+            max(history_start(), w.hire_date + timedelta(days=NEW_REP_RAMP_DAYS)),
             min(w.termination_date or CLOSE_HORIZON, CLOSE_HORIZON),
         ),
     )
@@ -127,7 +127,7 @@ def _created_days(rng: np.random.Generator, reps: list[Worker]) -> tuple[np.ndar
     """(rep index, created day) for every deal, from DEAL_LEAD_IN_DAYS before the
     period (or NEW_REP_FIRST_DEAL_DAYS after hire) to PERIOD_END (or
     LEAVER_WIND_DOWN_DAYS before the rep leaves)."""
-    days = workdays(PERIOD_START - timedelta(days=DEAL_LEAD_IN_DAYS), PERIOD_END)
+    days = workdays(history_start() - timedelta(days=DEAL_LEAD_IN_DAYS), PERIOD_END)
 
     def span(w: Worker):
         last = PERIOD_END
@@ -159,7 +159,7 @@ def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: d
     the cycle fixes CreatedDate (the dip then applies by the CreatedDate the
     deal would have had without it). dip: the Ashenfelter dip windows of the
     reps. open_at_end False: deals not closed by PERIOD_END are not exported
-    ("keep" is False); deals closing before PERIOD_START never are. ramp:
+    ("keep" is False); deals closing before the first extract month never are. ramp:
     new reps' ramp (common.Ramp over reps), thinning the deals they create
     (close first: the thinned deals are drawn, then not exported).
     """
@@ -206,7 +206,7 @@ def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: d
     deleted_mod = closed_mod + rng.integers(86400, 20 * 86400, n).astype("timedelta64[s]")
     deleted = (rng.random(n) < N_DELETED_OPPORTUNITY_SHARE) & (deleted_mod <= NP_PERIOD_END_TS)
     n_accounts = max(50, 2 * len(reps))
-    keep = close >= NP_PERIOD_START
+    keep = close >= np_history_start()
     if ramp is not None and not by_start:
         keep &= ramp.kept(created_day, rep)
     if not open_at_end:
@@ -252,7 +252,7 @@ def _versions(o: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndar
     in the month closed, DELETED as a later row with IsDeleted=true. Deals
     with keep False are not written.
     """
-    start = NP_PERIOD_START.astype("datetime64[s]")
+    start = np_history_start().astype("datetime64[s]")
     keep = o["keep"]
     versions = [
         (OPEN, keep & (o["created"] >= start) & (o["created"] <= NP_PERIOD_END_TS), o["created"]),

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from .common import fmt_number, month_end, random_day
+from .common import fmt_number, history_start, month_end, random_day
 from .constants import (
     COMPANY_DOMAIN,
     FAMILY_SIZES,
@@ -370,7 +370,7 @@ def plan_vanishing_leavers(rng: np.random.Generator, workers: list[Worker], shar
     last one can vanish: they are in HRIS first, then missing. Returns their
     employee ids."""
     leavers = [w for w in workers if w.termination_date is not None]
-    first_snapshot = month_end(PERIOD_START)
+    first_snapshot = month_end(history_start())
     eligible = [w for w in leavers
                 if first_snapshot <= w.termination_date < PERIOD_END and month_end(w.hire_date) <= w.termination_date]
     n = min(round(share * len(leavers)), len(eligible))

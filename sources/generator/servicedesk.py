@@ -25,7 +25,9 @@ from .common import (
     WORKDAY_START_S,
     DipWindows,
     Ramp,
+    history_start,
     mixed_case,
+    month_index,
     np_bool,
     np_iso_ts,
     np_month_index,
@@ -43,7 +45,6 @@ from .constants import (
     KPI_MODEL,
     LATE_FIRST_RESPONSE_MINUTES,
     PERIOD_END,
-    PERIOD_START,
     PLANTED,
     SECULAR_TREND,
 )
@@ -78,10 +79,11 @@ def _open_times(rng: np.random.Generator, agents: list[Worker],
     on random weekdays at random working-hour seconds; with a ramp, a new
     agent's are thinned to their ramp share of that on each day.
     """
-    days = workdays(PERIOD_START, PERIOD_END)
+    first = history_start()
+    days = workdays(first, PERIOD_END)
     who, when = [], []
     for a, w in enumerate(agents):
-        lo = np.searchsorted(days, np.datetime64(max(w.hire_date, PERIOD_START), "D"))
+        lo = np.searchsorted(days, np.datetime64(max(w.hire_date, first), "D"))
         hi = np.searchsorted(days, np.datetime64(min(w.termination_date or PERIOD_END, PERIOD_END), "D"), side="right")
         if hi <= lo:
             continue
@@ -306,7 +308,7 @@ def monthly_tables(inc: dict, n_months: int) -> Iterator[tuple[int, dict[str, li
     final_m = np.where(inc["closed_at"] <= NP_PERIOD_END_TS,
                        np_month_index(inc["closed_at"]), np_month_index(inc["resolved_at"]))
     columns = csv_columns("servicedesk", "incidents")
-    bad_m = (BAD_INCIDENT_ROW_DATE.year - PERIOD_START.year) * 12 + BAD_INCIDENT_ROW_DATE.month - 1
+    bad_m = month_index(BAD_INCIDENT_ROW_DATE)
 
     for m in range(n_months):
         sl = slice(bounds[m], bounds[m + 1])

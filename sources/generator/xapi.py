@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
@@ -170,9 +170,8 @@ def _voided_completion(f: StatementFactory, rng, training: Training) -> tuple[li
                    result={"completion": True, "duration": iso_duration(reg.course.duration_hours)},
                    context=_context(reg, False))
     # Voided early next month, when the LMS admin spots the glitch.
-    m = month_index(stored)
-    assert m + 1 <= month_index(PERIOD_END_TS), "the voiding must land inside the period"
-    void_day = datetime(2025 + (m + 1) // 12, (m + 1) % 12 + 1, int(rng.integers(1, 6))).date()
+    assert month_index(stored) + 1 <= month_index(PERIOD_END_TS), "the voiding must land inside the period"
+    void_day = date(stored.year + stored.month // 12, stored.month % 12 + 1, int(rng.integers(1, 6)))
     void_at = work_time(rng, void_day)
     voiding = f.make(reg.learner, "voided", {"objectType": "StatementRef", "id": bogus.id}, void_at,
                      stored=void_at + timedelta(minutes=1))

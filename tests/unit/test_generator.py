@@ -17,6 +17,7 @@ from sources.generator import (
     DAYS_PER_MONTH,
     DIP_PROGRAMS,
     EARLY_ATTRITION_DAYS,
+    FAMILY_SIZES,
     NEW_STARTER_ATTRITION_12M,
     NEW_STARTER_BASE_SHARE,
     ONBOARDING_ATTRITION_HR,
@@ -46,7 +47,8 @@ from sources.generator import (
     overlap_minimum,
     validate_against_contracts,
 )
-from sources.generator.constants import LMS_HOME
+from sources.generator.common import history_from
+from sources.generator.constants import HISTORY_START, LMS_HOME, SCALES
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -792,6 +794,42 @@ def test_retention_participants_leave_like_everybody_else(small_landing, world):
 
 
 # --------------------------------------------------------------------------- --append-day
+
+
+def test_the_large_scale_carries_two_years_of_history():
+    assert SCALES["large"] * sum(FAMILY_SIZES.values()) >= 50_000
+    first = HISTORY_START["large"]
+    assert (PERIOD_END - first).days + 1 >= 2 * 365
+    with pytest.raises(ValueError, match="first of the month"), history_from(date(2024, 7, 2)):
+        pass
+    with pytest.raises(ValueError, match="on or before"), history_from(date(2025, 2, 1)):
+        pass
+
+
+def test_a_longer_history_adds_earlier_months_of_hris_tickets_and_deals(monkeypatch, tmp_path):
+    """A scale with HISTORY_START writes extracts from that month on: HRIS, service-desk
+    and CRM history before the period, LMS files empty until the LMS (and its programs)
+    start with the period."""
+    monkeypatch.setitem(HISTORY_START, "small", date(2024, 7, 1))
+    summary = generate(tmp_path, scale="small", seed=7)
+    validate_against_contracts(tmp_path)
+    for system, feed in [("hris", "workers"), ("servicedesk", "incidents"), ("crm", "opportunities"),
+                         ("lms", "xapi_statements"), ("lms", "users")]:
+        files = sorted((tmp_path / system / feed).glob(f"{feed}_*"))
+        assert len(files) == 24 and "2024-07-31" in files[0].name and "2026-06-30" in files[-1].name
+    early = tmp_path / "servicedesk/incidents/incidents_2024-07-31.csv"
+    tickets = read_rows(early)
+    assert tickets and all(t["opened_at"][:7] == "2024-07" for t in tickets if not t["resolved_at"])
+    assert {t["sys_updated_on"][:7] for t in tickets} == {"2024-07"}
+    deals = read_rows(tmp_path / "crm/opportunities/opportunities_2024-07-31.csv")
+    assert deals and {d["LastModifiedDate"][:7] for d in deals} == {"2024-07"}
+    snapshot = read_rows(tmp_path / "hris/workers/workers_2024-07-31.csv")
+    assert snapshot and all(r["Hire_Date"] <= "2024-07-31" for r in snapshot)
+    assert not (tmp_path / "lms/xapi_statements/xapi_statements_2024-07-31.jsonl").read_text()
+    # The planted mess still lands where the summary says it does.
+    bad = summary["mess"]["bad_incident_row"]
+    lines = (tmp_path / "servicedesk/incidents" / bad["file"]).read_text().splitlines()
+    assert lines[bad["line"] - 1].startswith(bad["number"])
 
 
 def test_an_appended_day_continues_the_folder_the_same_way_every_time(small_landing, tmp_path):
