@@ -113,13 +113,16 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
         else f'"{c.name}"'
         for c in contract.columns
     )
+    # _read numbers the rows DuckDB accepted consecutively; only rows refused here leave
+    # gaps to close, which takes a sort (a third of this statement's time on a big file).
+    numbered = "row_number() over (order by _record_number)" if refused_rows else "_record_number"
     conn.execute(
         f"""
         create or replace temp table _incoming as
         select {select_list},
                {_sql_str(landed.key)} as _file,
                {_date_sql(landed)} as _extract_date,
-               row_number() over (order by _record_number) as _record_number,
+               {numbered} as _record_number,
                now() as _loaded_at
         from _read
         where not ({refused})
