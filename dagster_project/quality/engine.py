@@ -246,6 +246,7 @@ def gx_context(data_dir: Path):
     context = gx.get_context(mode="file", project_root_dir=str(data_dir / "gx"))
     context.variables.progress_bars = {"globally": False}
     _read_config_variables_once(context)
+    _skip_frame_fingerprints()
     _CONTEXTS[data_dir] = context
     return context
 
@@ -260,6 +261,16 @@ def _read_config_variables_once(context) -> None:
     if provider is not None:
         values = provider.get_values()
         provider.get_values = lambda: values
+
+
+def _skip_frame_fingerprints() -> None:
+    """GX's pandas engine hashes every frame under 1 GB it is given, row by row, for a
+    fingerprint it only writes into the stored result's batch markers. Our frames are
+    queries of the warehouse, named in the result by suite and run: the hash told nobody
+    anything, and took a fifth of a nightly run's audit time on the `large` sample."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    pandas_execution_engine.HASH_THRESHOLD = 0
 
 
 def _forget_batches(context) -> None:

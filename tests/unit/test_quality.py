@@ -167,6 +167,23 @@ def test_rules_over_a_big_frame_are_validated_in_chunks_and_decided_on_the_whole
     assert chunked.evaluated == whole.evaluated
 
 
+def test_frames_are_not_hashed_for_a_fingerprint(tmp_path):
+    """GX would hash every frame under 1 GB, row by row, for a fingerprint it only stores
+    in the result: the stored results name the suite and run, and carry no fingerprint."""
+    import duckdb
+
+    from dagster_project.quality import engine
+
+    conn = duckdb.connect()
+    _incidents_table(conn, 2_000, 2)
+    suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
+    settings = make_settings(tmp_path, tmp_path / "landing")
+    assert engine.validate_suite(conn, suite, settings, run_name="fingerprint-probe").success
+    stored = list((settings.data_dir / "gx").rglob("*fingerprint-probe*/**/*.json"))
+    assert stored, "the run's validation results were not stored"
+    assert not [p for p in stored if "pandas_data_fingerprint" in p.read_text()]
+
+
 def test_validated_frames_are_released_after_each_suite(tmp_path):
     """GX's execution engine would keep each batch's frame for the life of the context
     (the process): a nightly run's suites would hold the last frame of every one."""
