@@ -7,7 +7,10 @@ table's column set) run on a zero-row frame, so that checking a wide table's col
 never loads its rows. Uniqueness runs on the rows whose key DuckDB finds duplicated.
 Row-by-row rules run on chunks of CHUNK_ROWS rows, their counts added up. A
 raw table's suite, or one with a `changed_rows_column`, audits its row rules on the rows
-written since it last passed (its watermark, in raw._audited_through).
+written since it last passed (its watermark, in raw._audited_through), and looks for
+duplicated keys among the keys those rows hold. The watermark holds only for the
+expectations it was earned with: a suite whose expectations changed audits its whole
+table again.
 
 Each validation is named by the Dagster run that ran it, kept in a file-backed GX
 context under the data dir, and shown in Data Docs that work offline (data_docs.py).
@@ -15,6 +18,8 @@ No Dagster here: checks.py wraps this as asset checks."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -111,14 +116,24 @@ class Scope:
         return f"{alias}.{_quote(self.column)} > cast('{self.since}' as {self.column_type})"
 
 
+def _expectations_digest(suite: SuiteSpec) -> str:
+    return hashlib.sha256(json.dumps(suite.expectations, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _scope(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec) -> Scope | None:
     if not (suite.changed_rows_column or suite.audits_new_files):
         return None
     conn.execute(
         f"create schema if not exists raw; "
-        f"create table if not exists {AUDITED} (suite varchar, audited_through varchar, audited_at timestamptz)"
+        f"create table if not exists {AUDITED} (suite varchar, audited_through varchar, audited_at timestamptz); "
+        f"alter table {AUDITED} add column if not exists expectations_sha256 varchar"
     )
-    since = conn.execute(f"select audited_through from {AUDITED} where suite = ?", [suite.name]).fetchall()
+    # A pass says nothing of an expectation added or changed since: older rows were never
+    # audited under it (a watermark from before this column holds no digest either).
+    since = conn.execute(
+        f"select audited_through from {AUDITED} where suite = ? and expectations_sha256 = ?",
+        [suite.name, _expectations_digest(suite)],
+    ).fetchall()
     since = since[0][0] if since else None
     if suite.audits_new_files:
         ledger.ensure_tables(conn)
@@ -137,23 +152,38 @@ def _record_pass(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, scope: Scope
     if scope is None or scope.through is None:
         return
     conn.execute(f"delete from {AUDITED} where suite = ?", [suite.name])
-    conn.execute(f"insert into {AUDITED} values (?, ?, now())", [suite.name, scope.through])
+    conn.execute(
+        f"insert into {AUDITED} (suite, audited_through, audited_at, expectations_sha256) values (?, ?, now(), ?)",
+        [suite.name, scope.through, _expectations_digest(suite)],
+    )
 
 
 UNIQUENESS = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
 
 
-def _duplicated_keys(suite: SuiteSpec) -> str:
+def _duplicated_keys(suite: SuiteSpec, scope: Scope | None) -> str:
     """The rows whose key (under any of the suite's uniqueness expectations) another row
     shares, found by DuckDB over the whole table: GX then sees only those rows, and
-    fails exactly when the whole table has a duplicate, without loading its keys."""
+    fails exactly when the whole table has a duplicate, without loading its keys.
+
+    Since a pass, only keys of the rows written after it are grouped: a duplicate among
+    older rows alone was there at that pass, which then failed and kept its watermark."""
     tests = []
     for columns in suite.unique_column_lists():
         listed = ", ".join(_quote(c) for c in columns)
-        matched = " and ".join(f"duplicated.{_quote(c)} is not distinct from audited.{_quote(c)}" for c in columns)
+
+        def same(a: str, b: str, columns: list[str] = columns) -> str:
+            return " and ".join(f"{a}.{_quote(c)} is not distinct from {b}.{_quote(c)}" for c in columns)
+
+        candidates = f"{suite.table} as candidate"
+        if scope is not None and scope.since is not None:
+            candidates += (
+                f" where exists (select 1 from {suite.table} as touched "
+                f"where {scope.changed('touched')} and {same('touched', 'candidate')})"
+            )
         tests.append(
-            f"exists (select 1 from (select {listed} from {suite.table} group by {listed} having count(*) > 1) "
-            f"as duplicated where {matched})"
+            f"exists (select 1 from (select {listed} from {candidates} group by {listed} having count(*) > 1) "
+            f"as duplicated where {same('duplicated', 'audited')})"
         )
     return " or ".join(tests) or "false"
 
@@ -178,7 +208,7 @@ def _frames(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: Setting
     if schema_exps:
         frames.append(("__schema", schema_exps, [conn.execute(f"select * from {suite.table} limit 0").df()]))
     if key_exps:
-        frames.append(("__keys", key_exps, [_select(conn, suite, key_exps, _duplicated_keys(suite))]))
+        frames.append(("__keys", key_exps, [_select(conn, suite, key_exps, _duplicated_keys(suite, scope))]))
     if whole_table_exps:
         frames.append(("__rules", whole_table_exps, _chunks(conn, suite, whole_table_exps, "true")))
     changed = scope.changed("audited") if scope else "true"

@@ -135,6 +135,46 @@ def test_a_suite_with_changed_rows_audits_the_rows_written_since_its_last_pass(t
     assert (rule["flagged_rows"], rule["rows"]) == (8, 1018)
 
 
+def test_a_watermark_holds_only_for_the_expectations_it_was_earned_with(tmp_path):
+    """Since a pass, keys are grouped only where the night's rows hold them; a suite whose
+    expectations changed (or a watermark from before they were recorded) audits its
+    whole table again, and so finds what older rows hold."""
+    import dataclasses
+
+    import duckdb
+
+    from dagster_project.quality.engine import AUDITED, validate_suite
+
+    conn = duckdb.connect()
+    settings = make_settings(tmp_path, tmp_path / "landing", row_rule_tolerance=0.01)
+    suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
+    _incidents_table(conn, 1000, 0)
+    # A watermark written before watermarks named their expectations: not trusted.
+    conn.execute("create schema if not exists raw")
+    conn.execute(f"create table {AUDITED} (suite varchar, audited_through varchar, audited_at timestamptz)")
+    conn.execute(f"insert into {AUDITED} values (?, '2026-07-01 02:00:00', now())", [suite.name])
+    first = validate_suite(conn, suite, settings)
+    assert first.success and first.audited_since is None and first.rows_audited == 1000
+
+    # A duplicate slipped in behind the watermark (a writer that left the changed-rows
+    # column alone): no row of the night holds its key, so the nightly search skips it.
+    conn.execute("""insert into staging.stg_servicedesk__incidents
+                    select * from staging.stg_servicedesk__incidents where incident_id = 'sys7'""")
+    _incidents_table(conn, 5, 0, built_at="2026-07-02 02:00:00", first=1001)
+    nightly = validate_suite(conn, suite, settings)
+    assert nightly.success and nightly.audited_since == "2026-07-01 02:00:00" and nightly.rows_audited == 5
+
+    # A new expectation: the suite starts over on the whole table, and the old duplicate is found.
+    stricter = dataclasses.replace(suite, expectations=[
+        *suite.expectations,
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "opened_at"}},
+    ])
+    again = validate_suite(conn, stricter, settings)
+    assert again.audited_since is None and again.rows_audited == 1006
+    assert not again.success
+    assert [f["expectation"] for f in again.failures] == ["expect_column_values_to_be_unique"]
+
+
 @pytest.mark.parametrize(("flagged", "passes"), [(50, True), (200, False)])
 def test_rules_over_a_big_frame_are_validated_in_chunks_and_decided_on_the_whole(tmp_path, monkeypatch, flagged, passes):
     """GX's pandas engine needs several times a frame's memory, so row-by-row rules run
