@@ -7,8 +7,10 @@ table's column set) run on a zero-row frame, so that checking a wide table's col
 never loads its rows. Uniqueness runs on the rows whose key DuckDB finds duplicated.
 Row-by-row rules run on chunks of CHUNK_ROWS rows, their counts added up. A
 raw table's suite, or one with a `changed_rows_column`, audits its row rules on the rows
-written since it last passed (its watermark, in raw._audited_through), and looks for
-duplicated keys among the keys those rows hold. The watermark holds only for the
+written since it last passed (its watermark, in raw._audited_through), looks for
+duplicated keys among the keys those rows hold, and decides its plausibility rules on
+the whole table's share: GX sees the new rows, DuckDB counts the rest in one scan
+(whole-table invariants in SQL, not columns loaded into pandas). The watermark holds only for the
 expectations it was earned with: a suite whose expectations changed audits its whole
 table again.
 
@@ -188,13 +190,23 @@ def _duplicated_keys(suite: SuiteSpec, scope: Scope | None) -> str:
     return " or ".join(tests) or "false"
 
 
-def _frames(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: Settings) -> tuple[list[tuple[str, list[dict], Any]], Scope | None]:
-    """(name suffix, expectations, the frame they run on as an iterable of chunks), each
-    frame holding only the columns its expectations need: the schema's on zero rows; the
-    keys' on the rows whose key is duplicated (DuckDB finds them over the whole table); a
-    suite with a changed_rows_column (or a raw table's) runs its row rules on the rows
-    written since its last pass, and its plausibility rules (a share of the table) on the
-    whole table; any other suite runs its rules on the whole table."""
+@dataclass
+class _Frame:
+    suffix: str  # of the validation's name
+    expectations: list[dict]
+    chunks: Any  # an iterable of DataFrames
+    # The rows GX does not see, counted by DuckDB: (type, column) -> GX-shaped counts.
+    rest: dict[tuple[str, str], dict[str, Any]] | None = None
+
+
+def _frames(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: Settings) -> tuple[list[_Frame], Scope | None]:
+    """The frames to validate, each holding only the columns its expectations need: the
+    schema's on zero rows; the keys' on the rows whose key is duplicated (DuckDB finds
+    them); a suite with a changed_rows_column (or a raw table's) runs its row rules on
+    the rows written since its last pass, and its plausibility rules (a share of the
+    whole table) on those rows too, with DuckDB counting the rest of the table (on the
+    whole table, at a first pass or for a rule without SQL); any other suite runs its
+    rules on the whole table."""
     scope = _scope(conn, suite)
     since = scope.since if scope else None
     ledger_rows = ledger.rows_loaded(conn, suite.feed, since) if suite.counts_ledger_rows() else None
@@ -205,20 +217,69 @@ def _frames(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: Setting
     whole_table_exps = [e for e in data_exps if scope and plausibility_rule(e)]
     data_exps = [e for e in data_exps if e not in key_exps and e not in whole_table_exps]
     frames = []
-    if schema_exps:
-        frames.append(("__schema", schema_exps, [conn.execute(f"select * from {suite.table} limit 0").df()]))
-    if key_exps:
-        frames.append(("__keys", key_exps, [_select(conn, suite, key_exps, _duplicated_keys(suite, scope))]))
-    if whole_table_exps:
-        frames.append(("__rules", whole_table_exps, _chunks(conn, suite, whole_table_exps, "true")))
     changed = scope.changed("audited") if scope else "true"
+    if schema_exps:
+        frames.append(_Frame("__schema", schema_exps, [conn.execute(f"select * from {suite.table} limit 0").df()]))
+    if key_exps:
+        frames.append(_Frame("__keys", key_exps, [_select(conn, suite, key_exps, _duplicated_keys(suite, scope))]))
+    if whole_table_exps and since is not None and all(_flags_sql(e) for e in whole_table_exps):
+        frames.append(_Frame("__rules", whole_table_exps, _chunks(conn, suite, whole_table_exps, changed),
+                             rest=_count_the_rest(conn, suite, whole_table_exps, changed)))
+    elif whole_table_exps:
+        frames.append(_Frame("__rules", whole_table_exps, _chunks(conn, suite, whole_table_exps, "true")))
     row_by_row = [e for e in data_exps if _row_by_row([e])]
     counted = [e for e in data_exps if e not in row_by_row]
     if row_by_row:
-        frames.append(("", row_by_row, _chunks(conn, suite, row_by_row, changed)))
+        frames.append(_Frame("", row_by_row, _chunks(conn, suite, row_by_row, changed)))
     if counted:  # e.g. the rows loaded against the ledger's count: on one frame, its narrow columns only
-        frames.append(("__counts", counted, [_select(conn, suite, counted, changed)]))
+        frames.append(_Frame("__counts", counted, [_select(conn, suite, counted, changed)]))
     return frames, scope
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _flags_sql(expectation: dict[str, Any]) -> str | None:
+    """The rows a plausibility rule flags, as SQL, for the kinds of rule that have one
+    (GX's `expect_column_values_to_be_in_set`: a present value outside the set)."""
+    kwargs = expectation.get("kwargs", {})
+    if expectation["type"] != "expect_column_values_to_be_in_set" or not kwargs.get("value_set"):
+        return None
+    column = _quote(kwargs["column"])
+    return f"({column} is not null and {column} not in ({', '.join(_literal(v) for v in kwargs['value_set'])}))"
+
+
+def _count_the_rest(
+    conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, expectations: list[dict], changed: str
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each plausibility rule's counts over the rows GX does not see (those not changed
+    since the last pass), in one scan, with the first few flagged rows named."""
+    rest = f"{suite.table} as audited where not coalesce(({changed}), false)"
+    counts = []
+    for e in expectations:
+        counts += [f"count(*) filter (where {_quote(e['kwargs']['column'])} is null)",
+                   f"count(*) filter (where {_flags_sql(e)})"]
+    totals = conn.execute(f"select count(*), {', '.join(counts)} from {rest}").fetchall()[0]
+    counted = {}
+    for i, e in enumerate(expectations):
+        column, flagged = e["kwargs"]["column"], totals[2 + 2 * i]
+        named = [_quote(column)] + ([_quote(suite.row_key)] if suite.row_key else [])
+        first = conn.execute(
+            f"select {', '.join(named)} from {rest} and {_flags_sql(e)} limit 20"
+        ).fetchall() if flagged else []
+        counted[(e["type"], column)] = {
+            "element_count": totals[0],
+            "missing_count": totals[1 + 2 * i],
+            "unexpected_count": flagged,
+            "partial_unexpected_list": [row[0] for row in first],
+            "partial_unexpected_index_list": [{suite.row_key: row[1]} for row in first] if suite.row_key else [],
+        }
+    return counted
 
 
 def _select_sql(suite: SuiteSpec, expectations: list[dict], where: str) -> str:
@@ -459,11 +520,11 @@ def validate_suite(
     flagged: list[dict[str, Any]] = []
     shown: list[dict[str, Any]] = []
     rows_of: dict[str, int] = defaultdict(int)
-    for suffix, exps, chunks in frames:
-        name = suite.name + suffix
-        validation = _validation_definition(context, name, exps)
+    for planned in frames:
+        suffix = planned.suffix
+        validation = _validation_definition(context, suite.name + suffix, planned.expectations)
         per_chunk = []
-        for frame in chunks:
+        for frame in planned.chunks:
             rows_of[suffix] += len(frame)
             result_format = {"result_format": "SUMMARY"}
             if suite.row_key and suite.row_key in frame.columns:
@@ -475,6 +536,12 @@ def validate_suite(
             ).results)
             _forget_batches(context)
             del frame
+        if planned.rest is not None:  # the rows GX did not see, as one more chunk
+            per_chunk.append([
+                _AddedUp(o.expectation_config, True, planned.rest[(o.expectation_config.type,
+                                                                   o.expectation_config.kwargs.get("column"))], None)
+                for o in per_chunk[0]
+            ])
         for outcome in per_chunk[0] if len(per_chunk) == 1 else _added_up(per_chunk):
             details = outcome.result or {}
             keys = _sample_keys(suite, details)

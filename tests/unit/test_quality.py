@@ -135,6 +135,43 @@ def test_a_suite_with_changed_rows_audits_the_rows_written_since_its_last_pass(t
     assert (rule["flagged_rows"], rule["rows"]) == (8, 1018)
 
 
+@pytest.mark.parametrize(("old_flagged", "passes"), [(5, True), (30, False)])
+def test_a_nightly_plausibility_share_counts_the_rows_gx_does_not_see(tmp_path, old_flagged, passes):
+    """Since a pass, GX sees the night's rows and DuckDB counts the rest of the table: the
+    share, the verdict and the counts are those of an audit of the whole table."""
+    import duckdb
+
+    from dagster_project.quality.engine import AUDITED, validate_suite
+
+    conn = duckdb.connect()
+    settings = make_settings(tmp_path, tmp_path / "landing", row_rule_tolerance=0.01)
+    suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
+    _incidents_table(conn, 1000, 0)
+    assert validate_suite(conn, suite, settings).success
+    # Older rows that break the rule, and two without a value, then a night with 2 of 10 flagged.
+    conn.execute(f"""update staging.stg_servicedesk__incidents set has_resolution_before_response = true
+                     where incident_id in (select 'sys' || i from range(1, {old_flagged + 1}) t(i))""")
+    conn.execute("""update staging.stg_servicedesk__incidents set has_resolution_before_response = null
+                    where incident_id in ('sys900', 'sys901')""")
+    _incidents_table(conn, 10, 2, built_at="2026-07-02 02:00:00", first=1001)
+
+    nightly = validate_suite(conn, suite, settings)
+    assert nightly.audited_since == "2026-07-01 02:00:00" and nightly.rows_audited == 10
+    conn.execute(f"delete from {AUDITED}")
+    whole = validate_suite(conn, suite, settings)
+    assert whole.audited_since is None and whole.rows_audited == 1010
+
+    def rule(outcome):
+        return next(r for r in outcome.flagged if r["column"] == "has_resolution_before_response")
+
+    assert (rule(nightly)["flagged_rows"], rule(nightly)["rows"]) == (old_flagged + 2, 1010)
+    assert {k: v for k, v in rule(nightly).items() if k != "sample_keys"} == \
+        {k: v for k, v in rule(whole).items() if k != "sample_keys"}
+    assert nightly.success is whole.success is passes
+    assert rule(nightly)["sample_keys"][:2] == ["INC0001001", "INC0001002"]  # the night's first
+    assert rule(whole)["sample_keys"][0] == "INC0000001"
+
+
 def test_a_watermark_holds_only_for_the_expectations_it_was_earned_with(tmp_path):
     """Since a pass, keys are grouped only where the night's rows hold them; a suite whose
     expectations changed (or a watermark from before they were recorded) audits its
