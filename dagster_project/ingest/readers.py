@@ -114,7 +114,7 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
         for c in contract.columns
     )
     # _read numbers the rows DuckDB accepted consecutively; only rows refused here leave
-    # gaps to close, which takes a sort (a third of this statement's time on a big file).
+    # gaps to close, which takes a sort (half of this statement's time on a big file).
     numbered = "row_number() over (order by _record_number)" if refused_rows else "_record_number"
     conn.execute(
         f"""

@@ -10,9 +10,9 @@ raw table's suite, or one with a `changed_rows_column`, audits its row rules on 
 written since it last passed (its watermark, in raw._audited_through), looks for
 duplicated keys among the keys those rows hold, and decides its plausibility rules on
 the whole table's share: GX sees the new rows, DuckDB counts the rest in one scan
-(whole-table invariants in SQL, not columns loaded into pandas). The watermark holds only for the
-expectations it was earned with: a suite whose expectations changed audits its whole
-table again.
+(whole-table invariants in SQL, not columns loaded into pandas). The watermark holds
+only for the expectations it was earned with: a suite whose expectations changed
+audits its whole table again.
 
 Each validation is named by the Dagster run that ran it, kept in a file-backed GX
 context under the data dir, and shown in Data Docs that work offline (data_docs.py).
@@ -222,7 +222,7 @@ def _frames(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, settings: Setting
         frames.append(_Frame("__schema", schema_exps, [conn.execute(f"select * from {suite.table} limit 0").df()]))
     if key_exps:
         frames.append(_Frame("__keys", key_exps, [_select(conn, suite, key_exps, _duplicated_keys(suite, scope))]))
-    if whole_table_exps and since is not None and all(_flags_sql(e) for e in whole_table_exps):
+    if since is not None and _countable(whole_table_exps):
         frames.append(_Frame("__rules", whole_table_exps, _chunks(conn, suite, whole_table_exps, changed),
                              rest=_count_the_rest(conn, suite, whole_table_exps, changed)))
     elif whole_table_exps:
@@ -248,10 +248,17 @@ def _flags_sql(expectation: dict[str, Any]) -> str | None:
     """The rows a plausibility rule flags, as SQL, for the kinds of rule that have one
     (GX's `expect_column_values_to_be_in_set`: a present value outside the set)."""
     kwargs = expectation.get("kwargs", {})
-    if expectation["type"] != "expect_column_values_to_be_in_set" or not kwargs.get("value_set"):
+    values = kwargs.get("value_set")
+    if expectation["type"] != "expect_column_values_to_be_in_set" or not values or None in values:
         return None
     column = _quote(kwargs["column"])
-    return f"({column} is not null and {column} not in ({', '.join(_literal(v) for v in kwargs['value_set'])}))"
+    return f"({column} is not null and {column} not in ({', '.join(_literal(v) for v in values)}))"
+
+
+def _countable(expectations: list[dict[str, Any]]) -> bool:
+    """Rules that DuckDB can count, each found again in GX's results by (type, column)."""
+    keys = {(e["type"], e.get("kwargs", {}).get("column")) for e in expectations}
+    return bool(expectations) and len(keys) == len(expectations) and all(_flags_sql(e) for e in expectations)
 
 
 def _count_the_rest(

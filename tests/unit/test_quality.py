@@ -172,6 +172,29 @@ def test_a_nightly_plausibility_share_counts_the_rows_gx_does_not_see(tmp_path, 
     assert rule(whole)["sample_keys"][0] == "INC0000001"
 
 
+def test_only_rules_with_an_sql_form_are_counted_outside_gx():
+    """A value set becomes SQL (quoted, typed); a rule of another kind, or a set with a
+    null, has no SQL form here and is decided by GX over the whole table, with its
+    suite's other plausibility rules."""
+    import duckdb
+
+    from dagster_project.quality.engine import _countable, _flags_sql
+
+    def rule(type_, **kwargs):
+        return {"type": type_, "kwargs": {"column": "c", **kwargs}}
+
+    sql = _flags_sql(rule("expect_column_values_to_be_in_set", value_set=["it's", "b"]))
+    conn = duckdb.connect()
+    flagged = conn.execute(f"select count(*) filter (where {sql}) from (values ('it''s'), ('b'), ('x'), (null)) t(c)")
+    assert flagged.fetchall() == [(1,)]
+    assert _flags_sql(rule("expect_column_values_to_be_in_set", value_set=[False])) == '("c" is not null and "c" not in (false))'
+    assert _flags_sql(rule("expect_column_values_to_be_in_set", value_set=[None, False])) is None
+    assert _flags_sql(rule("expect_column_values_to_be_between", min_value=0, max_value=1)) is None
+    # Counts are matched to GX's results by (type, column): two such rules alike go to GX.
+    flag = rule("expect_column_values_to_be_in_set", value_set=[False])
+    assert _countable([flag]) and not _countable([flag, flag]) and not _countable([])
+
+
 def test_a_watermark_holds_only_for_the_expectations_it_was_earned_with(tmp_path):
     """Since a pass, keys are grouped only where the night's rows hold them; a suite whose
     expectations changed (or a watermark from before they were recorded) audits its
