@@ -6,7 +6,8 @@
     summary = generate("/tmp/nodip", profile="realistic", dip=None)              # one option switched
 
 writes <out>/<system>/<feed>/<feed>_<YYYY-MM-DD>.<ext> for the eight feeds of
-the landing contract (monthly extracts, 2025-01 .. 2026-06), with known
+the landing contract (monthly extracts, 2025-01 .. 2026-06; from 2024-07 at scale
+"large", HISTORY_START), with known
 program effects (PLANTED, on work begun after completion) and known mess
 (identity, duplicates, malformed records in every profile; late-logged first
 responses, open work at the end, overlapping programs, job moves, vanishing
