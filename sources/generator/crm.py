@@ -112,12 +112,13 @@ def _deal_days(rng: np.random.Generator, reps: list[Worker], days: np.ndarray, s
 
 def _close_days(rng: np.random.Generator, reps: list[Worker]) -> tuple[np.ndarray, np.ndarray]:
     """(rep index, CloseDate) for every deal while the rep is employed."""
+    first = history_start()
     return _deal_days(
         rng,
         reps,
-        workdays(history_start(), CLOSE_HORIZON),
+        workdays(first, CLOSE_HORIZON),
         lambda w: (
-            max(history_start(), w.hire_date + timedelta(days=NEW_REP_RAMP_DAYS)),
+            max(first, w.hire_date + timedelta(days=NEW_REP_RAMP_DAYS)),
             min(w.termination_date or CLOSE_HORIZON, CLOSE_HORIZON),
         ),
     )

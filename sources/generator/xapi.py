@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 
-from .common import PERIOD_END_TS, iso_ts, mixed_case, month_index, uuid4, work_time
+from .common import PERIOD_END_TS, iso_ts, mixed_case, month_end, month_index, uuid4, work_time
 from .constants import (
     LMS_HOME,
     MALFORMED_XAPI_DATE,
@@ -171,7 +171,7 @@ def _voided_completion(f: StatementFactory, rng, training: Training) -> tuple[li
                    context=_context(reg, False))
     # Voided early next month, when the LMS admin spots the glitch.
     assert month_index(stored) + 1 <= month_index(PERIOD_END_TS), "the voiding must land inside the period"
-    void_day = date(stored.year + stored.month // 12, stored.month % 12 + 1, int(rng.integers(1, 6)))
+    void_day = month_end(stored.date()) + timedelta(days=int(rng.integers(1, 6)))  # day 1-5 of next month
     void_at = work_time(rng, void_day)
     voiding = f.make(reg.learner, "voided", {"objectType": "StatementRef", "id": bogus.id}, void_at,
                      stored=void_at + timedelta(minutes=1))
