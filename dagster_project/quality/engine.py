@@ -106,6 +106,7 @@ class Scope:
     through: str | None  # the newest one now: the watermark after a pass
     column_type: str = "TIMESTAMP"
     feed: str | None = None  # raw: the feed whose ledger entries say which files are new
+    expectations_sha256: str = ""  # what a pass is earned under, kept beside the watermark
 
     def changed(self, alias: str) -> str:
         if self.since is None:
@@ -132,9 +133,9 @@ def _scope(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec) -> Scope | None:
     )
     # A pass says nothing of an expectation added or changed since: older rows were never
     # audited under it (a watermark from before this column holds no digest either).
+    digest = _expectations_digest(suite)
     since = conn.execute(
-        f"select audited_through from {AUDITED} where suite = ? and expectations_sha256 = ?",
-        [suite.name, _expectations_digest(suite)],
+        f"select audited_through from {AUDITED} where suite = ? and expectations_sha256 = ?", [suite.name, digest]
     ).fetchall()
     since = since[0][0] if since else None
     if suite.audits_new_files:
@@ -142,12 +143,12 @@ def _scope(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec) -> Scope | None:
         (through,) = conn.execute(
             f"select cast(max(loaded_at) as varchar) from {ledger.LEDGER} where feed = ?", [suite.feed]
         ).fetchall()[0]
-        return Scope("_file", since, through, feed=suite.feed)
+        return Scope("_file", since, through, feed=suite.feed, expectations_sha256=digest)
     column = suite.changed_rows_column
     through, column_type = conn.execute(
         f"select cast(max({_quote(column)}) as varchar), any_value(typeof({_quote(column)})) from {suite.table}"
     ).fetchall()[0]
-    return Scope(column, since, through, column_type or "TIMESTAMP")
+    return Scope(column, since, through, column_type or "TIMESTAMP", expectations_sha256=digest)
 
 
 def _record_pass(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, scope: Scope | None) -> None:
@@ -156,7 +157,7 @@ def _record_pass(conn: duckdb.DuckDBPyConnection, suite: SuiteSpec, scope: Scope
     conn.execute(f"delete from {AUDITED} where suite = ?", [suite.name])
     conn.execute(
         f"insert into {AUDITED} (suite, audited_through, audited_at, expectations_sha256) values (?, ?, now(), ?)",
-        [suite.name, scope.through, _expectations_digest(suite)],
+        [suite.name, scope.through, scope.expectations_sha256],
     )
 
 
