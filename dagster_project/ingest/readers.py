@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..sql import string_literal
 from .contracts import FeedContract
 from .landing import LandedFile, open_bytes, read_csv_header
 from .rejects import records_at_lines, rejected_rows, store_rejected
@@ -27,10 +28,6 @@ _MAX_LINE_BYTES = 64 * 1024 * 1024
 class UnreadableFileError(ValueError):
     """A file that cannot be read at all (no header, missing required columns, corrupt
     compression); the feed fails with this after its other files are loaded."""
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _reset_rejects(conn: duckdb.DuckDBPyConnection) -> None:
@@ -59,13 +56,13 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
     # that is not a whole number must be quarantined, not changed.
     types = {c.name: "VARCHAR" if c.type == "integer" else c.duckdb_type for c in contract.columns}
     # Unknown extra columns are read as text and then left out of the raw table.
-    columns = "{" + ", ".join(f"{_sql_str(n)}: {_sql_str(types.get(n, 'VARCHAR'))}" for n in header) + "}"
+    columns = "{" + ", ".join(f"{string_literal(n)}: {string_literal(types.get(n, 'VARCHAR'))}" for n in header) + "}"
     _reset_rejects(conn)
     conn.execute(
         f"""
         create or replace temp table _read as
         select *, row_number() over () as _record_number
-        from read_csv({_sql_str(str(path))},
+        from read_csv({string_literal(str(path))},
             header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
             columns = {columns}, store_rejects = true,
             rejects_table = '_rejects', rejects_scan = '_rejects_scan',
@@ -120,7 +117,7 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
         f"""
         create or replace temp table _incoming as
         select {select_list},
-               {_sql_str(landed.key)} as _file,
+               {string_literal(landed.key)} as _file,
                {_date_sql(landed)} as _extract_date,
                {numbered} as _record_number,
                now() as _loaded_at
@@ -148,7 +145,7 @@ def _xapi_strings(contract: FeedContract) -> tuple[str, ...]:
 
 
 def _paths_sql(paths: tuple[str, ...]) -> str:
-    return "[" + ", ".join(_sql_str(p) for p in paths) + "]"
+    return "[" + ", ".join(string_literal(p) for p in paths) + "]"
 
 
 def _xapi_lookups(contract: FeedContract) -> str:
@@ -231,8 +228,8 @@ def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed:
         f"""
         create or replace temp table _read as
         select row_number() over () as ordinal, line
-        from read_csv({_sql_str(str(path))},
-            header = false, auto_detect = false, delim = {_sql_str(_LINE_DELIMITER)},
+        from read_csv({string_literal(str(path))},
+            header = false, auto_detect = false, delim = {string_literal(_LINE_DELIMITER)},
             quote = '', escape = '', columns = {{'line': 'VARCHAR'}},
             store_rejects = true, rejects_table = '_rejects', rejects_scan = '_rejects_scan',
             max_line_size = {_MAX_LINE_BYTES})
@@ -277,7 +274,7 @@ def stage_jsonl(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed:
                           || '-' || substr(h, 17, 4) || '-' || substr(h, 21, 12)
                    from (select md5(line) as h))) as statement_id,
                line as statement,
-               {_sql_str(landed.key)} as _file,
+               {string_literal(landed.key)} as _file,
                {_date_sql(landed)} as _extract_date,
                line_number as _line_number,
                now() as _loaded_at

@@ -17,6 +17,7 @@ import duckdb
 
 from ..ingest import ledger
 from ..settings import Settings
+from ..sql import string_literal
 from .pii import pii_columns_in
 from .record import code_fingerprint
 from .switch import EXPORTS, RECORD, REPORT, REPORT_PAGE, SERVING, Layout, PublishError, publish
@@ -32,20 +33,16 @@ def _sql_path(path: Path) -> str:
 Descriptions = dict[str, tuple[str, dict[str, str]]]  # table -> (its description, {column: description})
 
 
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def describe(conn: duckdb.DuckDBPyConnection, schema: str, table: str, described: tuple[str, dict[str, str]]) -> None:
     """COMMENT ON the table and each column it has that a description names."""
     description, columns = described
     relation = f'{schema}."{table}"'
     if description:
-        conn.execute(f"comment on table {relation} is {_sql_text(description)}")
+        conn.execute(f"comment on table {relation} is {string_literal(description)}")
     present = {r[0] for r in conn.execute(f"select column_name from (describe {relation})").fetchall()}
     for column, text in columns.items():
         if column in present and text:
-            conn.execute(f'comment on column {relation}."{column}" is {_sql_text(text)}')
+            conn.execute(f'comment on column {relation}."{column}" is {string_literal(text)}')
 
 
 PUBLISH_INFO_DESCRIPTION: tuple[str, dict[str, str]] = (

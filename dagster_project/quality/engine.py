@@ -34,6 +34,7 @@ import duckdb
 
 from ..ingest import ledger
 from ..settings import Settings
+from ..sql import string_literal
 from . import data_docs
 from .suites import LEDGER_ROWS, SCHEMA_EXPECTATIONS, SuiteSpec, plausibility_rule
 
@@ -242,7 +243,7 @@ def _literal(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    return string_literal(str(value))
 
 
 def _flags_sql(expectation: dict[str, Any]) -> str | None:
