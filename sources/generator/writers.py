@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -35,15 +33,11 @@ class LandingWriter:
         inserts deliberately broken rows.
         """
         columns = csv_columns(system, feed)
-        rows = _ordered_rows(columns, table, f"{system}/{feed}")
+        lines = [_csv_line(columns), *_csv_lines(_ordered_columns(columns, table, f"{system}/{feed}"))]
         for pos, fields in sorted(extra_lines, key=lambda x: x[0], reverse=True):
-            rows.insert(pos, fields)
-        buf = io.StringIO()
-        # The csv module quotes commas, quotes and newlines in free text.
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-        self._write(system, feed, d, "csv", buf.getvalue().encode("utf-8"), gz, len(rows))
+            lines.insert(pos + 1, _csv_line(fields))
+        data = "\n".join(lines) + "\n"
+        self._write(system, feed, d, "csv", data.encode("utf-8"), gz, len(lines) - 1)
 
     def write_jsonl(self, system: str, feed: str, d: date, lines: list[str], *, gz: bool = False) -> None:
         data = "".join(line + "\n" for line in lines).encode("utf-8")
@@ -65,13 +59,44 @@ class LandingWriter:
         self.rows[key] = self.rows.get(key, 0) + n_rows
 
 
-def _ordered_rows(columns: list[str], table: Table, feed: str) -> list[list[str]]:
+def _ordered_columns(columns: list[str], table: Table, feed: str) -> list[Sequence[str]]:
     if isinstance(table, Mapping):
         _check_keys(columns, table.keys(), feed)
-        return [list(r) for r in zip(*(table[c] for c in columns))]
+        return [table[c] for c in columns]
     if table:
         _check_keys(columns, table[0].keys(), feed)
-    return [[r[c] for c in columns] for r in table]
+    return [[r[c] for r in table] for c in columns]
+
+
+# The bytes of csv.writer(lineterminator="\n") with its default dialect (QUOTE_MINIMAL),
+# written a column at a time (and a carriage return always quoted, which csv.writer does
+# only from some Python versions on): a million-row month spent most of its time in writerows,
+# checking every character of fields that are ids and timestamps. A column is scanned
+# once for the characters that need quoting, and only a column holding one is quoted
+# value by value (tests/unit/test_generator.py compares the two writers).
+_SPECIAL = (",", '"', "\n", "\r")
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if any(ch in value for ch in _SPECIAL) else value
+
+
+def _quoted(column: Sequence[str]) -> Sequence[str]:
+    joined = "\x00".join(column)
+    return [_quote(v) for v in column] if any(ch in joined for ch in _SPECIAL) else column
+
+
+def _csv_line(fields: Sequence[str]) -> str:
+    # csv.writer quotes the lone field of a one-field row when it is empty, so the row is not blank.
+    if len(fields) == 1 and fields[0] == "":
+        return '""'
+    return ",".join(_quote(v) for v in fields)
+
+
+def _csv_lines(columns: list[Sequence[str]]) -> list[str]:
+    if len(columns) == 1:
+        return [_csv_line([v]) for v in columns[0]]
+    return list(map(",".join, zip(*map(_quoted, columns))))
 
 
 def _check_keys(columns: list[str], keys: Iterable[str], feed: str) -> None:

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from sources.generator import (
     DAYS_PER_MONTH,
@@ -870,3 +873,41 @@ def test_an_appended_day_continues_the_folder_the_same_way_every_time(small_land
 
     with pytest.raises(AppendDayError, match="not after the newest file"):
         append_day(copies[0], day)
+
+
+# No carriage return: whether csv.writer quotes one changes with Python's version; the
+# generator's writer always does (test below).
+_FIELD = st.text(alphabet=st.sampled_from(list('ab ,"\n\t\'é;')), max_size=6)
+
+
+@given(rows=st.lists(st.lists(_FIELD, min_size=3, max_size=3), max_size=8),
+       extra=st.lists(st.tuples(st.integers(0, 8), st.lists(_FIELD, min_size=1, max_size=4)), max_size=2))
+@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_column_writer_writes_the_bytes_of_the_csv_module(tmp_path, monkeypatch, rows, extra):
+    """The generator's column-at-a-time CSV writer against csv.writer on awkward fields:
+    commas, quotes, line breaks, empty fields and one-field broken rows."""
+    import sources.generator.writers as writers
+
+    monkeypatch.setattr(writers, "csv_columns", lambda system, feed: ["a", "b", "c"])
+    extra = [(min(pos, len(rows)), fields) for pos, fields in extra]
+    out = writers.LandingWriter(tmp_path)
+    out.write_csv("s", "f", date(2025, 1, 31), {c: [r[i] for r in rows] for i, c in enumerate("abc")}, extra_lines=extra)
+
+    expected_rows = [list(r) for r in rows]
+    for pos, fields in sorted(extra, key=lambda x: x[0], reverse=True):
+        expected_rows.insert(pos, fields)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["a", "b", "c"])
+    writer.writerows(expected_rows)
+    assert out.path("s", "f", date(2025, 1, 31), "csv").read_bytes() == buf.getvalue().encode("utf-8")
+    assert out.rows == {"s/f": len(expected_rows)}
+
+
+def test_the_column_writer_quotes_a_carriage_return(tmp_path, monkeypatch):
+    import sources.generator.writers as writers
+
+    monkeypatch.setattr(writers, "csv_columns", lambda system, feed: ["a", "b"])
+    out = writers.LandingWriter(tmp_path)
+    out.write_csv("s", "f", date(2025, 1, 31), {"a": ["x\ry"], "b": [""]})
+    assert out.path("s", "f", date(2025, 1, 31), "csv").read_bytes() == b'a,b\n"x\ry",\n'
