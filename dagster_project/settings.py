@@ -246,8 +246,10 @@ class Settings:
             path.chmod(0o700)
         if loosened:
             owner_only(self.data_dir)
-        # An empty instance config: Dagster's defaults, stored under DAGSTER_HOME.
-        (self.dagster_home / "dagster.yaml").touch(mode=0o600, exist_ok=True)
+        # Dagster's defaults, stored under DAGSTER_HOME, with an event log that keeps its connections.
+        from .instance import write_instance_config
+
+        write_instance_config(self.dagster_home)
 
     def default_secret_problem(self) -> str | None:
         """Why this run may not publish: person keys made with the public development secret

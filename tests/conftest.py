@@ -56,8 +56,11 @@ def small_landing(small_sample) -> Path:
 def dagster_instance(session_root: Path):
     from dagster import DagsterInstance
 
+    from dagster_project.instance import write_instance_config
+
     home = session_root / "dagster-home"
     home.mkdir(parents=True, exist_ok=True)
+    write_instance_config(home)
     with DagsterInstance.local_temp(str(home)) as instance:
         yield instance
 
