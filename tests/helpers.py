@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -71,6 +72,14 @@ def run_dbt(settings: Settings, warehouse: Path, work_dir: Path, *args: str, **d
     """A real dbt command (run, build, ...) on the warehouse at `warehouse` (a copy, so
     that the session's pipeline stays as it was), with the run's settings and secret;
     dbt_vars override the settings' vars. Returns dbt's output; fails the test if dbt fails."""
+    command_vars = json.dumps({**settings.dbt_vars(), **dbt_vars}, sort_keys=True)
+    target = work_dir / "target"
+    # dbt re-parses the whole project (seconds) unless it finds the partial-parse file of
+    # an earlier command with the same profile (the warehouse path) and vars.
+    earlier = _PARTIAL_PARSES.get((str(warehouse), command_vars))
+    if earlier is not None and earlier.exists() and not (target / earlier.name).exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(earlier, target / earlier.name)
     env = {
         **os.environ,
         "IMPACT_WAREHOUSE_PATH": str(warehouse),
@@ -78,10 +87,15 @@ def run_dbt(settings: Settings, warehouse: Path, work_dir: Path, *args: str, **d
         DBT_SECRET_ENV: settings.person_key_secret,
     }
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--vars", json.dumps({**settings.dbt_vars(), **dbt_vars}),
+        [str(Path(sys.executable).parent / "dbt"), *args, "--vars", command_vars,
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")],
+         "--target-path", str(target), "--log-path", str(work_dir / "logs")],
         env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:]
+    if (target / "partial_parse.msgpack").exists():
+        _PARTIAL_PARSES[(str(warehouse), command_vars)] = target / "partial_parse.msgpack"
     return done.stdout
+
+
+_PARTIAL_PARSES: dict[tuple[str, str], Path] = {}

@@ -174,8 +174,8 @@ def iso_ts(dt: datetime) -> str:
 
 
 def np_iso_ts(ts: np.ndarray) -> np.ndarray:
-    """Vectorised iso_ts for datetime64 arrays."""
-    return np.char.add(np.datetime_as_string(ts.astype("datetime64[s]"), unit="s"), "Z")
+    """Vectorised iso_ts for datetime64 arrays (NaT gives "NaT")."""
+    return np.datetime_as_string(ts.astype("datetime64[s]"), unit="s", timezone="UTC")
 
 
 def np_iso_date(days: np.ndarray) -> np.ndarray:
