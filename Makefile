@@ -53,7 +53,7 @@ test-spark: $(SPARK_STAMP)
 
 ## The Dagster UI on localhost, with the same instance as `make run`.
 dev: $(STAMP)
-	umask 077 && mkdir -p "$(DAGSTER_HOME)" && \
+	umask 077 && mkdir -p "$(DAGSTER_HOME)" && $(BIN)/python -m dagster_project.instance "$(DAGSTER_HOME)" && \
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 ## dbt docs (models, columns, PII flags, the impact method, lineage) on http://127.0.0.1:8080, after `make run`.

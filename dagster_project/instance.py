@@ -7,7 +7,11 @@ checkpoints it to disk: together about 20 ms for each of the 700 events a run st
 the small sample (plans, outputs, materializations, check evaluations), most of the
 seconds a run spends outside its own work. This storage keeps one engine per database
 file, with a pooled connection, and is otherwise Dagster's own: the same files, schema
-and durability (each event still commits on its own).
+and durability (each event still commits on its own). Two things follow from a kept
+connection, and are handled: a commit changes the run file's write-ahead log rather
+than the file, so the watch behind the UI's live run log follows both; and a file
+deleted or replaced behind a kept connection (a wipe) is opened again, not written
+through it.
 
 A data directory's DAGSTER_HOME gets a dagster.yaml naming it (write_instance_config);
 an instance configured otherwise (Postgres, say) is left as its owner wrote it.
@@ -16,17 +20,23 @@ an instance configured otherwise (Postgres, say) is left as its owner wrote it.
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import yaml
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
+    SqliteEventLogStorageWatchdog,
 )
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
+from watchdog.events import FileSystemEvent, PatternMatchingEventHandler
+from watchdog.observers import Observer
 
 # The index database and the runs being written or read; the webserver reads many runs,
 # so engines are kept for the most recently used files only.
@@ -40,7 +50,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data=None):
         # Set before Dagster's constructor, which may already connect to the index.
-        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._engines: OrderedDict[str, tuple[Engine, tuple[int, int] | None]] = OrderedDict()
         self._engines_pid = os.getpid()
         super().__init__(base_dir, inst_data)
 
@@ -57,21 +67,21 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 yield conn
 
     def _engine(self, shard: str) -> Engine:
-        if self._engines_pid != os.getpid():
-            # A forked child must not use, nor close, its parent's connections.
-            for engine in self._engines.values():
-                engine.dispose(close=False)
-            self._engines.clear()
-            self._engines_pid = os.getpid()
-        engine = self._engines.get(shard)
-        # Dagster forgets which files it initialised when it wipes or upgrades them: the
-        # connection kept to such a file may point at one since deleted.
-        if engine is not None and shard not in self._initialized_dbs:
-            self._engines.pop(shard).dispose()
-            engine = None
-        if engine is None:
+        self._forget_parents_engines()
+        file_id = _file_id(self.path_for_shard(shard))
+        kept = self._engines.get(shard)
+        if kept is not None and (shard not in self._initialized_dbs or kept[1] != file_id):
+            # The file was wiped or upgraded here (Dagster forgets it initialised it), or
+            # deleted or replaced by another process (`dagster run wipe`): a kept
+            # connection would go on writing to the file that is gone.
+            self._engines.pop(shard)[0].dispose()
+            self._initialized_dbs.discard(shard)
+            kept = None
+        if kept is None:
             engine = create_engine(
                 self.conn_string_for_shard(shard),
+                # One connection in use at a time (under _db_lock); Dagster's first-use
+                # initialisation opens a second one while the first is checked out.
                 pool_size=1,
                 max_overflow=2,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
@@ -79,18 +89,64 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
-            self._engines[shard] = engine
+            kept = self._engines[shard] = (engine, _file_id(self.path_for_shard(shard)))
             while len(self._engines) > KEEP_ENGINES:
-                self._engines.popitem(last=False)[1].dispose()
+                self._engines.popitem(last=False)[1][0].dispose()
         self._engines.move_to_end(shard)
-        return engine
+        return kept[0]
+
+    def _forget_parents_engines(self) -> None:
+        if self._engines_pid != os.getpid():
+            # A forked child must not use, nor close, its parent's connections.
+            for engine, _ in self._engines.values():
+                engine.dispose(close=False)
+            self._engines.clear()
+            self._engines_pid = os.getpid()
+
+    def _dispose_engines(self) -> None:
+        with self._db_lock:
+            self._forget_parents_engines()
+            for engine, _ in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+    def wipe(self) -> None:
+        # Closed before the files are deleted, so that no deleted file stays open.
+        self._dispose_engines()
+        super().wipe()
+
+    def watch(self, run_id: str, cursor: str | None, callback) -> None:
+        # Dagster's watch, with a watchdog that also wakes on the run file's write-ahead log.
+        if not self._obs:
+            self._obs = Observer()
+            self._obs.start()
+        watchdog = _RunLogWatchdog(self, run_id, callback, cursor)
+        self._watchers[run_id][callback] = (watchdog, self._obs.schedule(watchdog, self._base_dir, recursive=True))
 
     def dispose(self) -> None:
         super().dispose()
-        with self._db_lock:
-            for engine in self._engines.values():
-                engine.dispose()
-            self._engines.clear()
+        self._dispose_engines()
+
+
+class _RunLogWatchdog(SqliteEventLogStorageWatchdog):
+    """Dagster's watchdog wakes when <run>.db changes: with a connection kept, a commit
+    changes <run>.db-wal, and <run>.db only at a checkpoint. The UI's live run log
+    follows this watch."""
+
+    def __init__(self, storage: SqliteEventLogStorage, run_id: str, callback, cursor: str | None):
+        super().__init__(storage, run_id, callback, cursor)
+        PatternMatchingEventHandler.__init__(self, patterns=[self._log_path, self._log_path + "-wal"])
+
+    def on_modified(self, event: FileSystemEvent) -> None:
+        self._process_log()
+
+
+def _file_id(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def write_instance_config(dagster_home: Path) -> None:
@@ -107,14 +163,20 @@ def write_instance_config(dagster_home: Path) -> None:
         f"  module: {__name__}\n"
         f"  class: {PooledSqliteEventLogStorage.__name__}\n"
         "  config:\n"
-        f"    base_dir: {_yaml_str(dagster_home.resolve() / 'history' / 'runs')}\n"
+        f"    base_dir: {yaml.safe_dump(str(dagster_home.resolve() / 'history' / 'runs')).splitlines()[0]}\n"
     )
     if current != wanted:
-        tmp = path.with_name(".dagster.yaml.tmp")
-        tmp.write_text(wanted)
-        tmp.chmod(0o600)
+        # A temporary file of its own (owner-only from the start), then one rename: two
+        # processes writing it at once leave one whole file.
+        fd, tmp = tempfile.mkstemp(dir=dagster_home, prefix=".dagster.yaml.")
+        with os.fdopen(fd, "w") as out:
+            out.write(wanted)
         os.replace(tmp, path)
 
 
-def _yaml_str(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+if __name__ == "__main__":
+    # `make dev` writes it before the webserver and the daemon open the instance. Imported
+    # by its name, so that the file names the module, not __main__.
+    from dagster_project.instance import write_instance_config as write
+
+    write(Path(sys.argv[1]))

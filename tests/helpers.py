@@ -68,6 +68,10 @@ def run_pipeline(settings: Settings, instance: DagsterInstance) -> ExecuteInProc
     return job.execute_in_process(instance=instance, raise_on_error=False)
 
 
+# The partial-parse file of the last dbt command per (warehouse, vars): see run_dbt.
+_PARTIAL_PARSES: dict[tuple[str, str], Path] = {}
+
+
 def run_dbt(settings: Settings, warehouse: Path, work_dir: Path, *args: str, **dbt_vars) -> str:
     """A real dbt command (run, build, ...) on the warehouse at `warehouse` (a copy, so
     that the session's pipeline stays as it was), with the run's settings and secret;
@@ -97,5 +101,3 @@ def run_dbt(settings: Settings, warehouse: Path, work_dir: Path, *args: str, **d
         _PARTIAL_PARSES[(str(warehouse), command_vars)] = target / "partial_parse.msgpack"
     return done.stdout
 
-
-_PARTIAL_PARSES: dict[tuple[str, str], Path] = {}

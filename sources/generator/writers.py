@@ -35,6 +35,8 @@ class LandingWriter:
         columns = csv_columns(system, feed)
         lines = [_csv_line(columns), *_csv_lines(_ordered_columns(columns, table, f"{system}/{feed}"))]
         for pos, fields in sorted(extra_lines, key=lambda x: x[0], reverse=True):
+            if pos < 0:
+                raise ValueError(f"{system}/{feed}: an extra line goes at a row position >= 0, not {pos}")
             lines.insert(pos + 1, _csv_line(fields))
         data = "\n".join(lines) + "\n"
         self._write(system, feed, d, "csv", data.encode("utf-8"), gz, len(lines) - 1)

@@ -880,25 +880,36 @@ def test_an_appended_day_continues_the_folder_the_same_way_every_time(small_land
 _FIELD = st.text(alphabet=st.sampled_from(list('ab ,"\n\t\'é;')), max_size=6)
 
 
-@given(rows=st.lists(st.lists(_FIELD, min_size=3, max_size=3), max_size=8),
-       extra=st.lists(st.tuples(st.integers(0, 8), st.lists(_FIELD, min_size=1, max_size=4)), max_size=2))
+@st.composite
+def _tables(draw):
+    width = draw(st.integers(1, 3))
+    rows = draw(st.lists(st.lists(_FIELD, min_size=width, max_size=width), max_size=8))
+    extra = draw(st.lists(st.tuples(st.integers(0, len(rows)), st.lists(_FIELD, max_size=4)), max_size=2))
+    return "abc"[:width], rows, extra, draw(st.booleans())
+
+
+@given(table=_tables())
 @hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_the_column_writer_writes_the_bytes_of_the_csv_module(tmp_path, monkeypatch, rows, extra):
+def test_the_column_writer_writes_the_bytes_of_the_csv_module(tmp_path, monkeypatch, table):
     """The generator's column-at-a-time CSV writer against csv.writer on awkward fields:
-    commas, quotes, line breaks, empty fields and one-field broken rows."""
+    commas, quotes, line breaks, empty fields and rows, one-column tables, broken extra
+    rows, a table given as columns or as row dicts."""
     import sources.generator.writers as writers
 
-    monkeypatch.setattr(writers, "csv_columns", lambda system, feed: ["a", "b", "c"])
-    extra = [(min(pos, len(rows)), fields) for pos, fields in extra]
+    names, rows, extra, as_columns = table
+    monkeypatch.setattr(writers, "csv_columns", lambda system, feed: list(names))
+    given_table = (
+        {c: [r[i] for r in rows] for i, c in enumerate(names)} if as_columns else [dict(zip(names, r)) for r in rows]
+    )
     out = writers.LandingWriter(tmp_path)
-    out.write_csv("s", "f", date(2025, 1, 31), {c: [r[i] for r in rows] for i, c in enumerate("abc")}, extra_lines=extra)
+    out.write_csv("s", "f", date(2025, 1, 31), given_table, extra_lines=extra)
 
     expected_rows = [list(r) for r in rows]
     for pos, fields in sorted(extra, key=lambda x: x[0], reverse=True):
         expected_rows.insert(pos, fields)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["a", "b", "c"])
+    writer.writerow(list(names))
     writer.writerows(expected_rows)
     assert out.path("s", "f", date(2025, 1, 31), "csv").read_bytes() == buf.getvalue().encode("utf-8")
     assert out.rows == {"s/f": len(expected_rows)}
