@@ -246,7 +246,9 @@ class Settings:
             path.chmod(0o700)
         if loosened:
             owner_only(self.data_dir)
-        # Dagster's defaults, stored under DAGSTER_HOME, with an event log that keeps its connections.
+        # Dagster's defaults, stored under DAGSTER_HOME, with an event log that keeps its
+        # connections. Imported here: Dagster's storage modules are slow to import, and most
+        # readers of the settings never open the instance.
         from .instance import write_instance_config
 
         write_instance_config(self.dagster_home)
