@@ -18,6 +18,8 @@ from typing import Any
 
 import duckdb
 
+from .sql import string_literal
+
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -54,8 +56,7 @@ def copy_into_warehouse(
     conn.execute("begin transaction")
     try:
         for schema, table, folder, declared in relations:
-            files = (folder / "*.parquet").as_posix().replace("'", "''")
-            source = f"read_parquet('{files}')"
+            source = f"read_parquet({string_literal((folder / '*.parquet').as_posix())})"
             names = [r[0] for r in conn.execute(f"select column_name from (describe select * from {source})").fetchall()]
             select = ", ".join(
                 f"cast({_quoted(n)} as {declared[n]}) as {_quoted(n)}" if n in declared else _quoted(n) for n in names

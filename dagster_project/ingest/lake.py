@@ -22,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from ..sql import string_literal
+
 
 def raw_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
     rows = conn.execute(
@@ -42,9 +44,9 @@ def export_tables(conn: duckdb.DuckDBPyConnection, lake_dir: str | Path, tables:
         staging = lake / f".{table}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
-        target = (staging / "part-0.parquet").as_posix().replace("'", "''")
+        target = string_literal((staging / "part-0.parquet").as_posix())
         # COPY answers with the rows it wrote.
-        written[table] = conn.execute(f"copy raw.\"{table}\" to '{target}' (format parquet, compression zstd)").fetchone()[0]
+        written[table] = conn.execute(f"copy raw.\"{table}\" to {target} (format parquet, compression zstd)").fetchone()[0]
         old = lake / f".{table}.old"
         shutil.rmtree(old, ignore_errors=True)
         if final.exists():

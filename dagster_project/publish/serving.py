@@ -26,10 +26,6 @@ MARTS_SCHEMA = "marts"
 PUBLISH_INFO = "publish_info"
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
 Descriptions = dict[str, tuple[str, dict[str, str]]]  # table -> (its description, {column: description})
 
 
@@ -98,7 +94,7 @@ def write_marts(
     counts: dict[str, int] = {}
     conn = duckdb.connect()
     try:
-        conn.execute(f"attach '{_sql_path(warehouse)}' as warehouse (read_only)")
+        conn.execute(f"attach {string_literal(str(warehouse))} as warehouse (read_only)")
         conn.execute("use warehouse")
         tables = [
             r[0]
@@ -112,7 +108,7 @@ def write_marts(
         leaked = pii_columns_in(conn, MARTS_SCHEMA, tables, pii)
         if leaked:
             raise PublishError(f"PII column(s) in marts, nothing published: {', '.join(leaked)}")
-        conn.execute(f"attach '{_sql_path(folder / SERVING)}' as serving (storage_version '{storage_version}')")
+        conn.execute(f"attach {string_literal(str(folder / SERVING))} as serving (storage_version '{storage_version}')")
         for table in tables:
             conn.execute(f'create table serving.main."{table}" as select * from {MARTS_SCHEMA}."{table}"')
             counts[table] = conn.execute(f'select count(*) from serving.main."{table}"').fetchall()[0][0]
@@ -122,7 +118,7 @@ def write_marts(
             write_publish_info(conn, "serving.main", info, counts)
             conn.execute(
                 f"copy (select * from serving.main.\"{PUBLISH_INFO}\") to "
-                f"'{_sql_path(exports / (PUBLISH_INFO + '.parquet'))}' (format parquet)"
+                f"{string_literal(str(exports / (PUBLISH_INFO + '.parquet')))} (format parquet)"
             )
         conn.execute("detach serving")
         write_exports(conn, tables, exports)
@@ -134,7 +130,7 @@ def write_marts(
 def write_exports(conn: duckdb.DuckDBPyConnection, tables: list[str], exports: Path) -> None:
     for table in tables:
         target = exports / f"{table}.parquet"
-        conn.execute(f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to '{_sql_path(target)}' (format parquet)")
+        conn.execute(f"copy (select * from {MARTS_SCHEMA}.\"{table}\") to {string_literal(str(target))} (format parquet)")
 
 
 def publish_marts(
