@@ -156,14 +156,17 @@ def write_instance_config(dagster_home: Path) -> None:
     current = path.read_text() if path.exists() else ""
     if current.strip() and not current.startswith(CONFIG_MARK):
         return
+    config = {
+        "event_log_storage": {
+            "module": __name__,
+            "class": PooledSqliteEventLogStorage.__name__,
+            "config": {"base_dir": str(dagster_home.resolve() / "history" / "runs")},
+        }
+    }
     wanted = (
         f"{CONFIG_MARK} Remove this line to keep your own changes.\n"
         "# Dagster's SQLite event log, keeping its connections (see the module's docstring).\n"
-        "event_log_storage:\n"
-        f"  module: {__name__}\n"
-        f"  class: {PooledSqliteEventLogStorage.__name__}\n"
-        "  config:\n"
-        f"    base_dir: {yaml.safe_dump(str(dagster_home.resolve() / 'history' / 'runs')).splitlines()[0]}\n"
+        + yaml.safe_dump(config, sort_keys=False)
     )
     if current != wanted:
         # A temporary file of its own (owner-only from the start), then one rename: two
