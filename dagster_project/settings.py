@@ -64,7 +64,6 @@ class Settings:
     sample_scale: str = "small"
     row_rule_tolerance: float = 0.01
     max_shrink: float = 0.5
-    censoring_quantile: float = DBT_DEFAULTS["censoring_quantile"]
     anticipation_weeks: int = DBT_DEFAULTS["anticipation_weeks"]
     keep_published: int = 5
     pay_load_factor: float = DBT_DEFAULTS["pay_load_factor"]
@@ -130,11 +129,6 @@ class Settings:
             raise ValueError(f"IMPACT_ROW_RULE_TOLERANCE must be in [0, 1), not {self.row_rule_tolerance}")
         if not 0 < self.max_shrink <= 1:
             raise ValueError(f"IMPACT_MAX_SHRINK must be in (0, 1], not {self.max_shrink}")
-        if not 0.95 <= self.censoring_quantile < 1:
-            raise ValueError(
-                f"IMPACT_CENSORING_QUANTILE must be in [0.95, 1), not {self.censoring_quantile}: the censoring "
-                "buffer is at least the 95th percentile of how long work takes"
-            )
         if self.pay_load_factor < 1:
             raise ValueError(f"IMPACT_PAY_LOAD_FACTOR must be 1 or more (base pay plus benefits and overhead), not {self.pay_load_factor}")
         if self.max_comparisons_per_cell < 10:
@@ -218,7 +212,6 @@ class Settings:
             "window_days": self.window_days,
             "min_group_size": self.min_group_size,
             "match_rate_threshold": self.match_rate_threshold,
-            "censoring_quantile": self.censoring_quantile,
             "anticipation_weeks": self.anticipation_weeks,
             "pay_load_factor": self.pay_load_factor,
             "max_comparisons_per_cell": self.max_comparisons_per_cell,

@@ -3,9 +3,9 @@
   column, e.g. the event study's relative_bin).
 
   units: a relation with program_id, kpi, the cohort and stratum columns, person_key,
-  unit_role ('treated' | 'comparison'), the stratum's `band` column, and the two
+  unit_role ('treated' | 'comparison'), and the two
   values named by `before` and `after`. A stratum is the cohort x job family x job
-  level x tenure band x `band`; it is used when it has a treated person and at least
+  level x tenure band; it is used when it has a treated person and at least
   two comparisons with both values (a single comparison leaves no residual to
   estimate the stratum mean's variance: its treated people count as unmatched).
 
@@ -25,9 +25,9 @@
   (min(n_treated, n_comparison) - 1), so that few comparisons widen the interval
   as much as few treated.
 -#}
-{% macro did_estimate(units, before, after, band='baseline_band', by=[]) %}
+{% macro did_estimate(units, before, after, by=[]) %}
     {%- set key = ['program_id', 'kpi'] + by -%}
-    {%- set stratum = key + ['registration_week', 'completion_week', 'job_family', 'job_level', 'tenure_band', band] -%}
+    {%- set stratum = key + ['registration_week', 'completion_week', 'job_family', 'job_level', 'tenure_band'] -%}
     with units as (
         select
             {{ stratum | join(', ') }}, person_key, unit_role,
@@ -36,7 +36,7 @@
             {{ after }} - {{ before }} as change_value
         from {{ units }}
         where unit_role in ('treated', 'comparison')
-          and {{ before }} is not null and {{ after }} is not null and {{ band }} is not null
+          and {{ before }} is not null and {{ after }} is not null
     ),
 
     strata as (

@@ -20,10 +20,9 @@ main as (
     {{ did_estimate(ref('int_impact__matched_units'), 'pre_value', 'post_value') }}
 ),
 
--- The placebo: the same estimate one window earlier (placebo window -> pre window),
--- banded on the placebo window, so that its baseline is not its own outcome.
+-- The placebo: the same estimate one window earlier (placebo window -> pre window).
 placebo as (
-    {{ did_estimate(ref('int_impact__matched_units'), 'placebo_value', 'pre_value', band='placebo_band') }}
+    {{ did_estimate(ref('int_impact__matched_units'), 'placebo_value', 'pre_value') }}
 ),
 
 -- The joint pre-trend test: every event-study bin the estimate relies on (from the

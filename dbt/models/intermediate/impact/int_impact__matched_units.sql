@@ -18,11 +18,11 @@
       both windows (a leaver who vanished from HRIS without a date left after the
       last snapshot that showed them). contaminated_from says when a comparison first
       started such a program (the event study stops using them there).
-    - Coarsened exact matching: stratum = job family, job level, tenure band (all as
-      of the registration week) and baseline band (the ntile of the pre-window KPI
-      among the cohort's candidates of the same family, level and tenure). The
-      placebo has its own band, on the placebo window: a baseline that is not its own
-      outcome. A stratum needs a treated person and at least two comparisons (one
+    - Coarsened exact matching: stratum = cohort x job family, job level and tenure
+      band (all as of the registration week). Never the level of the KPI in a window
+      the difference uses: a comparison chosen for a noisy low or high pre-window
+      value regresses to its mean in the post window, biasing the difference toward
+      zero (Daw & Hatfield 2018); the difference removes fixed levels. A stratum needs a treated person and at least two comparisons (one
       comparison leaves no residual to estimate its variance); treated people in
       other strata are unmatched, kept and counted.
     - Candidates are only the people in a cell (cohort x family x level x tenure band)
@@ -36,7 +36,7 @@
       A cell whose candidates all fit in its pool gives every qualifying person, as
       without a cap; a cohort that loses more than half of a full pool to its own
       windows (people who leave or start during a long training) gets fewer than the
-      cap. Bands are cut among the drawn candidates.
+      cap. 
 -#}
 
 {#- A cell of a cohort: the cohort, its windows and the treated person's job family,
@@ -343,47 +343,17 @@ valued as (
     where windowed.pre_den > 0 and windowed.post_den > 0
 ),
 
-banded as (
-    select
-        valued.*,
-        ntile({{ var('baseline_bands') }}) over (
-            partition by
-                valued.program_id,
-                valued.kpi,
-                valued.registration_week,
-                valued.completion_week,
-                valued.job_family,
-                valued.job_level,
-                valued.tenure_band
-            order by valued.pre_value, valued.person_key
-        ) as baseline_band,
-        case when valued.placebo_value is not null then ntile({{ var('baseline_bands') }}) over (
-                    partition by
-                        valued.program_id,
-                        valued.kpi,
-                        valued.registration_week,
-                        valued.completion_week,
-                        valued.job_family,
-                        valued.job_level,
-                        valued.tenure_band,
-                        case when valued.placebo_value is null then 0 else 1 end
-                    order by valued.placebo_value, valued.person_key
-                )
-        end as placebo_band
-    from valued
-),
-
 stratified as (
     select
-        banded.*,
-        sum(case when banded.unit_role = 'treated' then 1 else 0 end) over stratum as stratum_treated,
-        sum(case when banded.unit_role = 'comparison' then 1 else 0 end) over stratum as stratum_comparison,
-        avg(case when banded.unit_role = 'comparison' then banded.post_value - banded.pre_value end)
+        valued.*,
+        sum(case when valued.unit_role = 'treated' then 1 else 0 end) over stratum as stratum_treated,
+        sum(case when valued.unit_role = 'comparison' then 1 else 0 end) over stratum as stratum_comparison,
+        avg(case when valued.unit_role = 'comparison' then valued.post_value - valued.pre_value end)
             over stratum
             as stratum_comparison_change
-    from banded
+    from valued
     window stratum as (
-        partition by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band, baseline_band
+        partition by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band
     )
 )
 
@@ -397,8 +367,6 @@ select
     job_family,
     job_level,
     tenure_band,
-    baseline_band,
-    placebo_band,
     contaminated_from,
     stratum_treated,
     stratum_comparison,

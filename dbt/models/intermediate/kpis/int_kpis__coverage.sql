@@ -1,9 +1,12 @@
 {#- Per KPI: how far its data can be trusted.
     - as_of_date: the newest extract date of the KPI's feed, from the file ledger (never
       the max of an event timestamp: one future-dated row must not move any window).
-    - buffer_days: the censoring buffer, the censoring_quantile (>= 0.95) of the time
-      from an event's start to its outcome among finished events, in whole days.
-    - value_cap: the same quantile of the KPI's value (restricted_mean KPIs cap at it).
+    - buffer_days and value_cap: the KPI's censoring buffer and (restricted_mean KPIs)
+      the cap of each event's value, fixed values of the KPI catalogue. They are never
+      recomputed from the data: the estimand is one fixed thing ("mean resolution
+      time, each ticket capped at 240 h") whatever the night's extracts hold, and a
+      sum of capped values adds up over weeks. Changing one is a catalogue change
+      and a full rebuild.
     - measurable_until: work begun before it has had the buffer to finish by the as-of
       date; later work is censored, and no window may end after it.
     - data_start: the first full week the feed's extracts cover: an incremental feed's
@@ -12,13 +15,13 @@
       it was still open then. Also no earlier than the first week whose number of
       people with events reaches half the KPI's median weekly number, so that a stray
       old row moves nothing. No window may start before it. -#}
-{% set q = var('censoring_quantile') %}
-
 with catalogue as (
     select
         kpi,
         source_feed,
-        censoring
+        censoring,
+        cast(buffer_days as {{ dbt.type_int() }}) as buffer_days,
+        cast(value_cap as {{ type_double() }}) as value_cap
     from {{ ref('kpi_catalogue') }}
     where censoring <> 'none'
 ),
@@ -34,24 +37,6 @@ as_of as (
 
 events as (
     select * from {{ ref('int_kpis__events') }}
-),
-
-finished as (
-    select
-        kpi,
-        event_value,
-        {{ dbt.datediff('started_at', 'ended_at', 'second') }} / {{ double_literal('86400.0') }} as lag_days
-    from events
-    where ended_at is not null and ended_at >= started_at
-),
-
-buffers as (
-    select
-        kpi,
-        cast(ceil({{ quantile('lag_days', q) }}) as {{ dbt.type_int() }}) as buffer_days,
-        {{ quantile('event_value', q) }} as value_cap
-    from finished
-    group by kpi
 ),
 
 deliveries as (
@@ -83,13 +68,12 @@ bounded as (
         catalogue.censoring,
         as_of.as_of_date,
         first_covered.covered_from,
-        coalesce(buffers.buffer_days, 0) as buffer_days,
-        buffers.value_cap,
-        cast({{ dbt.dateadd('day', '1 - coalesce(buffers.buffer_days, 0)', 'as_of.as_of_date') }} as date) as measurable_until
+        coalesce(catalogue.buffer_days, 0) as buffer_days,
+        catalogue.value_cap,
+        cast({{ dbt.dateadd('day', '1 - coalesce(catalogue.buffer_days, 0)', 'as_of.as_of_date') }} as date) as measurable_until
     from catalogue
     inner join as_of on catalogue.source_feed = as_of.feed
     left join first_covered on catalogue.source_feed = first_covered.feed
-    left join buffers on catalogue.kpi = buffers.kpi
 ),
 
 weekly_people as (

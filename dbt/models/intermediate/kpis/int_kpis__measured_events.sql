@@ -45,7 +45,9 @@ select
                 case when event_value is null or event_value > value_cap then value_cap else event_value end
         else event_value
     end as numerator,
-    case when is_censored then 0 else 1 end as denominator
+    case when is_censored then 0 else 1 end as denominator,
+    -- Counted at the cap: a value at or over it, or work still open after the buffer.
+    not is_censored and censoring = 'restricted_mean' and (event_value is null or event_value >= value_cap) as is_at_cap
 from classified
 where is_censored
     or censoring = 'restricted_mean'
