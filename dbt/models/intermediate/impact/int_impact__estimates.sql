@@ -84,7 +84,7 @@ volume as (
     select
         program_id,
         kpi,
-        avg(post_events) / ({{ window_weeks() }} * 7 / {{ double_literal('30.4375') }}) as events_per_participant_month
+        avg(post_events / post_weeks) * {{ double_literal('30.4375') }} / 7 as events_per_participant_month
     from units
     where unit_role = 'treated' and is_matched
     group by program_id, kpi

@@ -93,16 +93,38 @@ cohorts as (
     from treated
 ),
 
--- A post window must end before the KPI's work can be censored (measurable_until);
--- a pre window must start once the KPI's data has (data_start).
-complete_cohorts as (
+-- A window is cut to the KPI's data: a post window ends by the week in which work can
+-- still be censored (measurable_until), a pre window starts no earlier than the KPI's
+-- data (data_start). A cohort whose full windows do not fit contributes with the weeks
+-- it has, down to min_window_weeks on each side, so that late and early completers
+-- count too (their units say how many weeks they have).
+bounded_cohorts as (
     select
-        cohorts.*,
+        cohorts.program_id,
+        cohorts.kpi,
+        cohorts.registration_week,
+        cohorts.completion_week,
+        cohorts.placebo_start,
+        case when cohorts.pre_start < coverage.data_start then coverage.data_start else cohorts.pre_start end as pre_start,
+        cohorts.pre_end,
+        cohorts.post_start,
+        case when cohorts.post_end > coverage.measurable_week then coverage.measurable_week else cohorts.post_end end as post_end,
         cohorts.placebo_start >= coverage.data_start as placebo_in_data
     from cohorts
-    inner join {{ ref('int_kpis__coverage') }} as coverage on cohorts.kpi = coverage.kpi
-    where cohorts.post_end <= coverage.measurable_until
-        and cohorts.pre_start >= coverage.data_start
+    inner join (
+        select
+            kpi,
+            data_start,
+            -- the end of the last whole week begun before measurable_until
+            cast({{ dbt.date_trunc('week', 'measurable_until') }} as date) as measurable_week
+        from {{ ref('int_kpis__coverage') }}
+    ) as coverage on cohorts.kpi = coverage.kpi
+),
+
+complete_cohorts as (
+    select * from bounded_cohorts
+    where {{ dbt.datediff('pre_start', 'pre_end', 'day') }} >= 7 * {{ var('min_window_weeks') }}
+        and {{ dbt.datediff('post_start', 'post_end', 'day') }} >= 7 * {{ var('min_window_weeks') }}
 ),
 
 -- Each treated person's cell as of the registration week: job family, level and tenure
@@ -321,6 +343,8 @@ windowed as (
         units.job_level,
         units.tenure_band,
         units.contaminated_from,
+        {{ dbt.datediff('units.pre_start', 'units.pre_end', 'day') }} / 7 as pre_weeks,
+        {{ dbt.datediff('units.post_start', 'units.post_end', 'day') }} / 7 as post_weeks,
         case when units.placebo_in_data then 1 else 0 end as placebo_in_data,
         window_sums.placebo_num,
         window_sums.placebo_den,
@@ -377,5 +401,7 @@ select
     post_value,
     post_value - pre_value as change_value,
     post_den as post_events,
+    pre_weeks,
+    post_weeks,
     stratum_comparison_change
 from stratified
