@@ -172,7 +172,6 @@ REPORT_EFFECTS = [
     Column("effect"),
     Column("effect_interval", title="95 % interval"),
     Column("effect_p_adjusted"),
-    Column("effect_p_adjusted_all_programs"),
     Column("pretrend_ok"),
 ]
 

@@ -147,7 +147,7 @@ def _effect_cells(data: ReportData, r: dict) -> dict[str, str]:
              "n_comparison": f.integer(r.get("n_comparison"))}
     if r.get("suppressed"):
         return {**cells, "before_after": _fewer(data), "effect": "", "effect_interval": "", "effect_p_adjusted": "",
-                "effect_p_adjusted_all_programs": "", "pretrend_ok": ""}
+                "pretrend_ok": ""}
     before_after = f"{escape(f.kpi_value(r.get('pre_treated'), unit))} → {escape(f.kpi_value(r.get('post_treated'), unit))}"
     if r.get("pre_treated") is None:
         before_after = escape(f.kpi_value(r.get("post_treated"), unit)) + ' <span class="muted">(after; no before)</span>'
@@ -157,7 +157,6 @@ def _effect_cells(data: ReportData, r: dict) -> dict[str, str]:
         "effect": f"<b>{escape(f.kpi_change(r.get('effect'), unit))}</b>",
         "effect_interval": escape(f.interval(r.get("effect_ci_low"), r.get("effect_ci_high"), unit)),
         "effect_p_adjusted": escape(f.p_value(r.get("effect_p_adjusted"))),
-        "effect_p_adjusted_all_programs": escape(f.p_value(r.get("effect_p_adjusted_all_programs"))),
         "pretrend_ok": {True: "yes", False: '<span class="warn">no</span>', None: "not testable"}[r.get("pretrend_ok")],
     }
 
@@ -166,7 +165,6 @@ def _effects(data: ReportData, pid: str) -> str:
     impact = data.impact.get(pid, [])
     if not impact:
         return "<p class=\"muted\">No KPI is configured for this program in programs.csv.</p>"
-    k = len(impact)
     rows = []
     for r in impact:
         note = ""
@@ -179,10 +177,9 @@ def _effects(data: ReportData, pid: str) -> str:
             effect=None if r.get("suppressed") else r.get("effect"), low=r.get("effect_ci_low"), high=r.get("effect_ci_high"),
             p_adjusted=r.get("effect_p_adjusted"), note=note,
         ))
-    adjusted = (f"p-values are adjusted for multiplicity (Holm) across the program's {k} KPIs"
-                if k > 1 else "with one KPI, the program's adjusted p-value is its own")
-    caption = (f"Effect of completing the program on each KPI, in the KPI's own unit, with its 95 % interval; {adjusted}. "
-               "The verdict uses the stricter adjustment across every program's KPIs.")
+    caption = ("Effect of completing the program on each KPI, in the KPI's own unit, with its 95 % interval; "
+               "p-values are adjusted for multiplicity (Holm) across every program's KPIs, the one rule that the "
+               "verdicts and ROI use.")
     table = tables.html(tables.headers(REPORT_EFFECTS), tables.pick(REPORT_EFFECTS, [_effect_cells(data, r) for r in impact]),
                         "numbers")
     return "<h3>Effects on the KPIs</h3>" + charts.forest_plot(rows, caption) + table
@@ -243,7 +240,8 @@ def _roi(data: ReportData, pid: str) -> str:
         (label("benefit"), None if unmeasured else (roi.get("benefit") or 0.0)),
     ]
     caption = ("Fully loaded costs (courses, participants' time at their pay, other costs) against the first-year benefit, "
-               "taken at the end of each KPI's interval nearest zero (Phillips ROI, the most conservative alternative).")
+               "following each KPI's measured path after completion at the end of its interval nearest zero "
+               "(Phillips ROI, the most conservative alternative).")
     chart = charts.waterfall(steps, cur, caption, "Costs so far" if unmeasured else "Net benefit")
     if unmeasured:
         words = (f"<p>Benefit not measured: {_fewer(data)} in a group, so no return can be claimed or denied yet; "
@@ -251,10 +249,18 @@ def _roi(data: ReportData, pid: str) -> str:
     else:
         words = (f"<p>ROI {escape(f.percent(roi.get('roi_pct'), sign=True))} (net benefit ÷ total cost), benefit-cost ratio "
                  f"{escape(f.number(roi.get('bcr'), 2))}. Costs count all {f.integer(roi.get('participants'))} participants; "
-                 f"the benefit counts the {f.integer(roi.get('n_benefiting'))} matched, measured completers, for the first year only. "
-                 "A KPI earns benefit only when its effect is significant once adjusted for the program's KPIs and the groups "
-                 "moved alike before training.</p>")
+                 f"the benefit counts all {f.integer(roi.get('n_benefiting'))} completers at the measured effect, for the first "
+                 f"year only: {escape(f.money(roi.get('benefit_measured'), cur))} over the weeks measured after completion"
+                 f"{_horizon(roi)}, and {escape(f.money(roi.get('benefit_projected'), cur))} projected to the year's end "
+                 "(never above the last measured interval's end nearest zero, fading as the effect faded). "
+                 "A KPI earns benefit only when its effect is significant once adjusted across every program's KPIs and "
+                 "the groups moved alike before training.</p>")
     return f"<h3>Return on investment</h3>{chart}{words}"
+
+
+def _horizon(roi: dict) -> str:
+    weeks = roi.get("benefit_horizon_weeks")
+    return f" ({f.integer(weeks)} weeks)" if weeks is not None else ""
 
 
 def _expectations(data: ReportData, pid: str) -> str:

@@ -39,11 +39,11 @@ def _serving(path: Path) -> Path:
     )
     conn.execute(
         """create table program_impact as select * from (values
-           ('BIG', 'sales_cycle_days', 'days', 'decrease', 'person_week', 25, 40, 45.0, 38.0, -9.9, -10.8, -9.1, 0.0001, 0.0002, true, 0.6, 10, false, 90, 6),
-           ('BIG', 'knowledge_use_rate', 'share', 'increase', 'person_week', 30, 30, 0.3, 0.45, 0.15, 0.12, 0.19, 0.0001, 0.0002, false, 0.01, 10, false, 90, 6),
-           ('TINY', 'sales_cycle_days', 'days', 'decrease', 'person_week', 1, 7, null, null, null, null, null, null, null, null, null, null, true, 90, 6))
+           ('BIG', 'sales_cycle_days', 'days', 'decrease', 'person_week', 25, 40, 45.0, 38.0, -9.9, -10.8, -9.1, 0.0002, true, true, 0.6, 10, false, 90, 6),
+           ('BIG', 'knowledge_use_rate', 'share', 'increase', 'person_week', 30, 30, 0.3, 0.45, 0.15, 0.12, 0.19, 0.0002, true, false, 0.01, 10, false, 90, 6),
+           ('TINY', 'sales_cycle_days', 'days', 'decrease', 'person_week', 1, 7, null, null, null, null, null, null, false, null, null, null, true, 90, 6))
            t(program_id, kpi, kpi_unit, better_direction, kpi_grain, n_treated, n_comparison, pre_treated, post_treated,
-             effect, effect_ci_low, effect_ci_high, effect_p_adjusted, effect_p_adjusted_all_programs, pretrend_ok,
+             effect, effect_ci_low, effect_ci_high, effect_p_adjusted, is_significant, pretrend_ok,
              pretrend_p_value, pretrend_bins_tested, suppressed, window_days, anticipation_weeks)"""
     )
     conn.execute(

@@ -20,23 +20,11 @@ published_p as (
     from estimates
 ),
 
--- Holm across each program's KPIs (what ROI relies on), and across every program's
--- KPIs (what the scorecard relies on).
-adjusted_in_program as (
-    {{ holm('published_p', 'published_p_value', 'program_id', 'effect_p_adjusted') }}
-),
-
-adjusted_across_programs as (
-    {{ holm('published_p', 'published_p_value', "'all'", 'effect_p_adjusted_all_programs') }}
-),
-
+-- The one significance rule, applied here and only here: Holm across every program's
+-- published KPI estimates (one family), significant below alpha. The scorecard, ROI
+-- and every verdict read is_significant.
 adjusted as (
-    select
-        within_program.*,
-        across_programs.effect_p_adjusted_all_programs
-    from adjusted_in_program as within_program
-    inner join adjusted_across_programs as across_programs
-        on within_program.program_id = across_programs.program_id and within_program.kpi = across_programs.kpi
+    {{ holm('published_p', 'published_p_value', "'all'", 'effect_p_adjusted') }}
 )
 
 select
@@ -73,7 +61,7 @@ select
     cast(case when not adjusted.suppressed then adjusted.df end as {{ dbt.type_int() }}) as effect_df,
     cast(adjusted.published_p_value as {{ type_double() }}) as effect_p_value,
     cast(adjusted.effect_p_adjusted as {{ type_double() }}) as effect_p_adjusted,
-    cast(adjusted.effect_p_adjusted_all_programs as {{ type_double() }}) as effect_p_adjusted_all_programs,
+    cast(not adjusted.suppressed and adjusted.effect_p_adjusted < {{ alpha }} as boolean) as is_significant,
     cast(case when not adjusted.suppressed and adjusted.pre_treated <> 0
             then 100.0 * adjusted.effect / adjusted.pre_treated
     end as {{ type_double() }}) as effect_pct,
@@ -102,9 +90,9 @@ select
     end as boolean) as pretrend_ok,
     cast(coalesce(
         adjusted.person_grain_method,
-        'difference-in-differences vs coarsened-exact-matched comparisons (job family, level, tenure band, baseline band); '
+        'difference-in-differences vs coarsened-exact-matched comparisons (job family, level, tenure band); '
         || '{{ var("window_days") }}-day windows, the pre window ending {{ var("anticipation_weeks") }} week(s) before registration; '
-        || '95% CI from person-clustered SE and t(min(n_treated, n_comparison) - 1); Holm-adjusted p-values'
+        || '95% CI from person-clustered SE and t(min(n_treated, n_comparison) - 1); p-values Holm-adjusted across every program''s KPIs'
     ) as {{ dbt.type_string() }}) as method,
     cast(case when not adjusted.suppressed then adjusted.hazard_ratio end as {{ type_double() }}) as hazard_ratio,
     cast({{ var('window_days') }} as {{ dbt.type_int() }}) as window_days,

@@ -1,14 +1,20 @@
 {#- Phillips ROI per program, the most conservative alternative at every step:
     fully loaded costs (direct course costs + participants' time at their HRIS pay x
     the pay load factor for benefits and overhead + the program's other costs from
-    program_costs.csv, by type), first-year benefits only, each KPI's benefit from the end of its 95 % interval nearest zero
-    (zero when the interval includes zero, when suppressed, when the KPI is not
-    significant after Holm's adjustment across the program's KPIs, and when the
-    groups diverged before training). A benefit_per_unit is per participant-month, or
-    per event (benefit_basis per_event), then multiplied by the treated people's
-    measured events per participant-month. Costs count every participant; benefits the
-    matched, measured completers (n_benefiting), shown side by side. -#}
+    program_costs.csv, by type), first-year benefits only. A KPI earns money only when
+    measured, significant under the one rule (program_impact.is_significant) and with no
+    sign of diverging groups before training. Its first-year benefit follows the
+    effect's measured path over event time (the event study's post bins, so an effect
+    that fades earns less), scaled to the end of the main 95 % interval nearest zero
+    (benefit_measured); beyond the measured horizon a conservative projection
+    (benefit_projected: never above the last bin's interval end nearest zero, decaying
+    as the path decayed). A benefit_per_unit is per participant-month, or per event
+    (benefit_basis per_event) times the treated people's measured events per
+    participant-month. Costs count every participant; benefits every completer at the
+    measured effect (n_benefiting). -#}
 {%- set cost_types = ['needs_assessment', 'design', 'delivery', 'evaluation', 'overhead'] -%}
+{#- The first year after completion, in weeks. -#}
+{%- set benefit_horizon_weeks = 52 -%}
 with programs as (
     select
         program_id,
@@ -82,53 +88,142 @@ other_costs as (
     group by program_id
 ),
 
--- The people benefits are counted for: completers in a matched stratum of any of the
--- program's KPIs.
+-- Benefits count the same people as costs' completers: every completer of the program,
+-- at the measured effect.
 benefiting as (
     select
         program_id,
         count(distinct person_key) as n_benefiting
-    from {{ ref('int_impact__matched_units') }}
-    where unit_role = 'treated' and is_matched
+    from {{ ref('int_learning__program_enrolments') }}
+    where is_completed and person_key is not null
     group by program_id
+),
+
+-- Each KPI's estimate, oriented so that an improvement is positive, and whether it may
+-- earn money: measured, significant under the one rule (program_impact.is_significant),
+-- and no sign that the groups diverged before training (a person-grain KPI has no
+-- pre-period to test). scale takes the whole path to the conservative end of the
+-- interval: the end nearest zero over the point estimate.
+impact as (
+    select
+        impact.*,
+        config.benefit_per_unit,
+        config.benefit_basis,
+        case when impact.better_direction = 'decrease' then -1 else 1 end as orientation,
+        not impact.suppressed and impact.effect is not null and impact.is_significant
+        and coalesce(impact.pretrend_ok, impact.kpi_grain = 'person') as earns,
+        case
+            when impact.effect_ci_low > 0 then impact.effect_ci_low / impact.effect
+            when impact.effect_ci_high < 0 then impact.effect_ci_high / impact.effect
+            else 0
+        end as scale,
+        -- What one week of one unit of improvement is worth for one completer.
+        config.benefit_per_unit * 7 / {{ double_literal('30.4375') }}
+        * case when config.benefit_basis = 'per_event' then impact.events_per_participant_month else 1 end
+            as value_per_improvement_week
+    from {{ ref('program_impact') }} as impact
+    inner join {{ ref('stg_config__programs') }} as config
+        on impact.program_id = config.program_id and impact.kpi = config.kpi
+),
+
+-- The measured path: the event study's post bins (2 weeks each) within the first year,
+-- each bin's improvement scaled to the conservative end of the main interval. A
+-- suppressed bin counts nothing.
+post_bins as (
+    select
+        bins.program_id,
+        bins.kpi,
+        bins.relative_bin,
+        impact.scale * impact.orientation * bins.effect as improvement,
+        impact.orientation * case when impact.orientation = 1 then bins.ci_low else bins.ci_high end as improvement_low
+    from {{ ref('program_event_study') }} as bins
+    inner join impact on bins.program_id = impact.program_id and bins.kpi = impact.kpi
+    where bins.relative_bin > 0 and bins.week_to <= {{ benefit_horizon_weeks }}
+        and not bins.suppressed and bins.effect is not null
+),
+
+paths as (
+    select
+        post_bins.program_id,
+        post_bins.kpi,
+        2 * max(post_bins.relative_bin) as horizon_weeks,
+        2 * sum(post_bins.improvement) as measured_improvement_weeks,
+        avg(case when post_bins.relative_bin <= stats.last_bin / 2.0 then post_bins.improvement end) as early_level,
+        avg(case when post_bins.relative_bin > stats.last_bin / 2.0 then post_bins.improvement end) as late_level,
+        avg(case when post_bins.relative_bin >= stats.last_bin - 1 then post_bins.improvement end) as last_level,
+        max(case when post_bins.relative_bin = stats.last_bin then post_bins.improvement_low end) as last_bin_low
+    from post_bins
+    inner join (
+        select
+            program_id,
+            kpi,
+            max(relative_bin) as last_bin
+        from post_bins
+        group by program_id, kpi
+    ) as stats on post_bins.program_id = stats.program_id and post_bins.kpi = stats.kpi
+    group by post_bins.program_id, post_bins.kpi
+),
+
+-- Beyond the measured horizon, to the end of the first year: never more than the last
+-- bin's interval end nearest zero (nor the path's last level), fading at the rate the
+-- path faded from its first half to its second when it did (a geometric decay per
+-- week), flat otherwise, nothing when the path ends at or below zero.
+projected as (
+    select
+        paths.*,
+        greatest(least(paths.last_level, paths.last_bin_low), 0) as projection_level,
+        case
+            when paths.early_level > 0 and paths.late_level > 0 and paths.late_level < paths.early_level
+                then power(paths.late_level / paths.early_level, 2.0 / paths.horizon_weeks)
+            else 1.0
+        end as weekly_factor,
+        greatest({{ benefit_horizon_weeks }} - paths.horizon_weeks, 0) as projected_weeks
+    from paths
+),
+
+kpi_benefits as (
+    select
+        impact.program_id,
+        impact.kpi,
+        impact.benefit_basis,
+        impact.events_per_participant_month,
+        case
+            when not impact.earns then 0
+            -- a person-grain KPI (ramp, attrition) is worth its benefit once per completer
+            when impact.kpi_grain = 'person'
+                then impact.scale * impact.orientation * impact.effect * impact.benefit_per_unit
+            -- no measurable post bin: the main estimate over its post window, nothing beyond
+            when projected.horizon_weeks is null
+                then impact.scale * impact.orientation * impact.effect * {{ window_weeks() }} * impact.value_per_improvement_week
+            else projected.measured_improvement_weeks * impact.value_per_improvement_week
+        end as benefit_measured_per_completer,
+        case
+            when not impact.earns or impact.kpi_grain = 'person' or projected.horizon_weeks is null then 0
+            else projected.projection_level * impact.value_per_improvement_week
+                * case
+                    when projected.weekly_factor < 1
+                        then projected.weekly_factor * (1 - power(projected.weekly_factor, projected.projected_weeks))
+                        / (1 - projected.weekly_factor)
+                    else projected.projected_weeks
+                end
+        end as benefit_projected_per_completer,
+        case when impact.earns and impact.kpi_grain <> 'person' then coalesce(projected.horizon_weeks, {{ window_weeks() }}) end
+            as horizon_weeks
+    from impact
+    left join projected on impact.program_id = projected.program_id and impact.kpi = projected.kpi
 ),
 
 benefits as (
     select
-        impact.program_id,
-        sum(
-            case
-                -- No benefit from a KPI that is suppressed, not significant once adjusted for
-                -- the program's several KPIs (Holm), or whose groups diverged before training.
-                when impact.suppressed or impact.effect is null then 0
-                -- (a person-grain KPI has no pre-period to test)
-                when not coalesce(impact.pretrend_ok, impact.kpi_grain = 'person') then 0
-                when not (impact.effect_p_adjusted < 0.05) then 0
-                else (
-                    case
-                        when impact.improvement_low <= 0 and impact.improvement_high >= 0 then 0
-                        when impact.improvement_low > 0 then impact.improvement_low
-                        else impact.improvement_high
-                    end
-                ) * config.benefit_per_unit
-                * case when config.benefit_basis = 'per_event' then impact.events_per_participant_month else 1 end
-                -- A person-grain KPI (ramp, attrition) is worth its benefit once per
-                -- participant; the others per participant-month, for the first year.
-                * impact.n_treated * case when impact.kpi_grain = 'person' then 1 else 12 end
-            end
-        ) as benefit,
-        avg(case when config.benefit_basis = 'per_event' then impact.events_per_participant_month end)
+        kpi_benefits.program_id,
+        sum(kpi_benefits.benefit_measured_per_completer) * max(coalesce(benefiting.n_benefiting, 0)) as benefit_measured,
+        sum(kpi_benefits.benefit_projected_per_completer) * max(coalesce(benefiting.n_benefiting, 0)) as benefit_projected,
+        max(kpi_benefits.horizon_weeks) as benefit_horizon_weeks,
+        avg(case when kpi_benefits.benefit_basis = 'per_event' then kpi_benefits.events_per_participant_month end)
             as events_per_participant_month
-    from (
-        select
-            *,
-            case when better_direction = 'decrease' then -effect_ci_high else effect_ci_low end as improvement_low,
-            case when better_direction = 'decrease' then -effect_ci_low else effect_ci_high end as improvement_high
-        from {{ ref('program_impact') }}
-    ) as impact
-    inner join {{ ref('stg_config__programs') }} as config
-        on impact.program_id = config.program_id and impact.kpi = config.kpi
-    group by impact.program_id
+    from kpi_benefits
+    left join benefiting on kpi_benefits.program_id = benefiting.program_id
+    group by kpi_benefits.program_id
 ),
 
 totals as (
@@ -144,7 +239,10 @@ totals as (
             coalesce(other_costs.cost_{{ cost_type }}, 0) as cost_{{ cost_type }},
         {%- endfor %}
         coalesce(other_costs.cost_other, 0) as cost_other,
-        coalesce(benefits.benefit, 0) as benefit,
+        coalesce(benefits.benefit_measured, 0) as benefit_measured,
+        coalesce(benefits.benefit_projected, 0) as benefit_projected,
+        coalesce(benefits.benefit_measured, 0) + coalesce(benefits.benefit_projected, 0) as benefit,
+        benefits.benefit_horizon_weeks,
         benefits.events_per_participant_month
     from programs
     left join costs on programs.program_id = costs.program_id
@@ -175,6 +273,9 @@ select
     {%- endfor %}
     cast(cost_other as {{ type_double() }}) as cost_other,
     cast(cost_total as {{ type_double() }}) as cost_total,
+    cast(benefit_measured as {{ type_double() }}) as benefit_measured,
+    cast(benefit_projected as {{ type_double() }}) as benefit_projected,
+    cast(benefit_horizon_weeks as {{ dbt.type_int() }}) as benefit_horizon_weeks,
     cast(benefit as {{ type_double() }}) as benefit,
     cast(benefit - cost_total as {{ type_double() }}) as net_benefit,
     cast(case when cost_total > 0 then 100.0 * (benefit - cost_total) / cost_total end as {{ type_double() }}) as roi_pct,

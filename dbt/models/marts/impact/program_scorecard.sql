@@ -63,12 +63,11 @@ impact as (
     select
         impact.*,
         catalogue.kirkpatrick_level,
-        -- Across every program's KPIs, a KPI moved only when its Holm-adjusted p-value
-        -- says so, and only when the groups did not already diverge before training.
+        -- A KPI moved only when program_impact.is_significant says so (the one rule), and only when the groups did not already diverge before training.
         case
             when impact.suppressed or impact.effect is null then 'unmeasured'
             when impact.pretrend_ok = false then 'not credible'
-            when not (impact.effect_p_adjusted_all_programs < 0.05) then 'no change'
+            when not impact.is_significant then 'no change'
             when (impact.effect < 0) = (impact.better_direction = 'decrease') then 'improved'
             else 'worsened'
         end as outcome
