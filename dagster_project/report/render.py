@@ -192,16 +192,20 @@ def _pretrend_sentence(data: ReportData, r: dict) -> str:
     if r.get("kpi_grain") == "person":
         return f"{name}: no pre-period to test — new starters are compared by hire cohort, from their first day."
     ok, p, bins = r.get("pretrend_ok"), r.get("pretrend_p_value"), r.get("pretrend_bins_tested")
-    placebo = ""
-    if r.get("pretrend_effect") is not None:
-        placebo = (f" The placebo (the same estimate one window earlier) is {escape(f.kpi_change(r['pretrend_effect'], r.get('kpi_unit')))} "
-                   f"({escape(f.interval(r.get('pretrend_ci_low'), r.get('pretrend_ci_high'), r.get('kpi_unit')))}).")
+    tests = (f"joint test of {f.integer(bins)} pre-period bins {escape(f.p_value(r.get('pretrend_wald_p_value')))}, "
+             f"linear trend {escape(f.p_value(r.get('pretrend_trend_p_value')))}; combined {escape(f.p_value(p))}")
+    breakdown = r.get("breakdown_relative_magnitude")
+    robust = ""
+    if ok is True and breakdown is not None:
+        robust = (f" A change after training {escape(f.number(breakdown, 1))} times the largest change seen between "
+                  "pre-period bins, bin after bin, would be needed to overturn the effect's sign"
+                  + (" — no larger than those already seen, so read it with care." if breakdown < 1 else "."))
     if ok is False:
         return (f'{name}: <span class="warn">groups diverged before training; effect not credible</span> '
-                f"(joint test of {f.integer(bins)} pre-period bins, {escape(f.p_value(p))}). It earns no ROI benefit.{placebo}")
+                f"({tests}). It earns no ROI benefit.")
     if ok is True:
-        return (f"{name}: the trained and comparison groups moved alike before training (joint test of {f.integer(bins)} "
-                f"pre-period bins, {escape(f.p_value(p))}), so the comparison is a fair stand-in.{placebo}")
+        return (f"{name}: the trained and comparison groups moved alike before training ({tests}), "
+                f"so the comparison is a fair stand-in.{robust}")
     return f"{name}: not testable (too few pre-period bins with data)."
 
 

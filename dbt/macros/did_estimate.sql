@@ -24,8 +24,12 @@
   people. Degrees of freedom: the smaller side's count of people minus one
   (min(n_treated, n_comparison) - 1), so that few comparisons widen the interval
   as much as few treated.
+
+  influence=true returns, instead of the estimates, each person's influence on each
+  one, scaled so that the sum of their squares is the estimate's variance (and the
+  sum of their products across two estimates, the covariance).
 -#}
-{% macro did_estimate(units, before, after, by=[]) %}
+{% macro did_estimate(units, before, after, by=[], influence=false) %}
     {%- set key = ['program_id', 'kpi'] + by -%}
     {%- set stratum = key + ['registration_week', 'completion_week', 'job_family', 'job_level', 'tenure_band'] -%}
     with units as (
@@ -104,6 +108,17 @@
         group by {{ key | join(', ') }}
     )
 
+    {%- if influence %}
+    -- Each person's influence on each estimate (what the variance is built from), for
+    -- tests that combine several estimates (int_impact__pretrend_tests).
+    select
+        {% for col in key %}influence.{{ col }}, {% endfor %}influence.person_key,
+        influence.u * sqrt(cast(variance.clusters as {{ type_double() }}) / (variance.clusters - 1)) as influence
+    from influence
+    inner join variance
+        on {% for col in key %}influence.{{ col }} = variance.{{ col }}{% if not loop.last %} and {% endif %}{% endfor %}
+    where variance.clusters > 1
+    {%- else %}
     select
         totals.*,
         variance.clusters,
@@ -112,4 +127,5 @@
     from totals
     inner join variance
         on {% for col in key %}totals.{{ col }} = variance.{{ col }}{% if not loop.last %} and {% endif %}{% endfor %}
+    {%- endif %}
 {% endmacro %}

@@ -20,13 +20,11 @@
 {%- endmacro %}
 
 {#- Window bounds of a cohort, as a select list: [start, end) dates, all Mondays.
-    placebo: the window before pre (the pre-trend check's baseline); pre: ends
-    anticipation_weeks before the registration week; post: starts the week after the
-    completion week; event: the event study's span. -#}
+    pre: ends anticipation_weeks before the registration week; post: starts the week
+    after the completion week; event: the event study's span. -#}
 {% macro impact_window_columns(registration_week, completion_week) -%}
     {%- set n = window_weeks() -%}
     {%- set gap = anticipation_weeks() -%}
-    cast({{ dbt.dateadd('week', -(2 * n + gap), registration_week) }} as date) as placebo_start,
     cast({{ dbt.dateadd('week', -(n + gap), registration_week) }} as date) as pre_start,
     cast({{ dbt.dateadd('week', -gap, registration_week) }} as date) as pre_end,
     cast({{ dbt.dateadd('week', 1, completion_week) }} as date) as post_start,

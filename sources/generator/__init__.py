@@ -95,7 +95,7 @@ from .constants import (
 )
 from .contracts import ContractMismatch, validate_against_contracts
 from .core import World, build_world, generate
-from .profile import DEFAULT_PROFILE, PROFILES, Dip, Profile
+from .profile import DEFAULT_PROFILE, PROFILES, WORLDS, Dip, Profile
 from .training import overlap_minimum
 
 __all__ = [
@@ -105,6 +105,7 @@ __all__ = [
     "Profile",
     "Dip",
     "PROFILES",
+    "WORLDS",
     "DEFAULT_PROFILE",
     "overlap_minimum",
     "validate_against_contracts",

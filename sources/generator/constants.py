@@ -90,6 +90,11 @@ KPI_MODEL = {
     "first_response_minutes": (60.0, 8.0, 15.0, 1.0),
     "sales_cycle_days": (45.0, 4.0, 6.0, 5.0),
 }
+# Heavy-tailed resolution times (profile option heavy_tails): lognormal noise around the
+# person's level, and a few tickets stuck for weeks (far beyond the catalogue's cap).
+HEAVY_TAIL_SIGMA = 0.8
+STUCK_TICKET_SHARE = 0.005
+STUCK_TICKET_HOURS = (1500.0, 2500.0)
 KNOWLEDGE_BASE_RATE = 0.30
 WIN_RATE = 0.30  # no program moves it
 CSAT_RESPONSE_RATE = 0.60  # share of resolved tickets with a u_csat_score

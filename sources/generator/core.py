@@ -26,12 +26,14 @@ from .constants import (
     OVERLAP_PROGRAMS,
     PERIOD_END,
     PERIOD_START,
+    PLANTED,
     RETENTION_PROGRAM,
     SCALES,
     XAPI_GZIP_EVERY,
     Course,
 )
 from .contracts import csv_columns, validate_against_contracts
+from .effects import EffectPath
 from .onboarding import COMPLETED, IN_PROGRESS, LEFT, ProgramPlan, plan_onboarding, plan_retention
 from .people import (
     Worker,
@@ -91,6 +93,15 @@ class World:
             return None
         first = self.training.first_registration(DIP_PROGRAMS[kpi])
         return DipWindows(workers, first, dip.weeks_before, dip.size[kpi])
+
+    def effect_path(self, program_id: str, kpi: str, workers: list[Worker]) -> EffectPath | None:
+        """The program's effect on kpi as the profile's hard-world options bend it, or
+        None in a world where the planted effect applies unchanged."""
+        if not self.profile.hard_world:
+            return None
+        training = self.training
+        return EffectPath(workers, training.completion(program_id), training.first_registration(program_id),
+                          PLANTED[(program_id, kpi)], self.profile)
 
     def ramp(self, workers: list[Worker], stream: str) -> Ramp | None:
         """New starters' ramp over workers (profile option onboarding), thinning from its own stream."""
@@ -167,6 +178,9 @@ def _write_world(out_dir: Path, world: World) -> dict:
     opportunities = _write_crm(out, dates, world)
 
     validate_against_contracts(out.out_dir)
+    # The hard worlds' truths, per person from the same draw (effects.truths).
+    truths = {key: part.pop("truth") for key, part in (("PRG-SUP ticket_resolution_hours", incidents),
+                                                       ("PRG-SAL sales_cycle_days", opportunities)) if "truth" in part}
     records = {
         "incidents": incidents,
         "opportunities": opportunities,
@@ -174,6 +188,7 @@ def _write_world(out_dir: Path, world: World) -> dict:
         "open_opportunities_at_end": opportunities.pop("open_at_end"),
     }
     summary = _summary(out, world, records, mess)
+    summary["truths"] = truths
     return {"profile": prof.name, "options": prof.options(), **summary}
 
 
@@ -219,6 +234,8 @@ def _write_incidents(out: LandingWriter, dates, world: World) -> dict:
         late_share=prof.resolved_before_response_share,
         open_at_end=prof.open_work_at_end,
         ramp=world.ramp(agents, "incidents-ramp"),
+        path=world.effect_path("PRG-SUP", "ticket_resolution_hours", agents),
+        heavy_tails=prof.heavy_tails,
     )
     bad_row = None
     for m, table, bad in servicedesk.monthly_tables(incidents, len(dates)):
@@ -236,7 +253,8 @@ def _write_incidents(out: LandingWriter, dates, world: World) -> dict:
             }
     latest = servicedesk.latest_counts(incidents)
     return {"n_incidents": latest["exported"], "bad_row": bad_row, "open_at_end": latest["open_at_end"],
-            "resolved_before_first_response": latest["resolved_before_first_response"]}
+            "resolved_before_first_response": latest["resolved_before_first_response"],
+            **({"truth": incidents["truth"]} if "truth" in incidents else {})}
 
 
 def _write_crm(out: LandingWriter, dates, world: World) -> dict:
@@ -248,11 +266,13 @@ def _write_crm(out: LandingWriter, dates, world: World) -> dict:
         substream(world.seed, "opportunities"), reps, users.id_of, world.training.completion("PRG-SAL"),
         by_start=prof.effect_by_start, dip=world.dip("sales_cycle_days", reps), open_at_end=prof.open_work_at_end,
         ramp=world.ramp(reps, "opportunities-ramp"),
+        path=world.effect_path("PRG-SAL", "sales_cycle_days", reps),
     )
     for d, table in zip(dates, crm.monthly_tables(opps, len(dates))):
         out.write_csv("crm", "opportunities", d, table)
     latest = crm.latest_counts(opps)
-    return {"n_opportunities": latest["exported"], "n_deleted": latest["deleted"], "open_at_end": latest["open_at_end"]}
+    return {"n_opportunities": latest["exported"], "n_deleted": latest["deleted"], "open_at_end": latest["open_at_end"],
+            **({"truth": opps["truth"]} if "truth" in opps else {})}
 
 
 # --------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from .constants import (
     SECULAR_TREND,
     WIN_RATE,
 )
+from .effects import EffectPath, catalogue_cap, truths
 from .people import Worker
 
 # Deals keep closing after the period, so the last files hold open pipeline.
@@ -151,7 +152,7 @@ def _time_of_day(rng, n: int, lo_h: int, hi_h: int) -> np.ndarray:
 def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: dict[int, str],
                        completion: dict[int, datetime], *, by_start: bool = False,
                        dip: DipWindows | None = None, open_at_end: bool = True,
-                       ramp: Ramp | None = None) -> dict[str, np.ndarray]:
+                       ramp: Ramp | None = None, path: EffectPath | None = None) -> dict[str, np.ndarray]:
     """Every deal with its final values, one array per field.
 
     by_start: CreatedDate is drawn first and the sales cycle (baseline + trend
@@ -177,11 +178,12 @@ def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: d
         n = len(rep)
         created = created_day.astype("datetime64[s]") + _time_of_day(rng, n, 8, 18)
         base = rng.normal(mean, sd, len(reps))[rep]
-        effect = np.where(created >= completed[rep], effect_size, 0.0)
+        # The program's effect as the profile's world bends it (effects.EffectPath), else unchanged.
+        effect = path.added(created, rep) if path is not None else np.where(created >= completed[rep], effect_size, 0.0)
         if dip is not None:
             effect = effect + dip.added(created, rep)
-        cycle = base + SECULAR_TREND["sales_cycle_days"] * trend_months(created) + effect + rng.normal(0, noise_sd, n)
-        cycle = np.round(np.maximum(cycle, floor)).astype(np.int64)
+        raw = base + SECULAR_TREND["sales_cycle_days"] * trend_months(created) + effect + rng.normal(0, noise_sd, n)
+        cycle = np.round(np.maximum(raw, floor)).astype(np.int64)
         close = created_day + cycle.astype("timedelta64[D]")
         # A leaver's deal still open on their last day is closed, lost, that day.
         last_day = np.array([np.datetime64(w.termination_date or date(2999, 12, 31), "D") for w in reps])[rep]
@@ -237,6 +239,8 @@ def draw_opportunities(rng: np.random.Generator, reps: list[Worker], owner_id: d
     }
     if cut is not None:
         opps["won"] &= ~cut
+    if path is not None and by_start:
+        opps["truth"] = truths(path, created, rep, raw, floor, catalogue_cap("sales_cycle_days"))
     return opps
 
 

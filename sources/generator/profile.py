@@ -121,6 +121,27 @@ class Profile:
     # starters still employed 60-120 days after hire take it; it has no effect
     # on anything. Off: no PRG-RET.
     retention_program: bool = False
+    # The hard worlds (sources/generator/effects.py; all off in both named profiles,
+    # WORLDS names one each). heavy_tails: resolution hours lognormal around the
+    # person's level, a few tickets stuck for weeks (HEAVY_TAIL_SIGMA,
+    # STUCK_TICKET_SHARE). effect_half_life_weeks: PRG-SUP's and PRG-SAL's effects
+    # halve every so many weeks after completion (0: they last). effect_growth: the
+    # effect is larger for later completers, by that share per month of completion
+    # date. teammate_spillover: untrained teammates of a completer (the same manager)
+    # learn that share of the effect from their team's first completion on.
+    # trend_selection: the people sent were already improving, by that share of the
+    # effect per month, before and after their first registration alike.
+    heavy_tails: bool = False
+    effect_half_life_weeks: float = 0.0
+    effect_growth: float = 0.0
+    teammate_spillover: float = 0.0
+    trend_selection: float = 0.0
+
+    @property
+    def hard_world(self) -> bool:
+        """Whether the effects are bent (effects.EffectPath) rather than planted unchanged."""
+        return bool(self.heavy_tails or self.effect_half_life_weeks or self.effect_growth
+                    or self.teammate_spillover or self.trend_selection)
 
     def __post_init__(self):
         for name in ("resolved_before_response_share", "job_move_share", "vanishing_leaver_share",
@@ -129,14 +150,21 @@ class Profile:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"option {name} must be a share between 0 and 1, not {value!r}")
             object.__setattr__(self, name, float(value))
+        for name in ("effect_half_life_weeks", "effect_growth", "teammate_spillover", "trend_selection"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"option {name} must be a number >= 0, not {value!r}")
+            object.__setattr__(self, name, float(value))
         for name in ("effect_by_start", "open_work_at_end", "two_programs_same_kpi", "high_turnover_support",
-                     "onboarding", "retention_program"):
+                     "onboarding", "retention_program", "heavy_tails"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"option {name} must be True or False, not {getattr(self, name)!r}")
         if isinstance(self.dip, Mapping):
             object.__setattr__(self, "dip", Dip(**self.dip))
         if self.dip is not None and not isinstance(self.dip, Dip):
             raise ValueError(f"option dip must be a Dip or None, not {self.dip!r}")
+        if self.hard_world and not self.effect_by_start:
+            raise ValueError("the hard-world options bend effects on work by its start: they need effect_by_start")
 
     @classmethod
     def option_names(cls) -> list[str]:
@@ -176,6 +204,17 @@ PROFILES = {
     ),
 }
 DEFAULT_PROFILE = "realistic"
+
+# The worlds real companies produce, each one option of the realistic profile
+# (benchmarks/calibrate.py sweeps them; docs/method.md has the table).
+WORLDS = {
+    "realistic": {},
+    "heavy_tails": {"heavy_tails": True},
+    "fading": {"effect_half_life_weeks": 8.0},
+    "spillover": {"teammate_spillover": 0.25},
+    "trend_selection": {"trend_selection": 0.04},
+    "growing": {"effect_growth": 0.05},
+}
 
 
 def resolve_profile(profile: str | Profile, overrides: dict) -> Profile:

@@ -37,6 +37,7 @@ from .common import (
 from .constants import (
     BAD_INCIDENT_ROW_DATE,
     CSAT_RESPONSE_RATE,
+    HEAVY_TAIL_SIGMA,
     INCIDENT_EMAIL_MIXED_CASE_SHARE,
     INCIDENT_EMAIL_PADDED_SHARE,
     INCIDENT_UNASSIGNED_SHARE,
@@ -47,8 +48,11 @@ from .constants import (
     PERIOD_END,
     PLANTED,
     SECULAR_TREND,
+    STUCK_TICKET_HOURS,
+    STUCK_TICKET_SHARE,
 )
 from .contracts import csv_columns
+from .effects import EffectPath, catalogue_cap, truths
 from .people import Worker
 
 PRIORITIES = np.array(["1 - Critical", "2 - High", "3 - Moderate", "4 - Low"])
@@ -100,11 +104,26 @@ def _open_times(rng: np.random.Generator, agents: list[Worker],
     return agent[order], opened[order]
 
 
+def _raw_kpi(rng, kpi: str, base: np.ndarray, months: np.ndarray, effect: np.ndarray) -> np.ndarray:
+    """person baseline + secular trend + program effect + noise, before the floor."""
+    _, _, noise_sd, _ = KPI_MODEL[kpi]
+    return base + SECULAR_TREND[kpi] * months + effect + rng.normal(0, noise_sd, len(months))
+
+
 def _kpi(rng, kpi: str, base: np.ndarray, months: np.ndarray, effect: np.ndarray) -> np.ndarray:
     """person baseline + secular trend + program effect + noise, floored."""
-    _, _, noise_sd, floor = KPI_MODEL[kpi]
-    value = base + SECULAR_TREND[kpi] * months + effect + rng.normal(0, noise_sd, len(months))
-    return np.maximum(value, floor)
+    return np.maximum(_raw_kpi(rng, kpi, base, months, effect), KPI_MODEL[kpi][3])
+
+
+def _heavy_tailed_hours(rng, base: np.ndarray, months: np.ndarray, effect: np.ndarray) -> np.ndarray:
+    """Resolution hours as real service desks export them (profile option heavy_tails):
+    the person's level times lognormal noise (mean 1, HEAVY_TAIL_SIGMA), a share of
+    tickets stuck for weeks (STUCK_TICKET_SHARE, STUCK_TICKET_HOURS), plus the effect."""
+    n = len(months)
+    level = base + SECULAR_TREND["ticket_resolution_hours"] * months
+    noise = np.exp(rng.normal(-HEAVY_TAIL_SIGMA ** 2 / 2, HEAVY_TAIL_SIGMA, n))
+    stuck = np.where(rng.random(n) < STUCK_TICKET_SHARE, rng.uniform(*STUCK_TICKET_HOURS, n), 0.0)
+    return level * noise + stuck + effect
 
 
 def _seconds(x: np.ndarray) -> np.ndarray:
@@ -148,7 +167,8 @@ class _Assignee:
 
 def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: dict[int, datetime], *,
                    dip: DipWindows | None = None, late_rng: np.random.Generator | None = None,
-                   late_share: float = 0.0, open_at_end: bool = True, ramp: Ramp | None = None) -> dict:
+                   late_share: float = 0.0, open_at_end: bool = True, ramp: Ramp | None = None,
+                   path: EffectPath | None = None, heavy_tails: bool = False) -> dict:
     """Every incident with its final values: timestamps as datetime64, the
     rest as small codes, one array per field.
 
@@ -169,10 +189,17 @@ def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: d
     fr_mean, fr_sd, _, _ = KPI_MODEL["first_response_minutes"]
     res_base = rng.normal(res_mean, res_sd, len(agents))
     fr_base = rng.normal(fr_mean, fr_sd, len(agents))
-    res_effect = np.where(after, PLANTED[("PRG-SUP", "ticket_resolution_hours")], 0.0)
+    # The program's effect as the profile's world bends it (fading, growing, spilling
+    # to teammates, a participant's own trend), else the planted effect, unchanged.
+    res_effect = (path.added(opened, agent) if path is not None
+                  else np.where(after, PLANTED[("PRG-SUP", "ticket_resolution_hours")], 0.0))
     if dip is not None:  # tickets opened just before the agent was nominated
         res_effect = res_effect + dip.added(opened, agent)
-    hours = _kpi(rng, "ticket_resolution_hours", res_base[agent], months, res_effect)
+    if heavy_tails:
+        raw = _heavy_tailed_hours(rng, res_base[agent], months, res_effect)
+    else:
+        raw = _raw_kpi(rng, "ticket_resolution_hours", res_base[agent], months, res_effect)
+    hours = np.maximum(raw, KPI_MODEL["ticket_resolution_hours"][3])
     minutes = _kpi(rng, "first_response_minutes", fr_base[agent], months, np.zeros(n))  # PRG-MND: no effect
 
     first_response = opened + _seconds(minutes * 60)
@@ -204,6 +231,9 @@ def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: d
         "is_new": (rng.random(n) < NEW_STATE_SHARE) | (first_response > NP_PERIOD_END_TS),
         "keep": np.ones(n, bool) if open_at_end else resolved <= NP_PERIOD_END_TS,
     }
+    if path is not None:
+        _, _, _, floor = KPI_MODEL["ticket_resolution_hours"]
+        inc["truth"] = truths(path, opened, agent, raw, floor, catalogue_cap("ticket_resolution_hours"))
     if late_share > 0:
         _log_first_response_late(late_rng, inc, late_share)
     return inc

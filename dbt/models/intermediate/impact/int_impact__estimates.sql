@@ -1,7 +1,7 @@
 {#- Every estimate behind program_impact, per program x KPI, before publishing: the
     difference-in-differences (did_estimate over int_impact__matched_units), its
-    standard error, degrees of freedom and p-value, the placebo, the joint pre-trend
-    test over the event study's bins, and the counts of what was left out.
+    standard error, degrees of freedom and p-value, the pre-trend tests over the event
+    study's bins (int_impact__pretrend_tests), and the counts of what was left out.
     program_impact adjusts the p-values for multiplicity and suppresses small groups. -#}
 with programs as (
     select
@@ -20,23 +20,11 @@ main as (
     {{ did_estimate(ref('int_impact__matched_units'), 'pre_value', 'post_value') }}
 ),
 
--- The placebo: the same estimate one window earlier (placebo window -> pre window).
-placebo as (
-    {{ did_estimate(ref('int_impact__matched_units'), 'placebo_value', 'pre_value') }}
-),
-
--- The joint pre-trend test: every event-study bin the estimate relies on (from the
--- start of the event window to the end of the pre window; bins in the anticipation
--- gap are not tested), Bonferroni over the tested bins.
-pretrend_bins as (
-    select
-        program_id,
-        kpi,
-        count(*) as bins_tested,
-        min({{ t_two_sided_p('t_statistic', 'df') }}) as min_p
-    from {{ ref('int_impact__event_study') }}
-    where is_pretrend_tested and not suppressed and t_statistic is not null
-    group by program_id, kpi
+-- The joint (Wald) and linear-trend tests over the event-study bins the estimate
+-- relies on (from the start of the event window to the end of the pre window; bins in
+-- the anticipation gap are not tested).
+pretrend as (
+    select * from {{ ref('int_impact__pretrend_tests') }}
 ),
 
 completers as (
@@ -132,21 +120,19 @@ estimates as (
         onboarding.hazard_ratio,
         main.change_treated as naive_change,
         volume.events_per_participant_month,
-        placebo.effect as pretrend_effect,
-        placebo.effect_se as pretrend_se,
-        placebo.n_treated as pretrend_n,
-        placebo.df as pretrend_df,
-        case when pretrend_bins.bins_tested > 0
-                then least(1.0, pretrend_bins.bins_tested * pretrend_bins.min_p)
-        end as pretrend_p_value_raw,
-        pretrend_bins.bins_tested as pretrend_bins_tested,
+        pretrend.pretrend_p_value as pretrend_p_value_raw,
+        case when pretrend.pretrend_bins_tested > 0 then pretrend.pretrend_bins_tested end as pretrend_bins_tested,
+        pretrend.pretrend_wald_p,
+        pretrend.pretrend_slope,
+        pretrend.pretrend_slope_se,
+        pretrend.pretrend_trend_p,
+        pretrend.max_pre_change,
         coalesce(main.n_treated, onboarding.n_treated, 0) < {{ var('min_group_size') }}
         or coalesce(main.n_comparison, onboarding.n_comparison, 0) < {{ var('min_group_size') }}
         or coalesce(main.effect_se, onboarding.effect_se) is null as suppressed
     from programs
     left join main on programs.program_id = main.program_id and programs.kpi = main.kpi
-    left join placebo on programs.program_id = placebo.program_id and programs.kpi = placebo.kpi
-    left join pretrend_bins on programs.program_id = pretrend_bins.program_id and programs.kpi = pretrend_bins.kpi
+    left join pretrend on programs.program_id = pretrend.program_id and programs.kpi = pretrend.kpi
     left join volume on programs.program_id = volume.program_id and programs.kpi = volume.kpi
     left join onboarding on programs.program_id = onboarding.program_id and programs.kpi = onboarding.kpi
     left join unmatched on programs.program_id = unmatched.program_id and programs.kpi = unmatched.kpi

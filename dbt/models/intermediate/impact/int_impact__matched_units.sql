@@ -7,9 +7,9 @@
     - Windows are whole weeks (impact_window_columns): pre = the window_days ending
       anticipation_weeks before the registration week (a dip before nomination falls
       in that gap, not in the baseline), post = the window_days after the completion
-      week, placebo = the window before pre. A post window ends by the KPI's
-      measurable_until (censoring); a placebo window starts on or after the KPI's
-      data_start, else the unit has no placebo value.
+      week. A post window is cut at the KPI's measurable_until (censoring) and a pre
+      window at its data_start: a cohort counts with the weeks it has, at least
+      min_window_weeks on each side (pre_weeks, post_weeks).
     - Completers whose windows overlap another program on the same KPI are left out
       (int_impact__overlaps).
     - Comparison people had not started the program by the end of the cohort's post
@@ -44,7 +44,7 @@
     positional). -#}
 {%- set cell_columns = [
     'program_id', 'kpi', 'registration_week', 'completion_week',
-    'placebo_start', 'pre_start', 'pre_end', 'post_start', 'post_end', 'placebo_in_data',
+    'pre_start', 'pre_end', 'post_start', 'post_end',
     'job_family', 'job_level', 'tenure_band',
 ] %}
 
@@ -104,12 +104,10 @@ bounded_cohorts as (
         cohorts.kpi,
         cohorts.registration_week,
         cohorts.completion_week,
-        cohorts.placebo_start,
         case when cohorts.pre_start < coverage.data_start then coverage.data_start else cohorts.pre_start end as pre_start,
         cohorts.pre_end,
         cohorts.post_start,
-        case when cohorts.post_end > coverage.measurable_week then coverage.measurable_week else cohorts.post_end end as post_end,
-        cohorts.placebo_start >= coverage.data_start as placebo_in_data
+        case when cohorts.post_end > coverage.measurable_week then coverage.measurable_week else cohorts.post_end end as post_end
     from cohorts
     inner join (
         select
@@ -315,9 +313,6 @@ numbered_units as (
 window_sums as (
     select
         units.unit_number,
-        sum(case when kpi.period_start >= units.placebo_start and kpi.period_start < units.pre_start then kpi.numerator end) as placebo_num,
-        sum(case when kpi.period_start >= units.placebo_start and kpi.period_start < units.pre_start then kpi.denominator end)
-            as placebo_den,
         sum(case when kpi.period_start >= units.pre_start and kpi.period_start < units.pre_end then kpi.numerator end) as pre_num,
         sum(case when kpi.period_start >= units.pre_start and kpi.period_start < units.pre_end then kpi.denominator end) as pre_den,
         sum(case when kpi.period_start >= units.post_start and kpi.period_start < units.post_end then kpi.numerator end) as post_num,
@@ -326,7 +321,7 @@ window_sums as (
     inner join {{ ref('int_kpis__person_weeks') }} as kpi
         on units.person_key = kpi.person_key
             and units.kpi = kpi.kpi
-            and units.placebo_start <= kpi.period_start
+            and units.pre_start <= kpi.period_start
             and units.post_end > kpi.period_start
     group by units.unit_number
 ),
@@ -345,9 +340,6 @@ windowed as (
         units.contaminated_from,
         {{ dbt.datediff('units.pre_start', 'units.pre_end', 'day') }} / 7 as pre_weeks,
         {{ dbt.datediff('units.post_start', 'units.post_end', 'day') }} / 7 as post_weeks,
-        case when units.placebo_in_data then 1 else 0 end as placebo_in_data,
-        window_sums.placebo_num,
-        window_sums.placebo_den,
         window_sums.pre_num,
         window_sums.pre_den,
         window_sums.post_num,
@@ -359,8 +351,6 @@ windowed as (
 valued as (
     select
         windowed.*,
-        case when windowed.placebo_in_data = 1 and windowed.placebo_den > 0 then windowed.placebo_num / windowed.placebo_den end
-            as placebo_value,
         windowed.pre_num / windowed.pre_den as pre_value,
         windowed.post_num / windowed.post_den as post_value
     from windowed
@@ -396,7 +386,6 @@ select
     stratum_comparison,
     -- Treated people in a stratum with fewer than two comparisons cannot be matched: kept, flagged, counted.
     stratum_treated > 0 and stratum_comparison >= 2 as is_matched,
-    placebo_value,
     pre_value,
     post_value,
     post_value - pre_value as change_value,

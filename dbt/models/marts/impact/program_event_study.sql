@@ -1,8 +1,8 @@
 {#- The event study, published: per program x KPI x 2-week bin relative to the
     program, the difference-in-differences against the pre window (the estimate's
     baseline), with its interval, beside the trained group's and the matched
-    comparisons' KPI level. What the report charts: a reader judges the parallel
-    trends, a dip before nomination and an effect that grows or fades. -#}
+    comparisons' KPI level, and a uniform band that holds the whole path at once.
+    What the report charts: a reader judges the parallel trends, a dip before nomination and an effect that grows or fades. -#}
 with bins as (
     select * from {{ ref('int_impact__event_study') }}
 ),
@@ -13,6 +13,14 @@ programs as (
         max(program_name) as program_name
     from {{ ref('stg_config__programs') }}
     group by program_id
+),
+
+tests as (
+    select
+        program_id,
+        kpi,
+        sup_t_critical
+    from {{ ref('int_impact__pretrend_tests') }}
 ),
 
 catalogue as (
@@ -46,7 +54,12 @@ select
     cast(case when not bins.suppressed then bins.effect + {{ t_critical_95('bins.df') }} * bins.effect_se end as {{ type_double() }})
         as ci_high,
     cast(case when not bins.suppressed then {{ t_two_sided_p('bins.t_statistic', 'bins.df') }} end as {{ type_double() }}) as p_value,
+    cast(case when not bins.suppressed then bins.effect - tests.sup_t_critical * bins.effect_se end as {{ type_double() }})
+        as uniform_low,
+    cast(case when not bins.suppressed then bins.effect + tests.sup_t_critical * bins.effect_se end as {{ type_double() }})
+        as uniform_high,
     cast(bins.suppressed as boolean) as suppressed
 from bins
 left join programs on bins.program_id = programs.program_id
 left join catalogue on bins.kpi = catalogue.kpi
+left join tests on bins.program_id = tests.program_id and bins.kpi = tests.kpi

@@ -68,21 +68,25 @@ select
     cast(case when not adjusted.suppressed then adjusted.naive_change end as {{ type_double() }}) as naive_change,
     cast(case when not adjusted.suppressed then adjusted.events_per_participant_month end as {{ type_double() }})
         as events_per_participant_month,
-    cast(case when not adjusted.suppressed then adjusted.pretrend_effect end as {{ type_double() }}) as pretrend_effect,
+    cast(case when not adjusted.suppressed then adjusted.pretrend_wald_p end as {{ type_double() }}) as pretrend_wald_p_value,
+    cast(case when not adjusted.suppressed then adjusted.pretrend_slope end as {{ type_double() }}) as pretrend_slope_per_week,
+    cast(case when not adjusted.suppressed then adjusted.pretrend_trend_p end as {{ type_double() }}) as pretrend_trend_p_value,
+    -- Rambachan & Roth's relative magnitudes: how many times the largest change between
+    -- consecutive pre-period bins a change after training would have to be, bin after
+    -- bin, for the accumulated violation over the post window's bins to reach the end
+    -- of the interval nearest zero (mean bin (T + 1) / 2 of T bins): below 1, a
+    -- violation no larger than those already seen could overturn the sign.
     cast(
         case
-            when not adjusted.suppressed then adjusted.pretrend_effect - {{ t_critical_95('adjusted.pretrend_df') }} * adjusted.pretrend_se
+            when not adjusted.suppressed and adjusted.max_pre_change > 0
+                then greatest(
+                    case
+                        when adjusted.effect > 0 then adjusted.effect - {{ t_critical_95('adjusted.df') }} * adjusted.effect_se
+                        else -(adjusted.effect + {{ t_critical_95('adjusted.df') }} * adjusted.effect_se)
+                    end, 0)
+                / (adjusted.max_pre_change * ({{ (window_weeks() + 1) // 2 }} + 1) / 2.0)
         end as {{ type_double() }}
-    )
-        as pretrend_ci_low,
-    cast(
-        case
-            when not adjusted.suppressed then adjusted.pretrend_effect + {{ t_critical_95('adjusted.pretrend_df') }} * adjusted.pretrend_se
-        end as {{ type_double() }}
-    )
-        as pretrend_ci_high,
-    cast(case when not adjusted.suppressed then adjusted.pretrend_se end as {{ type_double() }}) as pretrend_se,
-    cast(case when not adjusted.suppressed then adjusted.pretrend_n end as {{ dbt.type_bigint() }}) as pretrend_n,
+    ) as breakdown_relative_magnitude,
     cast(case when not adjusted.suppressed then adjusted.pretrend_bins_tested end as {{ dbt.type_bigint() }}) as pretrend_bins_tested,
     cast(case when not adjusted.suppressed then adjusted.pretrend_p_value end as {{ type_double() }}) as pretrend_p_value,
     cast(case when not adjusted.suppressed and adjusted.pretrend_p_value is not null
