@@ -182,7 +182,22 @@ def _effects(data: ReportData, pid: str) -> str:
                "verdicts and ROI use.")
     table = tables.html(tables.headers(REPORT_EFFECTS), tables.pick(REPORT_EFFECTS, [_effect_cells(data, r) for r in impact]),
                         "numbers")
-    return "<h3>Effects on the KPIs</h3>" + charts.forest_plot(rows, caption) + table
+    spill = "".join(f"<li>{sentence}</li>" for r in impact if (sentence := _spillover_sentence(r)))
+    spillover = (f"<p>Untrained teammates of the trained (their manager's or organisation's team had someone "
+                 f"trained), against untrained people in teams without:</p><ul>{spill}</ul>") if spill else ""
+    return "<h3>Effects on the KPIs</h3>" + charts.forest_plot(rows, caption) + table + spillover
+
+
+def _spillover_sentence(r: dict) -> str:
+    """A KPI's teammates' spillover, when one could be measured; the effect is adjusted
+    for it, and ROI leaves it out."""
+    if r.get("suppressed") or r.get("spillover_effect") is None:
+        return ""
+    unit = r.get("kpi_unit")
+    return (f"<b>{escape(kpi_label(r['kpi']))}</b>: {escape(f.kpi_change(r['spillover_effect'], unit))} "
+            f"({escape(f.interval(r.get('spillover_ci_low'), r.get('spillover_ci_high'), unit))}) for a whole window "
+            "with a trained teammate. The effect above is measured against people without one; this spillover is "
+            "not counted in ROI.")
 
 
 def _pretrend_sentence(data: ReportData, r: dict) -> str:

@@ -44,3 +44,14 @@
         else '{{ years[-1] }}y+'
     end
 {%- endmacro %}
+
+{#- The share of the window [window_start, window_end) after exposed_from (0 when never
+    exposed or exposed after the window, 1 when exposed before it). -#}
+{% macro exposed_share(exposed_from, window_start, window_end) -%}
+    case
+        when {{ exposed_from }} is null or {{ exposed_from }} >= {{ window_end }} then {{ double_literal('0.0') }}
+        when {{ exposed_from }} <= {{ window_start }} then {{ double_literal('1.0') }}
+        else {{ dbt.datediff(exposed_from, window_end, 'day') }}
+            / cast({{ dbt.datediff(window_start, window_end, 'day') }} as {{ type_double() }})
+    end
+{%- endmacro %}

@@ -119,6 +119,8 @@ estimates as (
         onboarding.method as person_grain_method,
         onboarding.hazard_ratio,
         main.change_treated as naive_change,
+        main.spillover as spillover_effect,
+        main.spillover_se,
         volume.events_per_participant_month,
         pretrend.pretrend_p_value as pretrend_p_value_raw,
         case when pretrend.pretrend_bins_tested > 0 then pretrend.pretrend_bins_tested end as pretrend_bins_tested,

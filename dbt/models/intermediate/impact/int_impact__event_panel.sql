@@ -4,7 +4,9 @@
     registration week (bin -1 = the 2 weeks just before it) to as many weeks after
     completion (bin 1 = the 2 weeks from post_start); the training itself is left out.
     A bin must lie inside the KPI's data (data_start, measurable_until); a comparison
-    stops counting from the week they started this program or another on the same KPI. -#}
+    stops counting from the week they started this program or another on the same KPI.
+    exposure_change: how much more of the bin than of the pre window a comparison's team
+    had been exposed to training on the KPI. -#}
 with units as (
     select
         units.program_id,
@@ -18,6 +20,8 @@ with units as (
         units.tenure_band,
         units.pre_value,
         units.contaminated_from,
+        units.team_exposed_from,
+        units.pre_exposed_share,
         {{ impact_window_columns('units.registration_week', 'units.completion_week') }},
         -- The KPI weeks are grouped by this compact number (not by the unit's columns),
         -- then joined back to the unit.
@@ -39,6 +43,7 @@ weeks as (
         units.unit_number,
         kpi_week.numerator,
         kpi_week.denominator,
+        case when units.team_exposed_from <= kpi_week.period_start then 1.0 else 0.0 end as is_exposed,
         case
             when kpi_week.period_start < units.registration_week
                 then -cast(
@@ -73,7 +78,8 @@ bins as (
         unit_number,
         relative_bin,
         sum(numerator) as bin_numerator,
-        sum(denominator) as bin_events
+        sum(denominator) as bin_events,
+        avg(is_exposed) as bin_exposed_share
     from weeks
     group by unit_number, relative_bin
     having sum(denominator) > 0
@@ -92,6 +98,9 @@ select
     bins.relative_bin,
     units.pre_value,
     bins.bin_numerator / bins.bin_events as bin_value,
-    bins.bin_events
+    bins.bin_events,
+    -- a comparison's team's exposure to training in the bin against the pre window
+    -- (did_estimate's spillover adjustment; 0 for the treated)
+    case when units.unit_role = 'comparison' then bins.bin_exposed_share - units.pre_exposed_share else 0 end as exposure_change
 from bins
 inner join units on bins.unit_number = units.unit_number

@@ -197,6 +197,13 @@ cell_weeks as (
     group by kpi, registration_week, pre_start, job_family, job_level, tenure_band
 ),
 
+-- When each team (manager or supervisory organisation) was first exposed to each
+-- program: a comparison whose team, as of the registration week, is exposed during the
+-- windows learns from trained teammates (its exposure_change).
+exposures as (
+    select * from {{ ref('int_impact__team_exposures') }}
+),
+
 comparison_pool as (
     select ranked.*
     from (
@@ -209,6 +216,8 @@ comparison_pool as (
             person.person_key,
             person.left_on,
             starts.contaminated_from,
+            person.manager_person_key,
+            person.supervisory_organization,
             row_number() over (
                 partition by
                     cell_weeks.kpi, cell_weeks.registration_week,
@@ -249,6 +258,12 @@ comparisons as (
             cohort_cells.*,
             pool.person_key,
             pool.contaminated_from,
+            case
+                when by_manager.exposed_from is null then by_organization.exposed_from
+                when by_organization.exposed_from is null or by_manager.exposed_from < by_organization.exposed_from
+                    then by_manager.exposed_from
+                else by_organization.exposed_from
+            end as team_exposed_from,
             row_number() over (
                 partition by
                     cohort_cells.program_id, cohort_cells.kpi, cohort_cells.registration_week,
@@ -269,6 +284,16 @@ comparisons as (
                 and cohort_cells.registration_week = treated.registration_week
                 and cohort_cells.completion_week = treated.completion_week
                 and pool.person_key = treated.person_key
+        left join exposures as by_manager
+            on cohort_cells.program_id = by_manager.program_id
+                and cohort_cells.kpi = by_manager.kpi
+                and by_manager.team_type = 'manager'
+                and pool.manager_person_key = by_manager.team_id
+        left join exposures as by_organization
+            on cohort_cells.program_id = by_organization.program_id
+                and cohort_cells.kpi = by_organization.kpi
+                and by_organization.team_type = 'organization'
+                and pool.supervisory_organization = by_organization.team_id
         where treated.person_key is null
             and (pool.left_on is null or pool.left_on >= cohort_cells.post_end)
             and (pool.contaminated_from is null or pool.contaminated_from >= cohort_cells.post_end)
@@ -281,6 +306,7 @@ drawn_units as (
         treated_at_cohort.{{ cell_columns | join(',\n        treated_at_cohort.') }},
         treated_at_cohort.person_key,
         starts.contaminated_from,
+        cast(null as date) as team_exposed_from,
         'treated' as unit_role
     from treated_at_cohort
     left join first_start_on_kpi as starts
@@ -292,6 +318,7 @@ drawn_units as (
         {{ cell_columns | join(',\n        ') }},
         person_key,
         contaminated_from,
+        team_exposed_from,
         'comparison' as unit_role
     from comparisons
 ),
@@ -339,6 +366,13 @@ windowed as (
         units.tenure_band,
         units.contaminated_from,
         {{ dbt.datediff('units.pre_start', 'units.pre_end', 'day') }} / 7 as pre_weeks,
+        -- How much more of the post window than of the pre window a comparison's team had
+        -- been exposed to training on the KPI (0 for the treated): what a teammate's
+        -- spillover is proportional to (did_estimate adjusts for it).
+        units.team_exposed_from,
+        {{ exposed_share('units.team_exposed_from', 'units.pre_start', 'units.pre_end') }} as pre_exposed_share,
+        {{ exposed_share('units.team_exposed_from', 'units.post_start', 'units.post_end') }}
+        - {{ exposed_share('units.team_exposed_from', 'units.pre_start', 'units.pre_end') }} as exposure_change,
         {{ dbt.datediff('units.post_start', 'units.post_end', 'day') }} / 7 as post_weeks,
         window_sums.pre_num,
         window_sums.pre_den,
@@ -392,5 +426,8 @@ select
     post_den as post_events,
     pre_weeks,
     post_weeks,
+    team_exposed_from,
+    pre_exposed_share,
+    exposure_change,
     stratum_comparison_change
 from stratified

@@ -68,6 +68,22 @@ select
     cast(case when not adjusted.suppressed then adjusted.naive_change end as {{ type_double() }}) as naive_change,
     cast(case when not adjusted.suppressed then adjusted.events_per_participant_month end as {{ type_double() }})
         as events_per_participant_month,
+    -- Teammates' spillover: untrained people whose team was exposed to training, against
+    -- unexposed ones (the effect above is adjusted for it; ROI leaves it out).
+    cast(case when not adjusted.suppressed and adjusted.spillover_se > 0 then adjusted.spillover_effect end as {{ type_double() }})
+        as spillover_effect,
+    cast(
+        case
+            when not adjusted.suppressed and adjusted.spillover_se > 0
+                then adjusted.spillover_effect - {{ t_critical_95('adjusted.df') }} * adjusted.spillover_se
+        end as {{ type_double() }}
+    ) as spillover_ci_low,
+    cast(
+        case
+            when not adjusted.suppressed and adjusted.spillover_se > 0
+                then adjusted.spillover_effect + {{ t_critical_95('adjusted.df') }} * adjusted.spillover_se
+        end as {{ type_double() }}
+    ) as spillover_ci_high,
     cast(case when not adjusted.suppressed then adjusted.pretrend_wald_p end as {{ type_double() }}) as pretrend_wald_p_value,
     cast(case when not adjusted.suppressed then adjusted.pretrend_slope end as {{ type_double() }}) as pretrend_slope_per_week,
     cast(case when not adjusted.suppressed then adjusted.pretrend_trend_p end as {{ type_double() }}) as pretrend_trend_p_value,
