@@ -1,17 +1,25 @@
-"""Coverage, measured (a calibration sweep, not a test): the real ingest and dbt build
-on many seeds of the generator's realistic profile, against the planted truths.
+"""Coverage and bias, measured (a calibration sweep, not a test): the real ingest and dbt
+build on many seeds of each world the generator plants (sources.generator.WORLDS: the
+realistic profile, heavy-tailed tickets, fading effects, teammates' spillover,
+selection on trend, effects growing with the completion date), against the truths
+computed per person from the same draw.
 
-    make calibrate                                   # 20 seeds + 5 seeds of a deep dip
-    .venv/bin/python -m benchmarks.calibrate --seeds 20 --dip-seeds 5
+    make calibrate                                            # every world, 10 seeds each
+    .venv/bin/python -m benchmarks.calibrate --worlds fading,spillover --seeds 5
+    .venv/bin/python -m benchmarks.calibrate --tabulate a.json b.json   # merge sweeps run apart
 
-For each seed it prints, and at the end tabulates:
-- how often the 95 % interval covers each planted effect (target >= 93 %);
-- how often a no-effect KPI is flagged significant after Holm's adjustment (target <= 7 %);
-- how often pretrend_ok is false when no dip reaches the tested pre-period (target <= 10 %);
-- in the dip scenario (a 12-week dip before nomination, reaching 6 weeks into the pre
-  window), how often the pre-trend test catches it.
-Writes benchmarks/results/calibration.json. GX audits and publishing are skipped: they
-do not change an estimate.
+Per world and planted effect it reports:
+- how often the 95 % interval covers the truth (target >= 90 %), and the mean bias
+  relative to the truth (target under 10 %);
+- how often the no-effect program is significant under the one rule (target <= 10 %);
+- how often pretrend_ok is false; in the selection-on-trend world, how often the
+  estimate is flagged or its interval covers the truth anyway (target >= 80 %);
+- the share of completers measured (n_treated over completers not left out for a
+  second program on the same KPI; target >= 90 %);
+- how often the published first-year benefit exceeds the true one (the planted path
+  over 52 weeks at the published volume; target: never where effects fade).
+Writes benchmarks/results/calibration.json (or --out). GX audits and publishing are
+skipped: they do not change an estimate.
 """
 
 import argparse
@@ -23,11 +31,23 @@ from pathlib import Path
 
 import duckdb
 
-DEEP_DIP = {"weeks_before": (12, 0), "size": {"ticket_resolution_hours": 4.0, "sales_cycle_days": 6.0}}
+
+def _true(value) -> bool:
+    """A published boolean as read back (numpy, None, NA or JSON text alike)."""
+    return str(value) == "True"
 
 
-def estimate(landing: Path, data_dir: Path, instance) -> list[dict]:
-    """Ingest and dbt build through the project's own Dagster assets; program_impact rows."""
+def _false(value) -> bool:
+    return str(value) == "False"
+
+
+NO_EFFECT = {("PRG-MND", "first_response_minutes"), ("PRG-MND", "ticket_resolution_hours")}
+WEEKS_PER_MONTH = 30.4375 / 7
+
+
+def estimate(landing: Path, data_dir: Path, instance) -> dict:
+    """Ingest and dbt build through the project's own Dagster assets; program_impact and
+    program_roi rows."""
     from dagster import AssetCheckKey, AssetKey
 
     from dagster_project.definitions import build_definitions
@@ -45,48 +65,83 @@ def estimate(landing: Path, data_dir: Path, instance) -> list[dict]:
         raise RuntimeError(f"pipeline failed on {landing}")
     conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        return conn.execute("select * from marts.program_impact").df().to_dict("records")
+        impact = conn.execute("select * from marts.program_impact").df().to_dict("records")
+        roi = conn.execute("select * from marts.program_roi").df().to_dict("records")
+        config = conn.execute("select program_id, kpi, benefit_per_unit from staging.stg_config__programs").df()
+        return {"impact": impact, "roi": roi, "config": config.to_dict("records")}
     finally:
         conn.close()
 
 
-def sweep(seeds: list[int], dip: dict | None, root: Path, instance) -> list[dict]:
-    from sources.generator import Dip, generate
+def sweep(worlds: list[str], seeds: list[int], root: Path, instance) -> list[dict]:
+    from sources.generator import WORLDS, generate
 
     runs = []
-    for seed in seeds:
-        started = time.perf_counter()
-        landing = root / f"landing-{seed}"
-        options = {} if dip is None else {"dip": Dip(**dip)}
-        generate(landing, scale="small", seed=seed, **options)
-        rows = estimate(landing, root / f"data-{seed}", instance)
-        runs.append({"seed": seed, "dip": dip, "rows": rows})
-        print(f"seed {seed}{' (deep dip)' if dip else ''}: {time.perf_counter() - started:.0f} s", flush=True)
+    for world in worlds:
+        for seed in seeds:
+            started = time.perf_counter()
+            landing = root / f"{world}-{seed}" / "landing"
+            summary = generate(landing, scale="small", seed=seed, **WORLDS[world])
+            out = estimate(landing, root / f"{world}-{seed}" / "data", instance)
+            runs.append({"world": world, "seed": seed, "truths": summary.get("truths", {}), **out})
+            print(f"{world} seed {seed}: {time.perf_counter() - started:.0f} s", flush=True)
     return runs
 
 
-def tabulate(runs: list[dict], deep_dip: list[dict]) -> dict:
+def _truth(run: dict, program_id: str, kpi: str, planted: float) -> tuple[float, float]:
+    """(the estimand, the mean first-year effect) of a run's planted effect."""
+    truth = run["truths"].get(f"{program_id} {kpi}")
+    if truth and truth.get("effect") is not None:
+        return truth["effect"], truth["first_year_effect"]
+    return planted, planted
+
+
+def _benefit_excess(run: dict, program_id: str, kpi: str, first_year_effect: float) -> bool | None:
+    """Whether the published first-year benefit of a one-money-KPI program exceeds the
+    true one: the true mean effect over 52 weeks for every completer, valued as the
+    pipeline values a unit (benefit_per_unit per participant-month)."""
+    paid = [c for c in run["config"] if c["program_id"] == program_id and c["benefit_per_unit"]]
+    roi = next((r for r in run["roi"] if r["program_id"] == program_id), None)
+    if roi is None or len(paid) != 1 or paid[0]["kpi"] != kpi or not roi["n_benefiting"]:
+        return None
+    true_benefit = abs(first_year_effect) * 52 / WEEKS_PER_MONTH * paid[0]["benefit_per_unit"] * roi["n_benefiting"]
+    return roi["benefit"] > true_benefit * 1.0001
+
+
+def tabulate(runs: list[dict]) -> dict:
     from sources.generator import PLANTED
 
     table = {}
-    for (program_id, kpi), truth in sorted(PLANTED.items()):
-        rows = [r for run in runs for r in run["rows"] if r["program_id"] == program_id and r["kpi"] == kpi]
-        measured = [r for r in rows if not r["suppressed"]]
-        covered = sum(r["effect_ci_low"] <= truth <= r["effect_ci_high"] for r in measured)
-        flagged = sum(r["effect_p_adjusted"] < 0.05 for r in measured)
-        pretrend_false = sum(r["pretrend_ok"] is False or r["pretrend_ok"] == False for r in measured)  # noqa: E712
-        caught = [r for run in deep_dip for r in run["rows"]
-                  if r["program_id"] == program_id and r["kpi"] == kpi and not r["suppressed"]]
-        table[f"{program_id} {kpi}"] = {
-            "truth": truth,
-            "runs": len(measured),
-            "mean_effect": sum(r["effect"] for r in measured) / len(measured) if measured else None,
-            "coverage": covered / len(measured) if measured else None,
-            "significant_after_holm": flagged / len(measured) if measured else None,
-            "pretrend_not_ok": pretrend_false / len(measured) if measured else None,
-            "deep_dip_caught": (sum(r["pretrend_ok"] == False for r in caught) / len(caught))  # noqa: E712
-            if caught and kpi in DEEP_DIP["size"] else None,
-        }
+    for world in dict.fromkeys(r["world"] for r in runs):
+        world_runs = [r for r in runs if r["world"] == world]
+        for (program_id, kpi), planted in sorted(PLANTED.items()):
+            pairs = []
+            for run in world_runs:
+                row = next((r for r in run["impact"] if r["program_id"] == program_id and r["kpi"] == kpi), None)
+                if row is not None and not row["suppressed"]:
+                    pairs.append((run, row, *_truth(run, program_id, kpi, planted)))
+            if not pairs:
+                continue
+            truths = [t for _, _, t, _ in pairs]
+            mean_truth = sum(truths) / len(truths)
+            mean_effect = sum(row["effect"] for _, row, _, _ in pairs) / len(pairs)
+            covered = [row["effect_ci_low"] <= t <= row["effect_ci_high"] for _, row, t, _ in pairs]
+            flagged = [_false(row["pretrend_ok"]) for _, row, _, _ in pairs]
+            measurable = [row["n_treated"] / max(row["n_completers"] - row["n_treated_overlap"], 1) for _, row, _, _ in pairs]
+            excess = [x for x in (_benefit_excess(run, program_id, kpi, fy) for run, _, _, fy in pairs) if x is not None]
+            table[f"{world} | {program_id} {kpi}"] = {
+                "runs": len(pairs),
+                "truth": mean_truth,
+                "mean_effect": mean_effect,
+                "coverage": sum(covered) / len(pairs),
+                "bias_pct": None if (program_id, kpi) in NO_EFFECT or not mean_truth
+                else 100 * (mean_effect - mean_truth) / abs(mean_truth),
+                "significant": sum(_true(row["is_significant"]) for _, row, _, _ in pairs) / len(pairs),
+                "pretrend_flagged": sum(flagged) / len(pairs),
+                "flagged_or_covered": sum(f or c for f, c in zip(flagged, covered)) / len(pairs),
+                "completers_measured": sum(measurable) / len(measurable),
+                "benefit_above_truth": (sum(excess) / len(excess)) if excess else None,
+            }
     return table
 
 
@@ -95,39 +150,52 @@ def markdown(table: dict) -> str:
         return "–" if v is None else f"{100 * v:.0f} %"
 
     lines = [
-        "| program × KPI | truth | mean effect | 95 % CI covers truth | significant after Holm | pretrend_ok false | deep dip caught |",
-        "|---|---|---|---|---|---|---|",
+        "| world | program × KPI | runs | truth | mean effect | bias | CI covers truth | significant "
+        "| pre-trend flagged | flagged or covered | completers measured | benefit above truth |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, row in table.items():
-        mean = "–" if row["mean_effect"] is None else f"{row['mean_effect']:.3f}"
+        world, effect = name.split(" | ")
+        bias = "–" if row["bias_pct"] is None else f"{row['bias_pct']:+.1f} %"
         lines.append(
-            f"| {name} | {row['truth']:g} | {mean} | {pct(row['coverage'])} | {pct(row['significant_after_holm'])} "
-            f"| {pct(row['pretrend_not_ok'])} | {pct(row['deep_dip_caught'])} |"
+            f"| {world} | {effect} | {row['runs']} | {row['truth']:.2f} | {row['mean_effect']:.2f} | {bias} "
+            f"| {pct(row['coverage'])} | {pct(row['significant'])} | {pct(row['pretrend_flagged'])} "
+            f"| {pct(row['flagged_or_covered'])} | {pct(row['completers_measured'])} | {pct(row['benefit_above_truth'])} |"
         )
     return "\n".join(lines)
 
 
 def main() -> None:
+    from sources.generator import WORLDS
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--dip-seeds", type=int, default=5)
+    parser.add_argument("--worlds", default=",".join(WORLDS), help=f"comma-separated, of {sorted(WORLDS)}")
+    parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--first-seed", type=int, default=101)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "calibration.json")
+    parser.add_argument("--tabulate", nargs="+", type=Path, help="merge the runs of earlier sweeps' JSON files")
     args = parser.parse_args()
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-    from dagster import DagsterInstance
+    if args.tabulate:
+        runs = [run for path in args.tabulate for run in json.loads(path.read_text())["runs"]]
+    else:
+        from dagster import DagsterInstance
 
-    with tempfile.TemporaryDirectory(prefix="impact-calibrate-") as tmp, DagsterInstance.ephemeral() as instance:
-        root = Path(tmp)
+        worlds = [w for w in args.worlds.split(",") if w]
+        unknown = sorted(set(worlds) - set(WORLDS))
+        if unknown:
+            parser.error(f"unknown world(s) {unknown}; the worlds are {sorted(WORLDS)}")
         seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-        runs = sweep(seeds, None, root / "realistic", instance)
-        deep = sweep(seeds[: args.dip_seeds], DEEP_DIP, root / "deep-dip", instance)
-    table = tabulate(runs, deep)
-    print(f"\n## Calibration: {len(runs)} seeds of the realistic profile, {len(deep)} with a deep dip\n")
+        with tempfile.TemporaryDirectory(prefix="impact-calibrate-") as tmp, DagsterInstance.ephemeral() as instance:
+            runs = sweep(worlds, seeds, Path(tmp), instance)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if not args.tabulate:
+        args.out.write_text(json.dumps({"runs": runs}, indent=2, default=str))
+    table = tabulate(runs)
+    print(f"\n## Calibration: {len(runs)} runs\n")
     print(markdown(table))
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "calibration.json").write_text(json.dumps({"table": table, "runs": runs, "deep_dip": deep}, indent=2, default=str))
+    args.out.write_text(json.dumps({"table": table, "runs": runs}, indent=2, default=str))
 
 
 if __name__ == "__main__":

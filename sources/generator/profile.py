@@ -214,6 +214,9 @@ WORLDS = {
     "spillover": {"teammate_spillover": 0.25},
     "trend_selection": {"trend_selection": 0.04},
     "growing": {"effect_growth": 0.05},
+    # A 12-week dip before nomination reaching 6 weeks into the pre window: the pre-trend
+    # tests must catch what the anticipation gap cannot hold.
+    "deep_dip": {"dip": {"weeks_before": (12, 0), "size": {"ticket_resolution_hours": 4.0, "sales_cycle_days": 6.0}}},
 }
 
 
