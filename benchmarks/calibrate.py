@@ -48,20 +48,10 @@ WEEKS_PER_MONTH = 30.4375 / 7
 def estimate(landing: Path, data_dir: Path, instance) -> dict:
     """Ingest and dbt build through the project's own Dagster assets; program_impact and
     program_roi rows."""
-    from dagster import AssetCheckKey, AssetKey
-
-    from dagster_project.definitions import build_definitions
-    from tests.helpers import make_settings
+    from tests.helpers import make_settings, run_estimates
 
     settings = make_settings(data_dir, landing)
-    defs = build_definitions(settings)
-    job = defs.resolve_implicit_global_asset_job_def()
-    keys = {k for k in job.asset_layer.asset_graph.materializable_asset_keys if k.path[0] != "serving"}
-    # The landing folder's own check comes with its asset; GX and dbt-test checks do not.
-    landing_check = AssetCheckKey(AssetKey(["raw", "landing_folder"]), "landing_files_recognised")
-    subset = job.get_subset(asset_selection=keys, asset_check_selection={landing_check})
-    result = subset.execute_in_process(instance=instance, raise_on_error=False)
-    if not result.success:
+    if not run_estimates(settings, instance).success:
         raise RuntimeError(f"pipeline failed on {landing}")
     conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:

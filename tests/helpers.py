@@ -68,6 +68,22 @@ def run_pipeline(settings: Settings, instance: DagsterInstance) -> ExecuteInProc
     return job.execute_in_process(instance=instance, raise_on_error=False)
 
 
+def run_estimates(settings: Settings, instance: DagsterInstance) -> ExecuteInProcessResult:
+    """Ingest and the dbt build through the project's own Dagster assets, without the GX
+    audits and publishing (they change no estimate): for tests and sweeps of the
+    estimates on many worlds."""
+    from dagster import AssetCheckKey, AssetKey
+
+    from dagster_project.definitions import build_definitions
+
+    job = build_definitions(settings).resolve_implicit_global_asset_job_def()
+    keys = {k for k in job.asset_layer.asset_graph.materializable_asset_keys if k.path[0] != "serving"}
+    # The landing folder's own check comes with its asset; GX and dbt-test checks do not.
+    landing_check = AssetCheckKey(AssetKey(["raw", "landing_folder"]), "landing_files_recognised")
+    subset = job.get_subset(asset_selection=keys, asset_check_selection={landing_check})
+    return subset.execute_in_process(instance=instance, raise_on_error=False)
+
+
 # The partial-parse file of the last dbt command per (warehouse, vars): see run_dbt.
 _PARTIAL_PARSES: dict[tuple[str, str], Path] = {}
 

@@ -78,6 +78,7 @@ LABELS: dict[str, str] = {
     "naive_change": "Naive before/after change",
     "events_per_participant_month": "Events per participant-month",
     "spillover_effect": "Teammates' spillover",
+    "effect_per_protocol": "Effect on completers only (per protocol)",
     "spillover_ci_low": "Spillover interval, low end",
     "spillover_ci_high": "Spillover interval, high end",
     "pretrend_wald_p_value": "Pre-trend joint test p-value",

@@ -155,7 +155,14 @@ def test_a_person_in_two_programs_on_one_kpi_is_credited_to_the_earlier_one():
         ("ONB", "d", False, "2025-05-03", None),
     ], columns=["program_id", "person_key", "is_completed", "started_at", "completed_at"])
     enrolments[["started_at", "completed_at"]] = enrolments[["started_at", "completed_at"]].apply(pd.to_datetime)
+    # By intention to treat, d began ONB and counts from the day they began, finished or not.
     onb, left_out = onboarding.cohorts(people, enrolments, "ONB", {"ONB", "RET"})
+    assert dict(zip(onb["person_key"], onb["treated"])) == {"a": True, "b": True, "d": True, "e": False}
+    assert left_out == 0
+    assert onb.set_index("person_key").loc["d", "completion_day"] == 2  # treated from the day they began
+    # Per protocol (the labelled secondary estimate), completers only, from completion.
+    onb, left_out = onboarding.cohorts(people, enrolments, "ONB", {"ONB", "RET"}, by="completed")
     assert dict(zip(onb["person_key"], onb["treated"])) == {"a": True, "b": True, "e": False} and left_out == 0
+    assert onb.set_index("person_key").loc["a", "completion_day"] == 19
     ret, left_out = onboarding.cohorts(people, enrolments, "RET", {"ONB", "RET"})
     assert dict(zip(ret["person_key"], ret["treated"])) == {"c": True, "e": False} and left_out == 1

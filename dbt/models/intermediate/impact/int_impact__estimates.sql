@@ -117,6 +117,7 @@ estimates as (
             when onboarding.effect_se > 0 then {{ t_two_sided_p('onboarding.effect / onboarding.effect_se', 'onboarding.df') }}
         end as effect_p_value_raw,
         onboarding.method as person_grain_method,
+        onboarding.effect_per_protocol,
         onboarding.hazard_ratio,
         main.change_treated as naive_change,
         main.spillover as spillover_effect,

@@ -3,9 +3,12 @@
 New starters have no pre-period, so a person difference-in-differences cannot measure
 an onboarding program. Instead, per program x person-grain KPI in programs.csv:
 
-- Who is compared: new starters who completed the program against new starters who
-  never started it (they joined before it existed, or did not take it); those who
-  started and dropped out are left out. Coarsened exact matching on job family, level,
+- Who is compared, by intention to treat: new starters who began the program, finished
+  or not, from the day they began, against new starters who never started it (they
+  joined before it existed, or did not take it). Leaving out those who began and did
+  not finish would credit the program with who stays long enough to finish (an
+  immortal-time bias). The completers-only (per-protocol) estimate is published beside
+  it, labelled, as effect_per_protocol. Coarsened exact matching on job family, level,
   location and hire quarter (a stratum needs both groups), then inverse-probability
   (odds) weights for the remaining covariates (FTE, pay band, manager's team size)
   from a logistic model, so that the comparisons stand for the completers (ATT).
@@ -47,6 +50,7 @@ COLUMNS = {
     "n_treated": "int64", "n_comparison": "int64", "n_events_censored": "int64", "n_treated_overlap": "int64",
     "post_treated": "float64", "post_comparison": "float64",
     "effect": "float64", "effect_se": "float64", "df": "int64", "hazard_ratio": "float64",
+    "effect_per_protocol": "float64",
 }
 
 
@@ -304,16 +308,16 @@ def ramp_effect(people: Cohort | pd.DataFrame) -> dict:
 ESTIMATORS = {
     "early_attrition": (
         attrition_effect,
-        "12-month attrition difference at the median completion day from a weighted Cox model with training "
-        "as a time-varying covariate (no immortal time); completers vs new starters who never took the "
-        "program, exact-matched on job family, level, location and hire quarter, odds-weighted on FTE, pay "
+        "12-month attrition difference at the median start day from a weighted Cox model with training "
+        "as a time-varying covariate (no immortal time); by intention to treat, new starters who began the "
+        "program (from the day they began, finished or not) vs new starters who never took it, exact-matched on job family, level, location and hire quarter, odds-weighted on FTE, pay "
         "band and manager's team size; person-bootstrap SE",
     ),
     "ramp_days": (
         ramp_effect,
         "difference in restricted mean time to ramp (to 182 days) from weighted Kaplan-Meier curves, leaving "
-        "before ramping (competing) and still ramping censored; completers vs new starters who never took the "
-        "program, exact-matched on job family, level, location and hire quarter, odds-weighted on FTE, pay "
+        "before ramping (competing) and still ramping censored; by intention to treat, new starters who began "
+        "the program (finished or not) vs new starters who never took it, exact-matched on job family, level, location and hire quarter, odds-weighted on FTE, pay "
         "band and manager's team size; person-bootstrap SE",
     ),
 }
@@ -336,9 +340,12 @@ def bootstrap_se(estimator, people: Cohort | pd.DataFrame, samples: int = BOOTST
     return float(effects.std(ddof=1)) if len(effects) > 1 else float("nan")
 
 
-def cohorts(people: pd.DataFrame, enrolments: pd.DataFrame, program_id: str, same_kpi: set[str]) -> tuple[pd.DataFrame, int]:
-    """New starters who completed the program (treated) or never started it, and how many
-    completers were left out for another program on the same KPI.
+def cohorts(people: pd.DataFrame, enrolments: pd.DataFrame, program_id: str, same_kpi: set[str],
+            by: str = "started") -> tuple[pd.DataFrame, int]:
+    """New starters who began the program (by="started", intention to treat: treated from
+    the day they began) or completed it (by="completed", per protocol: from the day they
+    completed), against those who never started it, and how many were left out for
+    another program on the same KPI (completion_day holds the day treatment begins).
 
     A person in two programs on one person-grain KPI is credited once, to the program
     they started first: the later program's completers who had started an earlier one
@@ -348,17 +355,22 @@ def cohorts(people: pd.DataFrame, enrolments: pd.DataFrame, program_id: str, sam
     known = enrolments[enrolments["person_key"].notna()]
     taken = known[known["program_id"] == program_id]
     others = known[known["program_id"].isin(same_kpi - {program_id})]
-    completed = taken[taken["is_completed"].astype(bool)].groupby("person_key")["completed_at"].min()
     started_here = taken.groupby("person_key")["started_at"].min()
+    if by == "started":
+        members = started_here[started_here.notna()]
+    elif by == "completed":
+        members = taken[taken["is_completed"].astype(bool)].groupby("person_key")["completed_at"].min()
+    else:
+        raise ValueError(f"by must be 'started' or 'completed', not {by!r}")
     started_other = others.groupby("person_key")["started_at"].min()
-    earlier = started_other.reindex(completed.index)
-    credited_elsewhere = set(completed.index[(earlier < started_here.reindex(completed.index)).fillna(False)])
-    treated = set(completed.index) - credited_elsewhere
+    earlier = started_other.reindex(members.index)
+    credited_elsewhere = set(members.index[(earlier < started_here.reindex(members.index)).fillna(False)])
+    treated = set(members.index) - credited_elsewhere
     comparisons = ~people["person_key"].isin(set(taken["person_key"]) | set(started_other.index))
     frame = people[people["person_key"].isin(treated) | comparisons].copy()
     frame["treated"] = frame["person_key"].isin(treated)
-    completed_at = pd.to_datetime(frame["person_key"].map(completed))
-    frame["completion_day"] = (completed_at - pd.to_datetime(frame["hire_date"])).dt.days
+    treated_from = pd.to_datetime(frame["person_key"].map(members))
+    frame["completion_day"] = (treated_from - pd.to_datetime(frame["hire_date"])).dt.days
     # A fixed order: the warehouse returns rows in any order, and the seeded bootstrap
     # must draw the same people every run.
     return frame.sort_values("person_key").reset_index(drop=True), len(credited_elsewhere & set(people["person_key"]))
@@ -375,7 +387,7 @@ def estimate(
             continue
         estimator, method = ESTIMATORS[kpi]
         same_kpi = set(pairs.loc[pairs["kpi"] == kpi, "program_id"])
-        frame, overlap = cohorts(people, enrolments, program_id, same_kpi)
+        frame, overlap = cohorts(people, enrolments, program_id, same_kpi, by="started")
         cohort = Cohort.of(frame)
         row = {"program_id": program_id, "kpi": kpi, "method": method, "n_treated": 0, "n_comparison": 0,
                "n_events_censored": 0, "n_treated_overlap": overlap}
@@ -385,6 +397,9 @@ def estimate(
             if min(result["n_treated"], result["n_comparison"]) >= min_group_size:
                 row["effect_se"] = bootstrap_se(estimator, cohort, samples=bootstrap_samples)
             row["df"] = min(result["n_treated"], result["n_comparison"]) - 1
+            per_protocol, _ = cohorts(people, enrolments, program_id, same_kpi, by="completed")
+            if per_protocol["treated"].sum() >= min_group_size:
+                row["effect_per_protocol"] = estimator(Cohort.of(per_protocol))["effect"]
         rows.append(row)
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     return out.astype({c: ("Int64" if t == "int64" else t) for c, t in COLUMNS.items()})

@@ -115,6 +115,9 @@ select
         || '95% CI from person-clustered SE and t(min(n_treated, n_comparison) - 1); p-values Holm-adjusted across every program''s KPIs'
     ) as {{ dbt.type_string() }}) as method,
     cast(case when not adjusted.suppressed then adjusted.hazard_ratio end as {{ type_double() }}) as hazard_ratio,
+    -- New starters' KPIs are estimated by intention to treat; the completers-only
+    -- (per-protocol) estimate is shown beside it, never used for a verdict or ROI.
+    cast(case when not adjusted.suppressed then adjusted.effect_per_protocol end as {{ type_double() }}) as effect_per_protocol,
     cast({{ var('window_days') }} as {{ dbt.type_int() }}) as window_days,
     cast({{ var('anticipation_weeks') }} as {{ dbt.type_int() }}) as anticipation_weeks,
     cast(adjusted.suppressed as boolean) as suppressed
