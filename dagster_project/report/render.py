@@ -364,15 +364,22 @@ def _method(data: ReportData, pid: str) -> str:
     for r in data.impact.get(pid, []):
         name = f"<b>{escape(kpi_label(r['kpi']))}</b>"
         if r.get("kpi_grain") == "person":
-            text = (f"{name}: new starters who completed the program against new starters who never took it, matched on job "
-                    f"family, level, location and hire quarter. {escape(r.get('method') or '')}.")
+            text = (f"{name}: new starters who began the program, finished or not, against new starters who never took "
+                    f"it, matched on job family, level, location and hire quarter. {escape(r.get('method') or '')}.")
         else:
             text = (f"{name}: {f.integer(r.get('n_treated'))} people who completed the program against "
-                    f"{f.integer(r.get('n_comparison'))} similar colleagues who had not (same job family, level, tenure and "
-                    f"starting level), over the same calendar weeks: {_e(r.get('window_days'))} days before (ending "
-                    f"{_e(r.get('anticipation_weeks'))} weeks before registration) and after completion. The effect is the "
-                    "difference between the two groups' changes, so whatever moved everyone cancels out.")
+                    f"{f.integer(r.get('n_comparison'))} similar colleagues who had not (same job family, level and "
+                    f"tenure), over the same calendar weeks: up to {_e(r.get('window_days'))} days before (ending "
+                    f"{_e(r.get('anticipation_weeks'))} weeks before registration) and after completion, fewer where the "
+                    "data begin later or end sooner. The effect is the difference between the two groups' changes, so "
+                    "whatever moved everyone cancels out; colleagues whose team had someone trained are adjusted for what "
+                    "they learnt from them.")
         caveats = []
+        kpi = data.kpis.get(r["kpi"]) or {}
+        if kpi.get("value_cap") is not None:
+            caveats.append(f"each value is capped at {escape(f.kpi_value(kpi['value_cap'], r.get('kpi_unit')))} (the KPI "
+                           f"catalogue's definition; {f.integer(kpi.get('n_events_at_cap'))} of "
+                           f"{f.integer(kpi.get('n_events_measured'))} events sat at the cap)")
         if r.get("n_treated_unmatched"):
             caveats.append(f"{f.integer(r['n_treated_unmatched'])} completers had no comparable colleague and are left out")
         if r.get("n_treated_overlap"):
