@@ -39,11 +39,16 @@
   smaller side's count of people minus one (min(n_treated, n_comparison) - 1), so that
   few comparisons widen the interval as much as few treated.
 
+  spillover_from: a relation with program_id, kpi and spillover, whose slope is used
+  instead of estimating one here, and taken as known (the event study's bins use the
+  main estimate's slope: one per bin would be noisy, and would absorb part of any
+  pre-period trend it should show).
+
   influence=true returns, instead of the estimates, each person's influence on each
   one, scaled so that the sum of their squares is the estimate's variance (and the
   sum of their products across two estimates, the covariance).
 -#}
-{% macro did_estimate(units, before, after, by=[], influence=false) %}
+{% macro did_estimate(units, before, after, by=[], influence=false, spillover_from=none) %}
     {%- set key = ['program_id', 'kpi'] + by -%}
     {%- set stratum = key + ['registration_week', 'completion_week', 'job_family', 'job_level', 'tenure_band'] -%}
     {%- set on_key -%}
@@ -90,7 +95,19 @@
     ),
 
     -- The teammates' spillover: the comparisons' within-stratum slope of change on
-    -- exposure_change (0 when no comparison's exposure changed).
+    -- exposure_change (0 when no comparison's exposure changed); or, with
+    -- spillover_from, the slope estimated there, taken as known.
+    {%- if spillover_from is not none %}
+    slopes as (
+        select
+            {% for col in key %}keys.{{ col }}, {% endfor %}
+            cast(0 as {{ type_double() }}) as sxx,
+            coalesce(known.spillover, 0) as spillover
+        from (select distinct {{ key | join(', ') }} from joined) as keys
+        left join {{ spillover_from }} as known
+            on keys.program_id = known.program_id and keys.kpi = known.kpi
+    ),
+    {%- else %}
     slopes as (
         select
             {{ key | join(', ') }},
@@ -104,6 +121,7 @@
         from joined
         group by {{ key | join(', ') }}
     ),
+    {%- endif %}
 
     adjusted as (
         select

@@ -17,7 +17,7 @@ units as (
 ),
 
 main as (
-    {{ did_estimate(ref('int_impact__matched_units'), 'pre_value', 'post_value') }}
+    select * from {{ ref('int_impact__did') }}
 ),
 
 -- The joint (Wald) and linear-trend tests over the event-study bins the estimate

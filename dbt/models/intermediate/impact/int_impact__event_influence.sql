@@ -2,4 +2,5 @@
     person-clustered influence, scaled so that the sum of squares over people is the
     bin's variance): what the pre-trend tests need to combine bins with their
     covariance (int_impact__pretrend_tests). -#}
-{{ did_estimate(ref('int_impact__event_panel'), 'pre_value', 'bin_value', by=['relative_bin'], influence=true) }}
+{{ did_estimate(ref('int_impact__event_panel'), 'pre_value', 'bin_value', by=['relative_bin'], influence=true,
+                spillover_from=ref('int_impact__did')) }}

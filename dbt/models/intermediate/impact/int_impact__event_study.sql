@@ -8,7 +8,8 @@
 {%- set gap = anticipation_weeks() -%}
 
 with estimates as (
-    {{ did_estimate(ref('int_impact__event_panel'), 'pre_value', 'bin_value', by=['relative_bin']) }}
+    {{ did_estimate(ref('int_impact__event_panel'), 'pre_value', 'bin_value', by=['relative_bin'],
+                    spillover_from=ref('int_impact__did')) }}
 ),
 
 labelled as (
