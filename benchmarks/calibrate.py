@@ -63,7 +63,8 @@ def estimate(landing: Path, data_dir: Path, instance) -> dict:
         conn.close()
 
 
-def sweep(worlds: list[str], seeds: list[int], root: Path, instance) -> list[dict]:
+def sweep(worlds: list[str], seeds: list[int], root: Path, instance, out: Path) -> list[dict]:
+    """Every world x seed; the runs so far are written to `out` after each one."""
     from sources.generator import WORLDS, generate
 
     runs = []
@@ -74,6 +75,7 @@ def sweep(worlds: list[str], seeds: list[int], root: Path, instance) -> list[dic
             summary = generate(landing, scale="small", seed=seed, **WORLDS[world])
             out = estimate(landing, root / f"{world}-{seed}" / "data", instance)
             runs.append({"world": world, "seed": seed, "truths": summary.get("truths", {}), **out})
+            out.write_text(json.dumps({"runs": runs}, default=str))
             print(f"{world} seed {seed}: {time.perf_counter() - started:.0f} s", flush=True)
     return runs
 
@@ -178,10 +180,8 @@ def main() -> None:
             parser.error(f"unknown world(s) {unknown}; the worlds are {sorted(WORLDS)}")
         seeds = list(range(args.first_seed, args.first_seed + args.seeds))
         with tempfile.TemporaryDirectory(prefix="impact-calibrate-") as tmp, DagsterInstance.ephemeral() as instance:
-            runs = sweep(worlds, seeds, Path(tmp), instance)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    if not args.tabulate:
-        args.out.write_text(json.dumps({"runs": runs}, indent=2, default=str))
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            runs = sweep(worlds, seeds, Path(tmp), instance, args.out)
     table = tabulate(runs)
     print(f"\n## Calibration: {len(runs)} runs\n")
     print(markdown(table))
