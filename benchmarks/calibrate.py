@@ -73,8 +73,8 @@ def sweep(worlds: list[str], seeds: list[int], root: Path, instance, out: Path) 
             started = time.perf_counter()
             landing = root / f"{world}-{seed}" / "landing"
             summary = generate(landing, scale="small", seed=seed, **WORLDS[world])
-            out = estimate(landing, root / f"{world}-{seed}" / "data", instance)
-            runs.append({"world": world, "seed": seed, "truths": summary.get("truths", {}), **out})
+            result = estimate(landing, root / f"{world}-{seed}" / "data", instance)
+            runs.append({"world": world, "seed": seed, "truths": summary.get("truths", {}), **result})
             out.write_text(json.dumps({"runs": runs}, default=str))
             print(f"{world} seed {seed}: {time.perf_counter() - started:.0f} s", flush=True)
     return runs

@@ -98,6 +98,15 @@ cohorts as (
 -- data (data_start). A cohort whose full windows do not fit contributes with the weeks
 -- it has, down to min_window_weeks on each side, so that late and early completers
 -- count too (their units say how many weeks they have).
+coverage_weeks as (
+    select
+        kpi,
+        data_start,
+        -- the end of the last whole week begun before measurable_until
+        cast({{ dbt.date_trunc('week', 'measurable_until') }} as date) as measurable_week
+    from {{ ref('int_kpis__coverage') }}
+),
+
 bounded_cohorts as (
     select
         cohorts.program_id,
@@ -109,14 +118,7 @@ bounded_cohorts as (
         cohorts.post_start,
         case when cohorts.post_end > coverage.measurable_week then coverage.measurable_week else cohorts.post_end end as post_end
     from cohorts
-    inner join (
-        select
-            kpi,
-            data_start,
-            -- the end of the last whole week begun before measurable_until
-            cast({{ dbt.date_trunc('week', 'measurable_until') }} as date) as measurable_week
-        from {{ ref('int_kpis__coverage') }}
-    ) as coverage on cohorts.kpi = coverage.kpi
+    inner join coverage_weeks as coverage on cohorts.kpi = coverage.kpi
 ),
 
 complete_cohorts as (

@@ -23,8 +23,23 @@ published_p as (
 -- The one significance rule, applied here and only here: Holm across every program's
 -- published KPI estimates (one family), significant below alpha. The scorecard, ROI
 -- and every verdict read is_significant.
-adjusted as (
+holm_adjusted as (
     {{ holm('published_p', 'published_p_value', "'all'", 'effect_p_adjusted') }}
+),
+
+-- The size of the effect at the end of its interval nearest zero (0 when the interval
+-- includes zero): what a violation of parallel trends would have to undo.
+adjusted as (
+    select
+        holm_adjusted.*,
+        case
+            when holm_adjusted.effect - {{ t_critical_95('holm_adjusted.df') }} * holm_adjusted.effect_se > 0
+                then holm_adjusted.effect - {{ t_critical_95('holm_adjusted.df') }} * holm_adjusted.effect_se
+            when holm_adjusted.effect + {{ t_critical_95('holm_adjusted.df') }} * holm_adjusted.effect_se < 0
+                then -(holm_adjusted.effect + {{ t_critical_95('holm_adjusted.df') }} * holm_adjusted.effect_se)
+            else 0
+        end as conservative_magnitude
+    from holm_adjusted
 )
 
 select
@@ -95,12 +110,7 @@ select
     cast(
         case
             when not adjusted.suppressed and adjusted.max_pre_change > 0
-                then greatest(
-                    case
-                        when adjusted.effect > 0 then adjusted.effect - {{ t_critical_95('adjusted.df') }} * adjusted.effect_se
-                        else -(adjusted.effect + {{ t_critical_95('adjusted.df') }} * adjusted.effect_se)
-                    end, 0)
-                / (adjusted.max_pre_change * ({{ (window_weeks() + 1) // 2 }} + 1) / 2.0)
+                then adjusted.conservative_magnitude / (adjusted.max_pre_change * ({{ (window_weeks() + 1) // 2 }} + 1) / 2.0)
         end as {{ type_double() }}
     ) as breakdown_relative_magnitude,
     cast(case when not adjusted.suppressed then adjusted.pretrend_bins_tested end as {{ dbt.type_bigint() }}) as pretrend_bins_tested,

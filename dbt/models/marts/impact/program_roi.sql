@@ -142,6 +142,15 @@ post_bins as (
         and not bins.suppressed and bins.effect is not null
 ),
 
+last_bins as (
+    select
+        program_id,
+        kpi,
+        max(relative_bin) as last_bin
+    from post_bins
+    group by program_id, kpi
+),
+
 paths as (
     select
         post_bins.program_id,
@@ -153,14 +162,7 @@ paths as (
         avg(case when post_bins.relative_bin >= stats.last_bin - 1 then post_bins.improvement end) as last_level,
         max(case when post_bins.relative_bin = stats.last_bin then post_bins.improvement_low end) as last_bin_low
     from post_bins
-    inner join (
-        select
-            program_id,
-            kpi,
-            max(relative_bin) as last_bin
-        from post_bins
-        group by program_id, kpi
-    ) as stats on post_bins.program_id = stats.program_id and post_bins.kpi = stats.kpi
+    inner join last_bins as stats on post_bins.program_id = stats.program_id and post_bins.kpi = stats.kpi
     group by post_bins.program_id, post_bins.kpi
 ),
 
@@ -181,6 +183,18 @@ projected as (
     from paths
 ),
 
+-- Improvement-weeks beyond the horizon: level x the sum of weekly_factor^k, k = 1 .. weeks.
+projected_sums as (
+    select
+        projected.*,
+        projected.projection_level * case
+            when projected.weekly_factor < 1
+                then projected.weekly_factor * (1 - power(projected.weekly_factor, projected.projected_weeks)) / (1 - projected.weekly_factor)
+            else projected.projected_weeks
+        end as projected_improvement_weeks
+    from projected
+),
+
 kpi_benefits as (
     select
         impact.program_id,
@@ -199,18 +213,12 @@ kpi_benefits as (
         end as benefit_measured_per_completer,
         case
             when not impact.earns or impact.kpi_grain = 'person' or projected.horizon_weeks is null then 0
-            else projected.projection_level * impact.value_per_improvement_week
-                * case
-                    when projected.weekly_factor < 1
-                        then projected.weekly_factor * (1 - power(projected.weekly_factor, projected.projected_weeks))
-                        / (1 - projected.weekly_factor)
-                    else projected.projected_weeks
-                end
+            else projected.projected_improvement_weeks * impact.value_per_improvement_week
         end as benefit_projected_per_completer,
         case when impact.earns and impact.kpi_grain <> 'person' then coalesce(projected.horizon_weeks, {{ window_weeks() }}) end
             as horizon_weeks
     from impact
-    left join projected on impact.program_id = projected.program_id and impact.kpi = projected.kpi
+    left join projected_sums as projected on impact.program_id = projected.program_id and impact.kpi = projected.kpi
 ),
 
 benefits as (
