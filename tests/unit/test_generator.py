@@ -210,6 +210,9 @@ def test_planted_truths_cover_a_real_effect_a_null_effect_and_a_tiny_program():
 # --------------------------------------------------------------------------
 # Profiles and options
 # --------------------------------------------------------------------------
+HARD_WORLD_OPTIONS = {"heavy_tails", "effect_half_life_weeks", "effect_growth", "teammate_spillover", "trend_selection"}
+
+
 def test_default_profile_is_realistic_with_every_option_on_and_clean_has_all_off(small_sample, clean_sample):
     _, summary = small_sample
     assert summary["profile"] == "realistic"
@@ -222,8 +225,8 @@ def test_default_profile_is_realistic_with_every_option_on_and_clean_has_all_off
         if name == "new_starter_share":  # a level, not an on/off: clean keeps the base world's
             assert clean.new_starter_share == NEW_STARTER_BASE_SHARE < realistic.new_starter_share
             continue
-        if name == "high_turnover_support":  # a scenario of its own, off in both
-            assert not realistic.high_turnover_support and not clean.high_turnover_support
+        if name in HARD_WORLD_OPTIONS or name == "high_turnover_support":  # worlds of their own, off in both
+            assert not getattr(realistic, name) and not getattr(clean, name), name
             continue
         assert getattr(realistic, name), f"{name} is off in the realistic profile"
         assert not getattr(clean, name), f"{name} is on in the clean profile"
@@ -922,3 +925,92 @@ def test_the_column_writer_quotes_a_carriage_return(tmp_path, monkeypatch):
     out = writers.LandingWriter(tmp_path)
     out.write_csv("s", "f", date(2025, 1, 31), {"a": ["x\ry"], "b": [""]})
     assert out.path("s", "f", date(2025, 1, 31), "csv").read_bytes() == b'a,b\n"x\ry",\n'
+
+
+# --------------------------------------------------------------------------- the hard worlds
+
+
+def test_every_world_is_a_valid_set_of_options_and_hard_worlds_need_effects_by_start():
+    from sources.generator import WORLDS
+    from sources.generator.profile import resolve_profile
+
+    for options in WORLDS.values():
+        resolve_profile("realistic", dict(options))  # raises on an unknown or invalid option
+    with pytest.raises(ValueError, match="effect_by_start"):
+        resolve_profile("clean", {"teammate_spillover": 0.25})
+    with pytest.raises(ValueError, match="trend_selection"):
+        resolve_profile("realistic", {"trend_selection": -0.1})
+
+
+def _path(workers, completion, first, **options):
+    from sources.generator.effects import EffectPath
+    from sources.generator.profile import PROFILES
+
+    return EffectPath(workers, completion, first, -6.0, PROFILES["realistic"].with_options(**options))
+
+
+def _workers():
+    from types import SimpleNamespace
+
+    # two teams: a trained at 2025-06-02 and untrained b in team A, untrained c in team B
+    return [SimpleNamespace(idx=0, manager_id="A"), SimpleNamespace(idx=1, manager_id="A"),
+            SimpleNamespace(idx=2, manager_id="B")]
+
+
+def test_a_fading_effect_halves_every_half_life_and_a_growing_one_scales_with_the_completion_date():
+    done = datetime(2025, 6, 2)
+    workers = _workers()
+    times = np.array(["2025-06-01", "2025-06-02", "2025-07-28", "2025-09-22"], dtype="datetime64[s]")
+    who = np.zeros(4, dtype=int)
+    fading = _path(workers, {0: done}, {0: done}, effect_half_life_weeks=8.0).program(times, who)
+    assert fading == pytest.approx([0.0, -6.0, -3.0, -1.5])
+    growing = _path(workers, {0: done}, {0: done}, effect_growth=0.05).program(times, who)
+    months = (np.datetime64(done, "s") - np.datetime64("2025-10-01", "s")).astype(float) / (30.4375 * 86400)
+    assert growing[1] == pytest.approx(-6.0 * (1 + 0.05 * months))
+    # the first-year mean of a path halving every 8 weeks is about 0.22 of its start
+    assert _path(workers, {0: done}, {0: done}, effect_half_life_weeks=8.0).first_year_effect() == pytest.approx(
+        -6.0 * np.mean(0.5 ** ((np.arange(52) + 0.5) / 8)))
+
+
+def test_untrained_teammates_learn_a_share_of_the_effect_from_their_teams_first_completion():
+    done = datetime(2025, 6, 2)
+    path = _path(_workers(), {0: done}, {0: done}, teammate_spillover=0.25)
+    times = np.array(["2025-05-01", "2025-07-01", "2025-07-01", "2025-07-01"], dtype="datetime64[s]")
+    added = path.added(times, np.array([1, 1, 2, 0]))
+    # b before and after the team's first completion, c in an untouched team, a trained
+    assert added == pytest.approx([0.0, -1.5, 0.0, -6.0])
+
+
+def test_people_sent_on_a_trend_improve_before_and_after_their_registration_alike():
+    reg, done = datetime(2025, 6, 2), datetime(2025, 7, 1)
+    path = _path(_workers(), {0: done}, {0: reg}, trend_selection=0.04)
+    month = np.timedelta64(int(30.4375 * 86400), "s")
+    start = np.datetime64(reg, "s")
+    times = np.array([start - 2 * month, start, start + month])
+    added = path.added(times, np.zeros(3, dtype=int))
+    # -6 x 0.04 = -0.24 a month: worse before registration, better after (plus the effect)
+    assert added[0] == pytest.approx(0.48) and added[1] == pytest.approx(0.0)
+    assert added[2] == pytest.approx(-0.24 - 6.0)
+
+
+def test_the_truth_is_each_completers_mean_capped_difference_over_the_post_window():
+    from sources.generator.effects import truths
+
+    done = datetime(2025, 6, 2)
+    path = _path(_workers(), {0: done}, {0: done})
+    times = np.array(["2025-06-03", "2025-06-10", "2025-12-01", "2025-06-03"], dtype="datetime64[s]")
+    who = np.array([0, 0, 0, 1])
+    raw = np.array([20.0, 243.0, 20.0, 20.0])  # the second ticket is stuck: at the 240 h cap either way
+    out = truths(path, times, who, raw, floor=0.5, cap=240.0)
+    # completer 0's post-window tickets: -6 and (240 - 240) = 0; the December ticket is past 13 weeks
+    assert out["effect"] == pytest.approx(-3.0) and out["people"] == 1
+    assert out["first_year_effect"] == -6.0
+
+
+def test_a_hard_world_sample_carries_its_truths_and_the_default_sample_none(small_sample, tmp_path):
+    from sources.generator import WORLDS, generate
+
+    assert small_sample[1]["truths"] == {}
+    summary = generate(tmp_path / "fading", scale="small", seed=7, **WORLDS["fading"])
+    truth = summary["truths"]["PRG-SUP ticket_resolution_hours"]
+    assert -6.0 < truth["effect"] < -2.0 and -2.0 < truth["first_year_effect"] < 0 and truth["people"] > 30
