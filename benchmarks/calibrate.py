@@ -63,7 +63,7 @@ def estimate(landing: Path, data_dir: Path, instance) -> dict:
         conn.close()
 
 
-def sweep(worlds: list[str], seeds: list[int], root: Path, instance, out: Path) -> list[dict]:
+def sweep(worlds: list[str], seeds: list[int], root: Path, instance, out: Path, scale: str = "small") -> list[dict]:
     """Every world x seed; the runs so far are written to `out` after each one."""
     from sources.generator import WORLDS, generate
 
@@ -72,9 +72,10 @@ def sweep(worlds: list[str], seeds: list[int], root: Path, instance, out: Path) 
         for seed in seeds:
             started = time.perf_counter()
             landing = root / f"{world}-{seed}" / "landing"
-            summary = generate(landing, scale="small", seed=seed, **WORLDS[world])
+            summary = generate(landing, scale=scale, seed=seed, **WORLDS[world])
             result = estimate(landing, root / f"{world}-{seed}" / "data", instance)
-            runs.append({"world": world, "seed": seed, "truths": summary.get("truths", {}), **result})
+            runs.append({"world": world if scale == "small" else f"{world} ({scale})", "seed": seed,
+                         "truths": summary.get("truths", {}), **result})
             out.write_text(json.dumps({"runs": runs}, default=str))
             print(f"{world} seed {seed}: {time.perf_counter() - started:.0f} s", flush=True)
     return runs
@@ -164,6 +165,7 @@ def main() -> None:
     parser.add_argument("--worlds", default=",".join(WORLDS), help=f"comma-separated, of {sorted(WORLDS)}")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--first-seed", type=int, default=101)
+    parser.add_argument("--scale", default="small", help="the generator's scale (small: 600 staff; medium: 3,000)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "calibration.json")
     parser.add_argument("--tabulate", nargs="+", type=Path, help="merge the runs of earlier sweeps' JSON files")
     args = parser.parse_args()
@@ -181,7 +183,7 @@ def main() -> None:
         seeds = list(range(args.first_seed, args.first_seed + args.seeds))
         with tempfile.TemporaryDirectory(prefix="impact-calibrate-") as tmp, DagsterInstance.ephemeral() as instance:
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            runs = sweep(worlds, seeds, Path(tmp), instance, args.out)
+            runs = sweep(worlds, seeds, Path(tmp), instance, args.out, args.scale)
     table = tabulate(runs)
     print(f"\n## Calibration: {len(runs)} runs\n")
     print(markdown(table))

@@ -206,9 +206,9 @@ def _pretrend_sentence(data: ReportData, r: dict) -> str:
         return f"{name}: {_fewer(data)} to test."
     if r.get("kpi_grain") == "person":
         return f"{name}: no pre-period to test — new starters are compared by hire cohort, from their first day."
-    ok, p, bins = r.get("pretrend_ok"), r.get("pretrend_p_value"), r.get("pretrend_bins_tested")
+    ok, bins = r.get("pretrend_ok"), r.get("pretrend_bins_tested")
     tests = (f"joint test of {f.integer(bins)} pre-period bins {escape(f.p_value(r.get('pretrend_wald_p_value')))}, "
-             f"linear trend {escape(f.p_value(r.get('pretrend_trend_p_value')))}; combined {escape(f.p_value(p))}")
+             f"linear trend {escape(f.p_value(r.get('pretrend_trend_p_value')))}")
     breakdown = r.get("breakdown_relative_magnitude")
     robust = ""
     if ok is True and breakdown is not None:

@@ -110,6 +110,6 @@ def test_selection_on_trend_is_flagged_or_recovered(trend_world, program_id, kpi
 def test_the_support_programs_trend_is_caught_by_the_linear_test(trend_world):
     run, _ = trend_world
     row = impact(run, "PRG-SUP", "ticket_resolution_hours")
-    assert row["pretrend_trend_p_value"] < 0.025, row
+    assert row["pretrend_trend_p_value"] < 0.05, row
     # people improving before training: the bins drift down (better) toward registration
     assert row["pretrend_slope_per_week"] < 0, row

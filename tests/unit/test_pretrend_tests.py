@@ -66,7 +66,7 @@ def test_parallel_pre_trends_are_rarely_flagged():
         bins, influence = simulated(rng)
         out = pretrend.run_tests(bins, influence).iloc[0]
         flagged += out["pretrend_p_value"] < 0.05
-    assert flagged / 200 <= 0.08
+    assert flagged / 200 <= 0.10
 
 
 def test_a_steady_trend_is_flagged_by_the_linear_test_more_often_than_by_the_joint_one():

@@ -13,8 +13,11 @@ over people are the bins' covariance (person-clustered, as every variance here):
   its variance from the same covariance, a t test. A trend that grows steadily is what
   selection on trend produces; one degree of freedom gives it the power a joint test
   spreads over every bin.
-- pretrend_p_value: the smaller of the two p-values, Bonferroni-adjusted (x 2); the
-  groups diverged before training when it is below 0.05 (program_impact.pretrend_ok).
+- pretrend_p_value: the smaller of the two p-values; the groups diverged before
+  training when either test rejects at 0.05 (program_impact.pretrend_ok). Two tests
+  raise the false-alarm rate only a little (they are correlated; make calibrate
+  measures it), and a missed trend costs more than a false alarm: a flagged KPI earns
+  no ROI and says why.
 - sup_t_critical: the critical value of a 95 % uniform (sup-t) band over every
   measured bin, simulated from the bins' correlation (seeded): the band holds the whole
   path at once, where each bin's own interval holds only that bin.
@@ -140,11 +143,9 @@ def sup_t_critical(cov: np.ndarray, draws: int = DRAWS, seed: int = SEED, level:
 
 
 def combined_p(*p_values: float | None) -> float | None:
-    """The smaller p-value, Bonferroni-adjusted over the tests that could be run."""
+    """The smallest p-value of the tests that could be run: below alpha, one rejects."""
     present = [p for p in p_values if p is not None and not math.isnan(p)]
-    if not present:
-        return None
-    return min(1.0, len(present) * min(present))
+    return min(present) if present else None
 
 
 def covariance(influence: pd.DataFrame, bins: list[int]) -> np.ndarray:
