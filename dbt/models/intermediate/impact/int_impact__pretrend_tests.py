@@ -136,8 +136,14 @@ def sup_t_critical(cov: np.ndarray, draws: int = DRAWS, seed: int = SEED, level:
     if len(sd) == 0 or np.any(sd == 0):
         return None
     corr = cov / np.outer(sd, sd)
-    values, vectors = np.linalg.eigh(corr)
-    root = vectors * np.sqrt(np.clip(values, 0, None))
+    # A square root that moves continuously with the matrix (Cholesky; an eigenvector's
+    # sign is arbitrary), so that two engines' rounding gives the same band.
+    try:
+        root = np.linalg.cholesky(corr + 1e-12 * np.eye(len(sd)))
+    except np.linalg.LinAlgError:
+        values, vectors = np.linalg.eigh(corr)
+        vectors = vectors * np.where(vectors[np.abs(vectors).argmax(axis=0), range(len(sd))] < 0, -1.0, 1.0)
+        root = vectors * np.sqrt(np.clip(values, 0, None))
     z = np.random.default_rng(seed).standard_normal((draws, len(sd))) @ root.T
     return float(np.quantile(np.abs(z).max(axis=1), level))
 
