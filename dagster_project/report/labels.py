@@ -77,6 +77,7 @@ LABELS: dict[str, str] = {
     "effect_pct": "Effect (% of before)",
     "naive_change": "Naive before/after change",
     "events_per_participant_month": "Events per participant-month",
+    "completers_measured_share": "Share of completers measured",
     "spillover_effect": "Teammates' spillover",
     "effect_per_protocol": "Effect on completers only (per protocol)",
     "spillover_ci_low": "Spillover interval, low end",
