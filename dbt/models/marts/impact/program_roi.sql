@@ -5,8 +5,8 @@
     measured, significant under the one rule (program_impact.is_significant) and with no
     sign of diverging groups before training. Its first-year benefit follows the
     effect's measured path over event time (the event study's post bins, so an effect
-    that fades earns less), scaled to the end of the main 95 % interval nearest zero
-    (benefit_measured); beyond the measured horizon a conservative projection
+    that fades earns less), scaled so that over the main estimate's post window it
+    averages the end of the main 95 % interval nearest zero (benefit_measured); beyond the measured horizon a conservative projection
     (benefit_projected: never above the last bin's interval end nearest zero, decaying
     as the path decayed). A benefit_per_unit is per participant-month, or per event
     (benefit_basis per_event) times the treated people's measured events per
@@ -127,19 +127,47 @@ impact as (
 ),
 
 -- The measured path: the event study's post bins (2 weeks each) within the first year,
--- each bin's improvement scaled to the conservative end of the main interval. A
--- suppressed bin counts nothing.
-post_bins as (
+-- in the KPI's better direction. A suppressed bin counts nothing.
+measured_bins as (
     select
         bins.program_id,
         bins.kpi,
         bins.relative_bin,
-        impact.scale * impact.orientation * bins.effect as improvement,
+        bins.week_from,
+        impact.orientation * bins.effect as bin_improvement,
         impact.orientation * case when impact.orientation = 1 then bins.ci_low else bins.ci_high end as improvement_low
     from {{ ref('program_event_study') }} as bins
     inner join impact on bins.program_id = impact.program_id and bins.kpi = impact.kpi
     where bins.relative_bin > 0 and bins.week_to <= {{ benefit_horizon_weeks }}
         and not bins.suppressed and bins.effect is not null
+),
+
+-- The path's level over the main estimate's post window, which the path is scaled to
+-- meet at the end of the main interval nearest zero: the bins give the path's shape,
+-- the main interval its conservative level.
+path_levels as (
+    select
+        program_id,
+        kpi,
+        avg(case when week_from < {{ window_weeks() }} then bin_improvement end) as window_level
+    from measured_bins
+    group by program_id, kpi
+),
+
+post_bins as (
+    select
+        measured_bins.program_id,
+        measured_bins.kpi,
+        measured_bins.relative_bin,
+        measured_bins.bin_improvement * case
+            when path_levels.window_level > 0 and impact.scale * impact.orientation * impact.effect > 0
+                then impact.scale * impact.orientation * impact.effect / path_levels.window_level
+            else impact.scale
+        end as improvement,
+        measured_bins.improvement_low
+    from measured_bins
+    inner join path_levels on measured_bins.program_id = path_levels.program_id and measured_bins.kpi = path_levels.kpi
+    inner join impact on measured_bins.program_id = impact.program_id and measured_bins.kpi = impact.kpi
 ),
 
 last_bins as (
