@@ -13,9 +13,12 @@
 {%- endmacro %}
 
 {#- The event study runs from this many weeks before registration to as many after
-    completion: at least 26, at least back to the start of the pre window, even (2-week bins). -#}
+    completion: var('event_study_weeks'), at least back to the start of the pre window,
+    even (2-week bins). A longer span gives the pre-trend tests more leverage (a slope's
+    standard error falls with the span to the power 1.5) and the ROI a longer measured
+    path; a cohort contributes only the bins its data cover. -#}
 {% macro event_weeks() -%}
-    {%- set weeks = [26, window_weeks() + anticipation_weeks()] | max -%}
+    {%- set weeks = [var('event_study_weeks') | int, window_weeks() + anticipation_weeks()] | max -%}
     {{ return(weeks + (weeks % 2)) }}
 {%- endmacro %}
 

@@ -25,7 +25,8 @@ select
     case
         when labelled.relative_bin > 0 then 'post'
         when labelled.week_to > -{{ gap }} then 'anticipation'
-        when labelled.week_from >= -{{ n + gap }} then 'pre window'
+        -- a bin that reaches into the pre window is labelled by it (is_reference: wholly inside)
+        when labelled.week_to > -{{ n + gap }} then 'pre window'
         else 'before pre window'
     end as period,
     labelled.relative_bin < 0 and labelled.week_from >= -{{ n + gap }} and labelled.week_to <= -{{ gap }} as is_reference,
