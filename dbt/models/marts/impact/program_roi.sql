@@ -6,7 +6,8 @@
     sign of diverging groups before training. Its first-year benefit follows the
     effect's measured path over event time (the event study's post bins, so an effect
     that fades earns less), scaled so that over the main estimate's post window it
-    averages the end of the main 95 % interval nearest zero (benefit_measured); beyond the measured horizon a conservative projection
+    averages the end of the main 95 % interval nearest zero, each later bin at most its
+    own interval's end nearest zero (benefit_measured); beyond the measured horizon a conservative projection
     (benefit_projected: never above the last bin's interval end nearest zero, decaying
     as the path decayed). A benefit_per_unit is per participant-month, or per event
     (benefit_basis per_event) times the treated people's measured events per
@@ -154,20 +155,35 @@ path_levels as (
     group by program_id, kpi
 ),
 
-post_bins as (
+scaled_bins as (
     select
-        measured_bins.program_id,
-        measured_bins.kpi,
-        measured_bins.relative_bin,
+        measured_bins.*,
         measured_bins.bin_improvement * case
             when path_levels.window_level > 0 and impact.scale * impact.orientation * impact.effect > 0
                 then impact.scale * impact.orientation * impact.effect / path_levels.window_level
             else impact.scale
-        end as improvement,
-        measured_bins.improvement_low
+        end as scaled_improvement
     from measured_bins
     inner join path_levels on measured_bins.program_id = path_levels.program_id and measured_bins.kpi = path_levels.kpi
     inner join impact on measured_bins.program_id = impact.program_id and measured_bins.kpi = impact.kpi
+),
+
+-- After the main estimate's post window, where no main interval vouches for the level,
+-- a bin earns at most its own interval's end nearest zero (nothing when that interval
+-- reaches zero); a harmful bin counts as measured.
+post_bins as (
+    select
+        program_id,
+        kpi,
+        relative_bin,
+        case
+            when week_from < {{ window_weeks() }} or scaled_improvement <= 0 then scaled_improvement
+            when improvement_low <= 0 then 0
+            when improvement_low < scaled_improvement then improvement_low
+            else scaled_improvement
+        end as improvement,
+        improvement_low
+    from scaled_bins
 ),
 
 last_bins as (
