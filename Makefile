@@ -66,7 +66,7 @@ docs: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/python -m sources.generator --out $(or $(OUT),sources/sample_landing) --scale $(or $(SCALE),small)
 
-## Coverage of the estimates over many seeds of the realistic sample (slow: about half an hour; not part of make test).
+## Coverage and bias of the estimates on every world the generator plants, 8 seeds each (slow: about 20 minutes; not part of make test).
 calibrate: $(STAMP)
 	$(BIN)/python -m benchmarks.calibrate $(ARGS)
 

@@ -4,7 +4,7 @@ realistic profile, heavy-tailed tickets, fading effects, teammates' spillover,
 selection on trend, effects growing with the completion date), against the truths
 computed per person from the same draw.
 
-    make calibrate                                            # every world, 10 seeds each
+    make calibrate                                            # every world, 8 seeds each
     .venv/bin/python -m benchmarks.calibrate --worlds fading,spillover --seeds 5
     .venv/bin/python -m benchmarks.calibrate --tabulate a.json b.json   # merge sweeps run apart
 
@@ -163,7 +163,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worlds", default=",".join(WORLDS), help=f"comma-separated, of {sorted(WORLDS)}")
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--first-seed", type=int, default=101)
     parser.add_argument("--scale", default="small", help="the generator's scale (small: 600 staff; medium: 3,000)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "calibration.json")
