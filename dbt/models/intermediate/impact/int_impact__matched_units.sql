@@ -400,7 +400,9 @@ stratified as (
         sum(case when valued.unit_role = 'comparison' then 1 else 0 end) over stratum as stratum_comparison,
         avg(case when valued.unit_role = 'comparison' then valued.post_value - valued.pre_value end)
             over stratum
-            as stratum_comparison_change
+            as stratum_comparison_change,
+        avg(case when valued.unit_role = 'comparison' then valued.exposure_change end) over stratum
+            as stratum_comparison_exposure
     from valued
     window stratum as (
         partition by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band
@@ -431,5 +433,6 @@ select
     team_exposed_from,
     pre_exposed_share,
     exposure_change,
-    stratum_comparison_change
+    stratum_comparison_change,
+    stratum_comparison_exposure
 from stratified

@@ -1,8 +1,15 @@
 {#- Per treated person x program x KPI: the KPI before and after, beside the matched
-    comparisons' change over the same calendar windows. For drill-down in BI: people
-    appear only as person_key. -#}
+    comparisons' change over the same calendar windows, adjusted for teammates'
+    spillover as the program's effect is (so that the matched people's did_value
+    averages to program_impact.effect). For drill-down in BI: people appear only as
+    person_key. -#}
 with units as (
-    select * from {{ ref('int_impact__matched_units') }}
+    select
+        units.*,
+        units.stratum_comparison_change - coalesce(did.spillover, 0) * coalesce(units.stratum_comparison_exposure, 0)
+            as counterfactual_change
+    from {{ ref('int_impact__matched_units') }} as units
+    left join {{ ref('int_impact__did') }} as did on units.program_id = did.program_id and units.kpi = did.kpi
 ),
 
 -- A suppressed program x KPI shows no figures anywhere: its learners' rows are left out too.
@@ -27,8 +34,8 @@ select
     cast(units.pre_value as {{ type_double() }}) as pre_value,
     cast(units.post_value as {{ type_double() }}) as post_value,
     cast(units.change_value as {{ type_double() }}) as change_value,
-    cast(units.stratum_comparison_change as {{ type_double() }}) as comparison_change,
-    cast(units.change_value - units.stratum_comparison_change as {{ type_double() }}) as did_value,
+    cast(units.counterfactual_change as {{ type_double() }}) as comparison_change,
+    cast(units.change_value - units.counterfactual_change as {{ type_double() }}) as did_value,
     cast(units.is_matched as boolean) as is_matched
 from units
 inner join published on units.program_id = published.program_id and units.kpi = published.kpi
