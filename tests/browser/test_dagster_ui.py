@@ -50,7 +50,7 @@ def test_a_mart_page_shows_its_row_count_and_described_columns(ui_page, dagster_
     for description in (
         "The program's id in programs.csv.",
         "Lower end of the effect's 95 % interval.",
-        "effect_p_value Holm-adjusted across the program's KPIs",
+        "effect_p_value Holm-adjusted across every program's published KPI estimates",
     ):
         assert description in text
     assert "Raw SQL" not in text, "descriptions without the model's SQL"
