@@ -53,8 +53,10 @@ select
     cast(adjusted.n_comparison as {{ dbt.type_bigint() }}) as n_comparison,
     cast(adjusted.n_treated_unmatched as {{ dbt.type_bigint() }}) as n_treated_unmatched,
     cast(adjusted.n_completers as {{ dbt.type_bigint() }}) as n_completers,
-    cast(case when adjusted.n_completers > 0 then adjusted.n_treated / cast(adjusted.n_completers as {{ type_double() }}) end
-        as {{ type_double() }}) as completers_measured_share,
+    cast(
+        case when adjusted.n_completers > 0 then adjusted.n_treated / cast(adjusted.n_completers as {{ type_double() }}) end
+        as {{ type_double() }}
+    ) as completers_measured_share,
     cast(adjusted.n_treated_overlap as {{ dbt.type_bigint() }}) as n_treated_overlap,
     cast(adjusted.n_events_censored as {{ dbt.type_bigint() }}) as n_events_censored,
     cast(adjusted.censoring_buffer_days as {{ dbt.type_int() }}) as censoring_buffer_days,
