@@ -364,8 +364,7 @@ def _method(data: ReportData, pid: str) -> str:
     for r in data.impact.get(pid, []):
         name = f"<b>{escape(kpi_label(r['kpi']))}</b>"
         if r.get("kpi_grain") == "person":
-            text = (f"{name}: new starters who began the program, finished or not, against new starters who never took "
-                    f"it, matched on job family, level, location and hire quarter. {escape(r.get('method') or '')}.")
+            text = f"{name}: {escape(r.get('method') or '')}."
         else:
             text = (f"{name}: {f.integer(r.get('n_treated'))} people who completed the program against "
                     f"{f.integer(r.get('n_comparison'))} similar colleagues who had not (same job family, level and "
