@@ -108,18 +108,21 @@
             on keys.program_id = known.program_id and keys.kpi = known.kpi
     ),
     {%- else %}
-    slopes as (
+    slope_sums as (
         select
             {{ key | join(', ') }},
             sum(case when unit_role = 'comparison' then exposure_deviation * exposure_deviation else 0 end) as sxx,
-            case
-                when sum(case when unit_role = 'comparison' then exposure_deviation * exposure_deviation else 0 end) > 0
-                    then sum(case when unit_role = 'comparison' then exposure_deviation * change_deviation else 0 end)
-                    / sum(case when unit_role = 'comparison' then exposure_deviation * exposure_deviation else 0 end)
-                else 0
-            end as spillover
+            sum(case when unit_role = 'comparison' then exposure_deviation * change_deviation else 0 end) as sxy
         from joined
         group by {{ key | join(', ') }}
+    ),
+
+    slopes as (
+        select
+            {{ key | join(', ') }},
+            sxx,
+            case when sxx > 0 then sxy / sxx else 0 end as spillover
+        from slope_sums
     ),
     {%- endif %}
 

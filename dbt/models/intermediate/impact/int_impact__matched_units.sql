@@ -22,9 +22,10 @@
       band (all as of the registration week). Never the level of the KPI in a window
       the difference uses: a comparison chosen for a noisy low or high pre-window
       value regresses to its mean in the post window, biasing the difference toward
-      zero (Daw & Hatfield 2018); the difference removes fixed levels. A stratum needs a treated person and at least two comparisons (one
-      comparison leaves no residual to estimate its variance); treated people in
-      other strata are unmatched, kept and counted.
+      zero (Daw & Hatfield 2018); the difference removes fixed levels. A stratum needs
+      a treated person and at least two comparisons (one comparison leaves no residual
+      to estimate its variance); treated people in other strata are unmatched, kept
+      and counted.
     - Candidates are only the people in a cell (cohort x family x level x tenure band)
       that holds a treated person, and at most max_comparisons_per_cell comparisons
       per cell. The draw is made once per cell and registration week, not per cohort:
@@ -36,7 +37,7 @@
       A cell whose candidates all fit in its pool gives every qualifying person, as
       without a cap; a cohort that loses more than half of a full pool to its own
       windows (people who leave or start during a long training) gets fewer than the
-      cap. 
+      cap.
 -#}
 
 {#- A cell of a cohort: the cohort, its windows and the treated person's job family,
@@ -368,14 +369,13 @@ windowed as (
         units.tenure_band,
         units.contaminated_from,
         {{ dbt.datediff('units.pre_start', 'units.pre_end', 'day') }} / 7 as pre_weeks,
-        -- How much more of the post window than of the pre window a comparison's team had
-        -- been exposed to training on the KPI (0 for the treated): what a teammate's
+        {{ dbt.datediff('units.post_start', 'units.post_end', 'day') }} / 7 as post_weeks,
+        -- The shares of each window after a comparison's team was first exposed to the
+        -- program (none for the treated): exposure_change, below, is what a teammate's
         -- spillover is proportional to (did_estimate adjusts for it).
         units.team_exposed_from,
         {{ exposed_share('units.team_exposed_from', 'units.pre_start', 'units.pre_end') }} as pre_exposed_share,
-        {{ exposed_share('units.team_exposed_from', 'units.post_start', 'units.post_end') }}
-        - {{ exposed_share('units.team_exposed_from', 'units.pre_start', 'units.pre_end') }} as exposure_change,
-        {{ dbt.datediff('units.post_start', 'units.post_end', 'day') }} / 7 as post_weeks,
+        {{ exposed_share('units.team_exposed_from', 'units.post_start', 'units.post_end') }} as post_exposed_share,
         window_sums.pre_num,
         window_sums.pre_den,
         window_sums.post_num,
@@ -387,6 +387,7 @@ windowed as (
 valued as (
     select
         windowed.*,
+        windowed.post_exposed_share - windowed.pre_exposed_share as exposure_change,
         windowed.pre_num / windowed.pre_den as pre_value,
         windowed.post_num / windowed.post_den as post_value
     from windowed
