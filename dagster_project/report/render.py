@@ -5,6 +5,7 @@ ReportData (the serving file alone); no script, no external resource."""
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from . import charts, tables
@@ -430,55 +431,8 @@ def glossary(data: ReportData) -> str:
             + tables.html(tables.headers(REPORT_GLOSSARY), tables.pick(REPORT_GLOSSARY, rows)) + "</section>")
 
 
-CSS = """
-:root { --ink:#1d2733; --muted:#5f6b7a; --line:#d8dde3; --accent:#1f5fa8; --warn:#b3261e; --bg:#ffffff; }
-* { box-sizing: border-box; }
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--ink);
-       background: var(--bg); margin: 0; }
-main { max-width: 1180px; margin: 0 auto; padding: 1.5rem 1.5rem 4rem; }
-header.top { border-bottom: 3px solid var(--accent); margin-bottom: 1rem; }
-h1 { font-size: 1.9rem; margin: .2rem 0; }
-h2 { font-size: 1.45rem; margin-top: 2.2rem; border-bottom: 1px solid var(--line); padding-bottom: .25rem; }
-h3 { font-size: 1.15rem; margin-top: 1.6rem; }
-h4 { font-size: 1rem; margin: 1rem 0 .3rem; }
-.muted { color: var(--muted); } .small { font-size: .82rem; }
-.warn { color: var(--warn); font-weight: 600; }
-.suppressed { color: var(--muted); font-style: italic; }
-.tag { display: inline-block; font-size: .72rem; border: 1px solid var(--line); border-radius: 3px; padding: 0 .35rem; color: var(--muted); }
-.lede { max-width: 75ch; }
-nav.toc { background: #f5f7f9; border: 1px solid var(--line); border-radius: 6px; padding: .6rem 1rem; margin: 1rem 0; }
-nav.toc a { margin-right: 1rem; white-space: nowrap; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; margin: .6rem 0 1rem; font-size: .9rem; }
-th, td { border-bottom: 1px solid var(--line); padding: .45rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f5f7f9; font-weight: 600; font-size: .82rem; }
-table.numbers td:not(:first-child) { white-space: nowrap; }
-table.overview td { min-width: 7.5rem; }
-.verdict { font-size: 1.1rem; font-weight: 600; background: #f5f7f9; border-left: 4px solid var(--accent); padding: .5rem .8rem; }
-figure.figure { margin: .8rem 0 1.2rem; }
-figure svg { max-width: 100%; height: auto; display: block; }
-figcaption { color: var(--muted); font-size: .85rem; max-width: 90ch; }
-blockquote.comment { margin: .5rem 0; padding: .4rem .9rem; border-left: 3px solid var(--line); white-space: pre-line; }
-blockquote.comment footer { color: var(--muted); font-size: .8rem; }
-.roe { border: 1px solid var(--line); border-radius: 6px; padding: .2rem 1rem .6rem; margin: .6rem 0; }
-.roe svg { max-width: 440px; }
-.part { font-weight: 600; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem; margin: .5rem 0; }
-dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
-@media (max-width: 800px) { main { padding: 1rem; } table { font-size: .82rem; } }
-@media print {
-  @page { size: A4 landscape; margin: 12mm; }
-  body { font-size: 10.5pt; }
-  main { max-width: none; padding: 0; }
-  nav.toc { display: none; }
-  a { color: inherit; text-decoration: none; }
-  section.program, section.glossary { break-before: page; }
-  figure, table, .roe, blockquote { break-inside: avoid; }
-  .scroll { overflow: visible; }
-  th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  svg { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-}
-"""
+# The page's style sheet, inlined so that the report opens offline as one file.
+CSS = (Path(__file__).parent / "report.css").read_text(encoding="utf-8")
 
 
 def _facts(data: ReportData) -> str:
