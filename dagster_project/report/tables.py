@@ -88,9 +88,14 @@ def text(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def html(head: Sequence[str], rows: Sequence[Sequence[str]], css: str = "", row_attributes: Sequence[str] | None = None) -> str:
     """An HTML table that scrolls sideways on a narrow screen. Headers are escaped here;
-    cells are HTML already (the report marks up its figures). `row_attributes` adds
-    attributes to each <tr> (the report names each program's row)."""
+    cells are HTML already (the report marks up its figures). Each cell carries its
+    column's header as `data-label`, so that a table laid out as one card per row on a
+    narrow screen (report.css) still names each value. `row_attributes` adds attributes
+    to each <tr> (the report names each program's row)."""
     attributes = row_attributes or [""] * len(rows)
     th = "".join(f"<th>{escape(h)}</th>" for h in head)
-    body = "".join(f"<tr{a}>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row, a in zip(rows, attributes))
+    labels = [f' data-label="{escape(h)}"' for h in head]
+    body = "".join(
+        f"<tr{a}>" + "".join(f"<td{d}>{c}</td>" for d, c in zip(labels, row)) + "</tr>" for row, a in zip(rows, attributes)
+    )
     return f'<div class="scroll"><table class="{css}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
