@@ -1,6 +1,8 @@
 """The report's charts as inline SVG, drawn here: no script, no library, no network.
-Each chart is a <figure> with a caption; every data point is an SVG element of class
-`point` (or `bar`) carrying a <title>, so a reader hovering (or a test) finds the value."""
+Each chart is a <figure> with a caption, and opens with its title (the KPI and its unit),
+shown above the plot and given to screen readers as the SVG's <title>; every data point
+is an SVG element of class `point` (or `bar`) carrying a <title>, so a reader hovering
+(or a test) finds the value."""
 
 from __future__ import annotations
 
@@ -21,12 +23,50 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _svg(width: int, height: int, body: list[str], label: str, css_class: str) -> str:
+# Text widths are estimated, not measured (no script): an average glyph is at most this
+# share of the font size wide (bold), which keeps wrapped labels clear of what is beside them.
+GLYPH = 0.64
+TITLE_SIZE, TITLE_LINE = 13, 17
+
+
+def _wrap(text: str, width: float, size: int) -> list[str]:
+    """The text in lines no wider than `width` (estimated), broken between words."""
+    most = max(int(width / (size * GLYPH)), 1)
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= most:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _unit(unit: str | None, change: bool) -> str:
+    """A KPI's unit as a title names it: a change of a share is in percentage points, its level in %."""
+    if unit == "share" and not change:
+        return "%"
+    if unit == "score 1-5" and not change:
+        return "1–5 scale"
+    return f.unit_word(unit)
+
+
+def _titled(name: str, unit: str | None, change: bool = True) -> str:
+    words = _unit(unit, change)
+    return f"{name} ({words})" if words else name
+
+
+def _svg(width: int, height: int, body: list[str], label: str, css_class: str, title: str) -> str:
+    """The chart: its title on top (wrapped to the chart's width), the body drawn below it."""
+    lines = _wrap(title, width - 8, TITLE_SIZE)
+    band = TITLE_LINE * len(lines) + 8
+    heading = "".join(
+        _text(4, TITLE_LINE * (i + 1) - 3, line, size=TITLE_SIZE, css="chart-title", weight="600") for i, line in enumerate(lines)
+    )
     return (
-        f'<svg class="chart {css_class}" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
-        + "".join(body)
-        + "</svg>"
+        f'<svg class="chart {css_class}" viewBox="0 0 {width} {height + band}" width="100%" role="img" '
+        f'aria-label="{escape(title)}: {escape(label)}" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
+        f"<title>{escape(title)}</title>{heading}"
+        f'<g transform="translate(0 {band})">' + "".join(body) + "</g></svg>"
     )
 
 
@@ -82,7 +122,9 @@ def forest_plot(rows: list[ForestRow], caption: str) -> str:
     ]
     for i, row in enumerate(rows):
         y = 30 + i * row_h + row_h / 2
-        body.append(_text(8, y + 4, row.label, size=13, weight="600"))
+        lines = _wrap(row.label, left - 20, 13)[:3]
+        for j, line in enumerate(lines):
+            body.append(_text(8, y + 4 + 15 * (j - (len(lines) - 1) / 2), line, size=13, weight="600"))
         body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{_n(y)}" y2="{_n(y)}" stroke="{GRID}"/>')
         mid = left + plot_w / 2
         if row.effect is None or row.low is None or row.high is None:
@@ -125,7 +167,9 @@ def forest_plot(rows: list[ForestRow], caption: str) -> str:
             _text(left + plot_w + 14, y + 13, (row.note + "; " if row.note else "") + f"{f.p_value(row.p_adjusted)}, adjusted",
                   size=11, fill=NEUTRAL)
         )
-    svg = _svg(width, height, body, "forest plot: " + caption, "forest")
+    names = [_titled(row.label, row.unit) for row in rows]
+    title = ("Effect on " + names[0]) if len(names) == 1 else ("Effect on each KPI: " + "; ".join(names))
+    svg = _svg(width, height, body, "forest plot: " + caption, "forest", title)
     return f'<figure class="figure">{svg}<figcaption>{escape(caption)}</figcaption></figure>'
 
 
@@ -155,7 +199,7 @@ def event_study_chart(bins: list[Bin], unit: str | None, title: str, min_group_s
     """The KPI of the trained group and of its matched comparisons (shifted to the same
     starting level) per 2-week bin, before registration (negative) and after completion
     (positive), with the pre window, the anticipation gap and the training marked."""
-    width, height, left, right, top, bottom = 860, 300, 64, 20, 34, 46
+    width, height, left, right, top, bottom = 860, 318, 64, 20, 34, 64
     shown = [b for b in bins if not b.suppressed and b.treated is not None and b.comparison is not None]
     if not shown:
         return f"<p class=\"muted\">{escape(title)}: no event study, {escape(f.fewer_than(min_group_size))} in every 2-week bin.</p>"
@@ -194,8 +238,8 @@ def event_study_chart(bins: list[Bin], unit: str | None, title: str, min_group_s
     tx = x(0)
     body.append(f'<rect x="{_n(tx - step / 2)}" y="{top}" width="{_n(step)}" height="{plot_h}" fill="#ffffff"/>')
     body.append(f'<line x1="{_n(tx)}" x2="{_n(tx)}" y1="{top}" y2="{top + plot_h}" stroke="{NEUTRAL}" stroke-dasharray="4 3"/>')
-    body.append(_text(tx, top + plot_h / 2, "training", "middle", 10, fill=NEUTRAL)
-                .replace("<text ", f'<text transform="rotate(-90 {_n(tx)} {_n(top + plot_h / 2)})" ', 1))
+    body.append(_text(tx - 4, top + plot_h / 2, "training", "middle", 10, fill=NEUTRAL)
+                .replace("<text ", f'<text transform="rotate(-90 {_n(tx - 4)} {_n(top + plot_h / 2)})" ', 1))
     # y grid
     for tick in _nice_ticks(low, high, 5):
         ty = y(tick)
@@ -209,7 +253,7 @@ def event_study_chart(bins: list[Bin], unit: str | None, title: str, min_group_s
             continue
         weeks = 2 * b if b > 0 else 2 * b
         body.append(_text(x(b), top + plot_h + 14, f"{weeks:+d}".replace("-", f.MINUS), "middle", 10, fill=NEUTRAL))
-    body.append(_text(left + plot_w / 2, height - 4, "weeks before registration (−) and after completion (+)", "middle", 10, fill=NEUTRAL))
+    body.append(_text(left + plot_w / 2, top + plot_h + 31, "weeks before registration (−) and after completion (+)", "middle", 10, fill=NEUTRAL))
 
     # lines (broken at the training and at suppressed bins)
     for series, colour, dash, name in (("comparison", COMPARISON, "6 4", "comparison"), ("treated", TRAINED, "", "trained")):
@@ -244,13 +288,15 @@ def event_study_chart(bins: list[Bin], unit: str | None, title: str, min_group_s
     for b in bins:
         if b.suppressed:
             body.append(_text(x(b.relative_bin), top + plot_h - 4, "·", "middle", 14, fill=NEUTRAL))
-    # legend
-    lx = left + plot_w - 250
-    body.append(f'<line x1="{lx}" x2="{lx + 22}" y1="{top + 14}" y2="{top + 14}" stroke="{TRAINED}" stroke-width="2.2"/>')
-    body.append(_text(lx + 27, top + 18, "trained", size=11))
-    body.append(f'<line x1="{lx + 90}" x2="{lx + 112}" y1="{top + 14}" y2="{top + 14}" stroke="{COMPARISON}" stroke-width="2.2" stroke-dasharray="6 4"/>')
-    body.append(_text(lx + 117, top + 18, "comparison (shifted)", size=11))
-    svg = _svg(width, height, body, "event study: " + title, "event-study")
+    # legend: below the axis, clear of the data
+    lx, ly = left + plot_w / 2 - 125, height - 10
+    body.append(f'<line x1="{_n(lx)}" x2="{_n(lx + 22)}" y1="{ly}" y2="{ly}" stroke="{TRAINED}" stroke-width="2.2"/>')
+    body.append(_text(lx + 27, ly + 4, "trained", size=11))
+    body.append(f'<line x1="{_n(lx + 90)}" x2="{_n(lx + 112)}" y1="{ly}" y2="{ly}" stroke="{COMPARISON}" stroke-width="2.2" '
+                'stroke-dasharray="6 4"/>')
+    body.append(_text(lx + 117, ly + 4, "comparison (shifted)", size=11))
+    heading = f"{_titled(title, unit, change=False)}: trained group and matched comparisons, per 2-week bin"
+    svg = _svg(width, height, body, "event study: " + title, "event-study", heading)
     caption = (f"{title}: the trained group's KPI and its matched comparisons', per 2-week bin. The comparison line "
                "is shifted to start at the trained group's pre-window level, so the gap after training is the effect. "
                f"Bins with {f.fewer_than(min_group_size)} in either group are left out (·).")
@@ -314,15 +360,18 @@ def waterfall(steps: list[tuple[str, float | None]], currency: str | None, capti
     )
     body.append(_text(cx, top_y - 5, f.money(running, currency, sign=True), "middle", 11, weight="600"))
     body.append(_text(cx, top + plot_h + 16, net_label, "middle", 11, weight="600"))
-    svg = _svg(width, height, body, "ROI waterfall: " + caption, "waterfall")
+    title = "Return on investment" + (f" ({currency.upper()})" if currency else "") + ": costs against the first-year benefit"
+    svg = _svg(width, height, body, "ROI waterfall: " + caption, "waterfall", title)
     return f'<figure class="figure">{svg}<figcaption>{escape(caption)}</figcaption></figure>'
 
 
 # --------------------------------------------------------------------------- progress toward the target
 
 
-def progress_bar(progress_pct: float | None, baseline: str, target: str, current: str, status: str) -> str:
-    """Where the KPI stands between the owner's baseline (0 %) and target (100 %)."""
+def progress_bar(progress_pct: float | None, baseline: str, target: str, current: str, status: str,
+                 kpi: str | None = None, unit: str | None = None) -> str:
+    """Where the KPI (named `kpi`, its values in `unit`) stands between the owner's baseline
+    (0 %) and target (100 %)."""
     width, height, left, plot_w = 420, 46, 10, 400
     lo, hi = -50.0, 150.0
 
@@ -343,7 +392,8 @@ def progress_bar(progress_pct: float | None, baseline: str, target: str, current
             f'<circle class="point" cx="{_n(x(progress_pct))}" cy="19" r="6" fill="{colour}" data-value="{progress_pct}">'
             f'<title>now {escape(current)}: {escape(f.percent(progress_pct))} of the way ({escape(status)})</title></circle>'
         )
-    svg = _svg(width, height, body, f"progress toward the target: {status}", "progress")
+    title = f"{_titled(kpi, unit, change=False)}: progress toward the target" if kpi else "Progress toward the target"
+    svg = _svg(width, height, body, f"progress toward the target: {status}", "progress", title)
     return svg
 
 
@@ -351,9 +401,10 @@ def progress_bar(progress_pct: float | None, baseline: str, target: str, current
 
 
 def cohort_bars(rows: list[tuple[str, int, float | None]], unit: str | None, better: str | None, min_group_size: int,
-                title: str) -> str:
+                title: str, kpi: str | None = None) -> str:
     """Mean own effect per completion month, one bar each around zero; months with fewer
-    than the minimum group size show the words instead of a bar."""
+    than the minimum group size show the words instead of a bar. `title` is the caption;
+    the chart's own title names the KPI (`kpi`, else the caption's words before its colon)."""
     width, row_h, left, plot_w = 860, 24, 120, 420
     height = 16 + row_h * len(rows)
     values = [abs(v) for _, n, v in rows if v is not None and n >= min_group_size]
@@ -375,5 +426,6 @@ def cohort_bars(rows: list[tuple[str, int, float | None]], unit: str | None, bet
             f'{escape(f.kpi_change(value, unit))}, {n} people</title></rect>'
         )
         body.append(_text(left + plot_w + 12, y + 4, f"{f.kpi_change(value, unit)}  ({n} people)", size=11))
-    svg = _svg(width, height, body, "cohorts: " + title, "cohorts")
+    name = kpi or title.partition(": ")[0]
+    svg = _svg(width, height, body, "cohorts: " + title, "cohorts", f"{_titled(name, unit)}: mean own effect per completion month")
     return f'<figure class="figure">{svg}<figcaption>{escape(title)}</figcaption></figure>'

@@ -12,6 +12,7 @@ with measured as (
 
 select
     cast(catalogue.kpi as {{ dbt.type_string() }}) as kpi,
+    cast(catalogue.label as {{ dbt.type_string() }}) as kpi_label,
     cast(catalogue.description as {{ dbt.type_string() }}) as kpi_description,
     cast(catalogue.unit as {{ dbt.type_string() }}) as kpi_unit,
     cast(catalogue.better_direction as {{ dbt.type_string() }}) as better_direction,
