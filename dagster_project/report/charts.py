@@ -45,8 +45,8 @@ def _unit(unit: str | None, change: bool) -> str:
     """A KPI's unit as a title names it: a change of a share is in percentage points, its level in %."""
     if unit == "share" and not change:
         return "%"
-    if unit == "score 1-5" and not change:
-        return "1–5 scale"
+    if unit == "score 1-5":
+        return "points on the 1–5 scale" if change else "1–5 scale"
     return f.unit_word(unit)
 
 
