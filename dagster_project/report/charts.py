@@ -393,7 +393,7 @@ def progress_bar(progress_pct: float | None, baseline: str, target: str, current
             f'<title>now {escape(current)}: {escape(f.percent(progress_pct))} of the way ({escape(status)})</title></circle>'
         )
     title = f"{_titled(kpi, unit, change=False)}: progress toward the target" if kpi else "Progress toward the target"
-    svg = _svg(width, height, body, f"progress toward the target: {status}", "progress", title)
+    svg = _svg(width, height, body, status, "progress", title)
     return svg
 
 

@@ -3,7 +3,9 @@
       the KPI owner asked for (target - baseline, programs.csv);
     - standing: where the KPI stands now for the whole target job family (the mean of
       its last full window of measurable weeks) against the owner's baseline and target.
-    Each with a plain-language status. A trained group's own post-window mean is not
+    Each with a plain-language status. The contribution's status comes from the
+    effect's 95 % interval and the one significance rule (program_impact.is_significant),
+    never from the point estimate alone. A trained group's own post-window mean is not
     used as "current": it mixes the program's effect with everything else. -#}
 {%- set n_weeks = window_weeks() -%}
 
@@ -62,6 +64,8 @@ joined as (
         impact.effect as measured_effect,
         impact.effect_ci_low,
         impact.effect_ci_high,
+        coalesce(impact.is_significant, false) as is_significant,
+        impact.verdict_code,
         coalesce(impact.suppressed, true) as suppressed,
         config.target_value - config.baseline_value as expected_change
     from config
@@ -78,8 +82,29 @@ scored as (
         end as progress_pct,
         case when joined.expected_change <> 0 and joined.measured_effect is not null and not joined.suppressed
                 then 100.0 * joined.measured_effect / joined.expected_change
-        end as effect_share_of_expected_pct
+        end as effect_share_of_expected_pct,
+        -- The interval turned the way the owner expected the KPI to move.
+        case when joined.expected_change < 0 then -joined.effect_ci_high else joined.effect_ci_low end as toward_low,
+        case when joined.expected_change < 0 then -joined.effect_ci_low else joined.effect_ci_high end as toward_high,
+        abs(joined.expected_change) as expected_magnitude
     from joined
+),
+
+-- Reached when significant and even the interval's end nearest zero reaches the
+-- expected change; not reached when the interval's far end falls short of it;
+-- otherwise not distinguishable from it.
+contributed as (
+    select
+        scored.*,
+        case
+            when scored.verdict_code is null or scored.verdict_code = 'not_measured' then 'not_measured'
+            when scored.verdict_code = 'not_credible' then 'not_credible'
+            when scored.expected_magnitude = 0 then 'no_expectation'
+            when scored.is_significant and scored.toward_low >= scored.expected_magnitude then 'reached'
+            when scored.toward_high < scored.expected_magnitude then 'not_reached'
+            else 'not_distinguishable'
+        end as contribution_code
+    from scored
 )
 
 select
@@ -96,12 +121,20 @@ select
     cast(progress_pct as {{ type_double() }}) as progress_pct,
     cast(measured_effect as {{ type_double() }}) as measured_effect,
     cast(effect_share_of_expected_pct as {{ type_double() }}) as effect_share_of_expected_pct,
+    cast(contribution_code as {{ dbt.type_string() }}) as contribution_code,
     cast(case
-        when effect_share_of_expected_pct is null then 'not measurable'
-        when effect_share_of_expected_pct >= 100 then 'delivered what was expected'
-        when effect_share_of_expected_pct >= 50 then 'delivered part of what was expected'
-        when effect_share_of_expected_pct > 0 then 'delivered little of what was expected'
-        else 'did not move the KPI the expected way'
+        when contribution_code = 'not_measured' then 'not measured: too few people'
+        when contribution_code = 'not_credible' then 'not credible: the groups diverged before training'
+        when contribution_code = 'no_expectation' then 'no change was expected'
+        when contribution_code = 'reached' then 'delivered what was expected: even the end of its interval nearest zero reaches it'
+        when contribution_code = 'not_distinguishable' and is_significant
+            then 'delivered a measurable change, not distinguishable from the one expected'
+        when contribution_code = 'not_distinguishable'
+            then 'inconclusive: not distinguishable from what was expected, nor from no change'
+        when is_significant and toward_low > 0
+            then 'delivered part of what was expected: a measurable change, but its interval falls short of the expected one'
+        when is_significant then 'moved the KPI the wrong way'
+        else 'did not deliver what was expected: its interval falls short of the expected change, and no change could be told apart from zero'
     end as {{ dbt.type_string() }}) as contribution_status,
     cast(case
         when current_value is null then 'not measurable'
@@ -109,4 +142,4 @@ select
         when progress_pct >= 50 then 'on track'
         else 'off track'
     end as {{ dbt.type_string() }}) as status
-from scored
+from contributed
