@@ -16,11 +16,11 @@ from pathlib import Path
 
 from ..publish.switch import REPORT, REPORT_PAGE, SERVING, Layout, link_stable_paths
 from .data import ReportData, load
-from .render import render_html, render_markdown, verdict_sentence
+from .render import render_html, render_markdown
 
 MARKDOWN = "impact_report.md"
 
-__all__ = ["WrittenReport", "ReportData", "load", "render_html", "render_markdown", "verdict_sentence",
+__all__ = ["WrittenReport", "ReportData", "load", "render_html", "render_markdown",
            "write_report", "write_current_report"]
 
 

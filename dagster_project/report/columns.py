@@ -52,7 +52,8 @@ COLUMNS: dict[str, Column] = {
         Column("program_id"),
         Column("kpi"),
         Column("currency"),
-        Column("verdict"),
+        Column("verdict_code", lambda v, r: (v or "").replace("_", " ")),
+        Column("roi_status", lambda v, r: (v or "").replace("_", " ")),
         Column("source_system"),
         Column("identities", _int),
         Column("matched", _int),
@@ -111,32 +112,33 @@ PREVIEWS: dict[tuple[str, str], TableView] = {
     ("marts", "program_impact"): TableView(
         "marts.program_impact",
         ("program_id", "kpi", "n_treated", "n_comparison", "effect", "effect_ci_low", "effect_ci_high",
-         "effect_p_adjusted", "suppressed"),
+         "effect_p_adjusted", "verdict_code"),
         "program_id, kpi",
     ),
     ("marts", "program_roi"): TableView(
-        "marts.program_roi", ("program_id", "participants", "cost_total", "benefit", "roi_pct"), "program_id"
+        "marts.program_roi", ("program_id", "participants", "cost_total", "benefit", "roi_pct", "roi_status"), "program_id"
     ),
     ("marts", "program_scorecard"): TableView(
         "marts.program_scorecard",
-        ("program_id", "activity_learners_enrolled", "activity_completion_rate", "l1_reaction_mean", "verdict"),
+        ("program_id", "activity_learners_enrolled", "activity_completion_rate", "l1_reaction_mean", "verdict_code"),
         "program_id",
     ),
 }
 
-# The two tables every consumer relies on, as the run summary prints them.
+# The tables every consumer relies on, as the run summary prints them.
 RUN_SUMMARY: list[TableView] = [
     TableView(
         "marts.program_impact",
         ("program_id", "kpi", "n_treated", "n_comparison", "pre_treated", "post_treated", "effect", "effect_ci_low",
-         "effect_ci_high", "effect_p_adjusted", "pretrend_ok", "suppressed"),
+         "effect_ci_high", "effect_p_adjusted", "pretrend_ok", "verdict_code"),
         "program_id, kpi",
     ),
     TableView(
         "marts.program_roi",
-        ("program_id", "participants", "cost_total", "benefit", "net_benefit", "roi_pct", "bcr", "currency"),
+        ("program_id", "participants", "cost_total", "benefit", "net_benefit", "roi_pct", "bcr", "currency", "roi_status"),
         "program_id",
     ),
+    TableView("marts.program_scorecard", ("program_id", "verdict_code"), "program_id"),
 ]
 
 # The report's overview: one row per program (render.py writes each cell).
@@ -173,6 +175,7 @@ REPORT_EFFECTS = [
     Column("effect_interval", title="95 % interval"),
     Column("effect_p_adjusted"),
     Column("pretrend_ok"),
+    Column("verdict_text"),
 ]
 
 # The glossary: every column of the serving file beside its label.

@@ -24,6 +24,7 @@ class ReportData:
     impact: dict[str, list[dict[str, Any]]]
     event_study: dict[tuple[str, str], list[dict[str, Any]]]
     roi: dict[str, dict[str, Any]]
+    kpi_roi: dict[str, list[dict[str, Any]]]
     expectations: dict[str, list[dict[str, Any]]]
     comments: dict[str, list[dict[str, Any]]]
     cohorts: dict[tuple[str, str], list[tuple[str, int, float | None]]]
@@ -72,6 +73,10 @@ def load(serving: Path, default_min_group_size: int = 5) -> ReportData:
 
         roi = {r["program_id"]: r for r in _rows(conn, present, "program_roi", "select * from program_roi")}
 
+        kpi_roi: dict[str, list] = defaultdict(list)
+        for r in _rows(conn, present, "program_kpi_roi", "select * from program_kpi_roi order by program_id, kpi"):
+            kpi_roi[r["program_id"]].append(r)
+
         expectations: dict[str, list] = defaultdict(list)
         for r in _rows(conn, present, "program_expectations", "select * from program_expectations order by program_id, kpi"):
             expectations[r["program_id"]].append(r)
@@ -113,6 +118,6 @@ def load(serving: Path, default_min_group_size: int = 5) -> ReportData:
         conn.close()
     return ReportData(
         info=info, tables=tables, min_group_size=min_group_size, programs=programs, scorecard=scorecard,
-        impact=dict(impact), event_study=dict(event_study), roi=roi, expectations=dict(expectations),
+        impact=dict(impact), event_study=dict(event_study), roi=roi, kpi_roi=dict(kpi_roi), expectations=dict(expectations),
         comments=dict(comments), cohorts=dict(cohorts), kpis=kpis, columns=columns, table_comments=table_comments,
     )

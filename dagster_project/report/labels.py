@@ -47,6 +47,30 @@ LABELS: dict[str, str] = {
     "l5_roi_pct": "L5 ROI",
     "l5_bcr": "L5 benefit-cost ratio",
     "verdict": "Verdict",
+    "verdict_code": "Verdict",
+    "verdict_text": "Verdict in words",
+    "l1_respondents": "L1 respondents",
+    "l1_not_shown_reason": "L1 not shown because",
+    "l2_people_assessed": "L2 people assessed",
+    "l2_not_shown_reason": "L2 not shown because",
+    "l4_results_inconclusive": "L4 KPIs inconclusive",
+    "l4_results_no_effect": "L4 KPIs with no effect",
+    "l4_results_not_measured": "L4 KPIs not measured",
+    "l5_roi_status": "L5 ROI status",
+    "minimum_detectable_effect": "Smallest detectable effect",
+    "more_completers_needed": "More completers needed",
+    "roi_status": "ROI status",
+    "roi_status_text": "ROI status in words",
+    "earns_benefit": "Counts in ROI",
+    "benefit_per_unit": "Value of one unit of improvement",
+    "roi_pct_alone": "ROI of this KPI alone",
+    "share_of_program_benefit": "Share of the program's benefit",
+    "program_cost_total": "Program's total cost",
+    "program_benefit": "Program's benefit",
+    "program_roi_pct": "Program's ROI",
+    "program_roi_status": "Program's ROI status",
+    "contribution_code": "Contribution",
+    "kpi_label": "KPI (label)",
     # effects
     "n_treated": "Trained people measured",
     "n_comparison": "Comparison people",
@@ -178,25 +202,14 @@ LABELS: dict[str, str] = {
     "rows": "Rows",
 }
 
-# KPI names -> how people call them (a KPI not listed reads as its name in words).
-KPI_LABELS: dict[str, str] = {
-    "ticket_resolution_hours": "Ticket resolution time",
-    "first_response_minutes": "First response time",
-    "csat": "Customer satisfaction",
-    "knowledge_use_rate": "Knowledge article use",
-    "sales_cycle_days": "Sales cycle",
-    "win_rate": "Win rate",
-    "ramp_days": "New starters' time to ramp",
-    "early_attrition": "New starters leaving in year one",
-}
-
-
 def label(column: str) -> str:
     """The label of a column; an unknown column reads as its name in words."""
     return LABELS.get(column) or column.replace("_", " ").capitalize()
 
 
 def kpi_label(kpi: str | None) -> str:
+    """A KPI's name in words, where the published catalogue's label (kpis.kpi_label) is
+    not at hand."""
     if not kpi:
         return "–"
-    return KPI_LABELS.get(kpi) or kpi.replace("_", " ").capitalize()
+    return kpi.replace("_", " ").capitalize()

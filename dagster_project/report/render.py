@@ -16,30 +16,23 @@ from .labels import kpi_label, label
 
 # --------------------------------------------------------------------------- words
 
-COMPLETION = {
-    "no enrolments yet": "No one has enrolled yet",
-    "completion high": "Completion is high",
-    "completion low": "Completion is low",
-}
-OUTCOME = {
-    "no results KPI configured": "no results KPI is configured for it.",
-    "too few completers to measure impact": "too few people have completed it to measure its impact yet.",
-    "groups diverged before training; effect not credible": "groups diverged before training; effect not credible.",
-    "results KPI worsened after training": "a results KPI got worse after training.",
-    "measurable impact, positive ROI": "it measurably improved results and paid for itself.",
-    "measurable impact, ROI not yet positive": "it measurably improved results but has not paid for itself yet.",
-    "no measurable impact": "no measurable effect on its results KPIs.",
-}
+# Every verdict, status and reason is a column of the marts (decided once in dbt); the
+# report renders them as they are. A code reads as its words ("not_measured" ->
+# "not measured") where a short tag is wanted.
 
 
-def verdict_sentence(verdict: str | None) -> str:
-    """The scorecard's verdict ("completion high, measurable impact, positive ROI") as a sentence."""
-    if not verdict:
-        return "No verdict yet."
-    first, _, rest = verdict.partition(", ")
-    head = COMPLETION.get(first, first[:1].upper() + first[1:])
-    tail = OUTCOME.get(rest, rest + "." if rest else "")
-    return f"{head}; {tail}" if tail else f"{head}."
+def code_words(code: str | None) -> str:
+    return (code or "").replace("_", " ")
+
+
+def _kpi_name(data: ReportData, kpi: str) -> str:
+    """The KPI's label from the published catalogue (kpis.kpi_label)."""
+    return (data.kpis.get(kpi) or {}).get("kpi_label") or kpi_label(kpi)
+
+
+def _roi_percent(value: Any) -> str:
+    """ROI with a decimal when small, so that +0.2 % never reads "+0 %"."""
+    return f.percent(value, 1 if value is not None and abs(value) < 10 else 0, sign=True)
 
 
 def _e(value: Any) -> str:
@@ -55,18 +48,15 @@ def _kpi_level(data: ReportData, kpi: str) -> int:
     return int(level) if level is not None else 4
 
 
-def _all_suppressed(rows: list[dict]) -> bool:
-    return bool(rows) and all(r.get("suppressed") for r in rows)
-
-
 def _effect_cell(data: ReportData, r: dict) -> str:
-    name = escape(kpi_label(r["kpi"]))
+    name = escape(_kpi_name(data, r["kpi"]))
+    code = r.get("verdict_code")
     if r.get("suppressed"):
-        return f"{name}: {_fewer(data)}"
+        return f'{name}: <span class="suppressed">{escape(r.get("verdict_text") or "")}</span>'
     text = f"{name}: <b>{escape(f.kpi_change(r.get('effect'), r.get('kpi_unit')))}</b>"
     text += f' <span class="muted">({escape(f.interval(r.get("effect_ci_low"), r.get("effect_ci_high"), r.get("kpi_unit")))})</span>'
-    if r.get("pretrend_ok") is False:
-        text += ' <span class="warn">not credible</span>'
+    warn = code in ("not_credible", "worsened")
+    text += f' <span class="{"warn" if warn else "tag"}" data-verdict="{escape(code or "")}">{escape(code_words(code))}</span>'
     return text
 
 
@@ -78,7 +68,6 @@ def _overview_cells(data: ReportData, program: dict) -> dict[str, str]:
     sc = data.scorecard.get(pid, {})
     impact = data.impact.get(pid, [])
     roi = data.roi.get(pid, {})
-    n = data.min_group_size
     enrolled = sc.get("activity_learners_enrolled") or 0
     cells: dict[str, str] = {}
     cells["program_name"] = (f'<a href="#{escape(pid)}">{_e(program.get("program_name"))}</a>'
@@ -93,34 +82,35 @@ def _overview_cells(data: ReportData, program: dict) -> dict[str, str]:
     responses = sc.get("l1_reaction_responses") or 0
     if not enrolled:
         cells["l1_reaction_mean"] = f.MISSING
-    elif responses < n:
-        cells["l1_reaction_mean"] = _fewer(data, "people answered")
+    elif sc.get("l1_reaction_mean") is None:
+        cells["l1_reaction_mean"] = f'<span class="suppressed">{_e(sc.get("l1_not_shown_reason") or "no survey answers")}</span>'
     else:
         cells["l1_reaction_mean"] = f'<b>{f.number(sc.get("l1_reaction_mean"), 1)} of 5</b><div class="muted small">1–5 scale, {f.integer(responses)} responses</div>'
     gain = sc.get("l2_mean_score_gain")
     cells["l2_mean_score_gain"] = (f'<b>{f.number(gain, 1, sign=True)} points</b><div class="muted small">of 100; pass rate {f.share(sc.get("l2_pass_rate"))}</div>'
-                                   if gain is not None else '<span class="muted">no assessment</span>')
+                                   if gain is not None else f'<span class="muted">{_e(sc.get("l2_not_shown_reason") or "no assessment")}</span>')
     behaviour = [r for r in impact if _kpi_level(data, r["kpi"]) == 3]
     cells["l3_effects"] = "<br>".join(_effect_cell(data, r) for r in behaviour) or '<span class="muted">no behaviour KPI</span>'
     results = [r for r in impact if _kpi_level(data, r["kpi"]) != 3]
     cells["l4_effects"] = "<br>".join(_effect_cell(data, r) for r in results) or '<span class="muted">no results KPI</span>'
     if not roi or not enrolled:
         cells["l5_roi_pct"] = f.MISSING
-    elif _all_suppressed(impact):
-        cells["l5_roi_pct"] = f'not measured: {_fewer(data)}'
+    elif roi.get("roi_status") != "measured":
+        cells["l5_roi_pct"] = f'<span class="suppressed" data-roi-status="{_e(roi.get("roi_status"))}">{escape(code_words(roi.get("roi_status")))}</span>'
     else:
-        cells["l5_roi_pct"] = f'<b>{escape(f.percent(roi.get("roi_pct"), sign=True))}</b><div class="muted small">net {escape(f.money(roi.get("net_benefit"), roi.get("currency"), sign=True))}</div>'
-        partly = [r for r in impact if r.get("suppressed")]
-        if partly:
-            cells["l5_roi_pct"] += f'<div class="muted small">{len(partly)} KPI not measured ({escape(f.fewer_than(n))})</div>'
-    cells["verdict"] = f'<span data-verdict="{_e(sc.get("verdict"))}">{escape(verdict_sentence(sc.get("verdict")))}</span>'
+        cells["l5_roi_pct"] = (f'<b>{escape(_roi_percent(roi.get("roi_pct")))}</b><div class="muted small">net '
+                               f'{escape(f.money(roi.get("net_benefit"), roi.get("currency"), sign=True))}</div>')
+    cells["verdict"] = f'<span data-verdict="{_e(sc.get("verdict_code"))}">{_e(sc.get("verdict_text"))}</span>'
     progress = []
     for e in data.expectations.get(pid, []):
-        name = escape(kpi_label(e["kpi"]))
+        name = escape(_kpi_name(data, e["kpi"]))
+        contributed = escape(e.get("contribution_status") or "")
         if e.get("progress_pct") is None:
-            progress.append(f'{name}: <span class="muted">not measurable</span>')
+            standing = '<span class="muted">where it stands: not measurable</span>'
         else:
-            progress.append(f'{name}: <b>{escape(e.get("status") or "")}</b> <span class="muted">({escape(f.percent(e["progress_pct"]))} of the way)</span>')
+            standing = (f'<span class="muted">where it stands: {escape(e.get("status") or "")}, '
+                        f'{escape(f.percent(e["progress_pct"]))} of the way</span>')
+        progress.append(f"{name}: <b>{contributed}</b><div class=\"small\">{standing}</div>")
     cells["progress"] = "<br>".join(progress) or f.MISSING
     return cells
 
@@ -144,8 +134,9 @@ def overview(data: ReportData) -> str:
 def _effect_cells(data: ReportData, r: dict) -> dict[str, str]:
     """A KPI's row of the effects table; a suppressed one says why and shows no figure."""
     unit = r.get("kpi_unit")
-    cells = {"kpi": escape(kpi_label(r["kpi"])), "n_treated": f.integer(r.get("n_treated")),
+    cells = {"kpi": escape(_kpi_name(data, r["kpi"])), "n_treated": f.integer(r.get("n_treated")),
              "n_comparison": f.integer(r.get("n_comparison"))}
+    cells["verdict_text"] = escape(r.get("verdict_text") or "")
     if r.get("suppressed"):
         return {**cells, "before_after": _fewer(data), "effect": "", "effect_interval": "", "effect_p_adjusted": "",
                 "pretrend_ok": ""}
@@ -168,13 +159,9 @@ def _effects(data: ReportData, pid: str) -> str:
         return "<p class=\"muted\">No KPI is configured for this program in programs.csv.</p>"
     rows = []
     for r in impact:
-        note = ""
-        if r.get("suppressed"):
-            note = f.fewer_than(data.min_group_size)
-        elif r.get("pretrend_ok") is False:
-            note = "not credible: groups diverged before training"
+        note = "" if r.get("verdict_code") in ("improved", "worsened") else code_words(r.get("verdict_code"))
         rows.append(charts.ForestRow(
-            label=kpi_label(r["kpi"]), unit=r.get("kpi_unit"), better=r.get("better_direction"),
+            label=_kpi_name(data, r["kpi"]), unit=r.get("kpi_unit"), better=r.get("better_direction"),
             effect=None if r.get("suppressed") else r.get("effect"), low=r.get("effect_ci_low"), high=r.get("effect_ci_high"),
             p_adjusted=r.get("effect_p_adjusted"), note=note,
         ))
@@ -183,26 +170,26 @@ def _effects(data: ReportData, pid: str) -> str:
                "verdicts and ROI use.")
     table = tables.html(tables.headers(REPORT_EFFECTS), tables.pick(REPORT_EFFECTS, [_effect_cells(data, r) for r in impact]),
                         "numbers")
-    spill = "".join(f"<li>{sentence}</li>" for r in impact if (sentence := _spillover_sentence(r)))
+    spill = "".join(f"<li>{sentence}</li>" for r in impact if (sentence := _spillover_sentence(data, r)))
     spillover = (f"<p>Untrained teammates of the trained (their manager's or organisation's team had someone "
                  f"trained), against untrained people in teams without:</p><ul>{spill}</ul>") if spill else ""
     return "<h3>Effects on the KPIs</h3>" + charts.forest_plot(rows, caption) + table + spillover
 
 
-def _spillover_sentence(r: dict) -> str:
+def _spillover_sentence(data: ReportData, r: dict) -> str:
     """A KPI's teammates' spillover, when one could be measured; the effect is adjusted
     for it, and ROI leaves it out."""
     if r.get("suppressed") or r.get("spillover_effect") is None:
         return ""
     unit = r.get("kpi_unit")
-    return (f"<b>{escape(kpi_label(r['kpi']))}</b>: {escape(f.kpi_change(r['spillover_effect'], unit))} "
+    return (f"<b>{escape(_kpi_name(data, r['kpi']))}</b>: {escape(f.kpi_change(r['spillover_effect'], unit))} "
             f"({escape(f.interval(r.get('spillover_ci_low'), r.get('spillover_ci_high'), unit))}) for a whole window "
             "with a trained teammate. The effect above is measured against people without one; this spillover is "
             "not counted in ROI.")
 
 
 def _pretrend_sentence(data: ReportData, r: dict) -> str:
-    name = f"<b>{escape(kpi_label(r['kpi']))}</b>"
+    name = f"<b>{escape(_kpi_name(data, r['kpi']))}</b>"
     if r.get("suppressed"):
         return f"{name}: {_fewer(data)} to test."
     if r.get("kpi_grain") == "person":
@@ -234,7 +221,7 @@ def _event_studies(data: ReportData, pid: str) -> str:
         parts.append(charts.event_study_chart(
             [charts.Bin(b["relative_bin"], b.get("period") or "", b.get("treated_value"), b.get("comparison_value"),
                         b.get("n_treated"), b.get("n_comparison"), bool(b.get("suppressed"))) for b in bins],
-            r.get("kpi_unit"), kpi_label(r["kpi"]), data.min_group_size,
+            r.get("kpi_unit"), _kpi_name(data, r["kpi"]), data.min_group_size,
         ))
     sentences = "".join(f"<li>{_pretrend_sentence(data, r)}</li>" for r in data.impact.get(pid, []))
     anticipation = data.info.get("anticipation_weeks")
@@ -252,30 +239,45 @@ def _roi(data: ReportData, pid: str) -> str:
     cur = roi.get("currency")
     other = sum(roi.get(c) or 0.0 for c in ("cost_needs_assessment", "cost_design", "cost_delivery", "cost_evaluation",
                                            "cost_overhead", "cost_other"))
-    unmeasured = _all_suppressed(data.impact.get(pid, []))
+    measured = roi.get("roi_status") == "measured"
     steps: list[tuple[str, float | None]] = [
         (label("cost_direct"), -(roi.get("cost_direct") or 0.0)),
         (label("cost_participant_time"), -(roi.get("cost_participant_time") or 0.0)),
         *([(label("cost_other"), -other)] if other else []),
-        (label("benefit"), None if unmeasured else (roi.get("benefit") or 0.0)),
+        (label("benefit"), roi.get("benefit") if measured else None),
     ]
     caption = ("Fully loaded costs (courses, participants' time at their pay, other costs) against the first-year benefit, "
                "following each KPI's measured path after completion at the end of its interval nearest zero "
                "(Phillips ROI, the most conservative alternative).")
-    chart = charts.waterfall(steps, cur, caption, "Costs so far" if unmeasured else "Net benefit")
-    if unmeasured:
-        words = (f"<p>Benefit not measured: {_fewer(data)} in a group, so no return can be claimed or denied yet; "
-                 f"ROI not measured. Costs so far: {escape(f.money(roi.get('cost_total'), cur))}.</p>")
+    chart = charts.waterfall(steps, cur, caption, "Net benefit" if measured else "Costs so far")
+    if not measured:
+        words = (f'<p data-roi-status="{_e(roi.get("roi_status"))}">ROI: {_e(roi.get("roi_status_text"))}. '
+                 f"Costs so far: {escape(f.money(roi.get('cost_total'), cur))}.</p>")
     else:
-        words = (f"<p>ROI {escape(f.percent(roi.get('roi_pct'), sign=True))} (net benefit ÷ total cost), benefit-cost ratio "
-                 f"{escape(f.number(roi.get('bcr'), 2))}. Costs count all {f.integer(roi.get('participants'))} participants; "
-                 f"the benefit counts all {f.integer(roi.get('n_benefiting'))} completers at the measured effect, for the first "
-                 f"year only: {escape(f.money(roi.get('benefit_measured'), cur))} over the weeks measured after completion"
-                 f"{_horizon(roi)}, and {escape(f.money(roi.get('benefit_projected'), cur))} projected to the year's end "
-                 "(never above the last measured interval's end nearest zero, fading as the effect faded). "
-                 "A KPI earns benefit only when its effect is significant once adjusted across every program's KPIs and "
-                 "the groups moved alike before training.</p>")
+        words = (f"<p>ROI {escape(_roi_percent(roi.get('roi_pct')))} (net benefit ÷ total cost), benefit-cost ratio "
+                 f"{escape(f.number(roi.get('bcr'), 2))}: the {_e(roi.get('roi_status_text'))}. Costs count all "
+                 f"{f.integer(roi.get('participants'))} participants; the benefit counts all {f.integer(roi.get('n_benefiting'))} "
+                 f"completers at the measured effect, for the first year only: "
+                 f"{escape(f.money(roi.get('benefit_measured'), cur))} over the weeks measured after completion{_horizon(roi)}, "
+                 f"and {escape(f.money(roi.get('benefit_projected'), cur))} projected to the year's end (never above the last "
+                 "measured interval's end nearest zero, fading as the effect faded).</p>")
+    words += _kpi_roi(data, pid)
     return f"<h3>Return on investment</h3>{chart}{words}"
+
+
+def _kpi_roi(data: ReportData, pid: str) -> str:
+    """Each earning KPI's part of the benefit (program_kpi_roi), when more than one KPI earns."""
+    rows = [r for r in data.kpi_roi.get(pid, []) if r.get("earns_benefit")]
+    if len(rows) < 2:
+        return ""
+    items = "".join(
+        f"<li>{escape(_kpi_name(data, r['kpi']))}: {escape(f.money(r.get('benefit'), r.get('currency')))}"
+        + (f" ({escape(f.share(r.get('share_of_program_benefit')))} of the benefit)" if r.get("share_of_program_benefit") is not None else "")
+        + ("" if r.get("benefit_per_unit") else " — not valued in money")
+        + "</li>"
+        for r in rows
+    )
+    return f"<p>Of which, per KPI:</p><ul>{items}</ul>"
 
 
 def _horizon(roi: dict) -> str:
@@ -288,15 +290,17 @@ def _expectations(data: ReportData, pid: str) -> str:
     for e in data.expectations.get(pid, []):
         unit = (e.get("kpi_unit") or (data.kpis.get(e["kpi"]) or {}).get("kpi_unit")
                 or next((r.get("kpi_unit") for r in data.impact.get(pid, []) if r["kpi"] == e["kpi"]), None))
-        name = escape(kpi_label(e["kpi"]))
+        name = escape(_kpi_name(data, e["kpi"]))
         expected = (e.get("target_value") or 0) - (e.get("baseline_value") or 0)
         owner = escape(e.get("kpi_owner") or "the KPI owner")
-        if e.get("measured_effect") is None or e.get("effect_share_of_expected_pct") is None:
-            contributed = f"not measurable ({_fewer(data)} in a group)"
+        status = f'<b data-contribution="{_e(e.get("contribution_code"))}">{_e(e.get("contribution_status"))}</b>'
+        impact = next((r for r in data.impact.get(pid, []) if r["kpi"] == e["kpi"]), {})
+        if e.get("measured_effect") is None:
+            contributed = f"{status}."
         else:
-            contributed = (f"{escape(f.kpi_change(e['measured_effect'], unit))} against the {escape(f.kpi_change(expected, unit))} "
-                           f"{owner} expected ({escape(f.percent(e['effect_share_of_expected_pct']))} of it): "
-                           f"<b>{escape(e.get('contribution_status') or '')}</b>.")
+            contributed = (f"{escape(f.kpi_change(e['measured_effect'], unit))} (95 % interval "
+                           f"{escape(f.interval(impact.get('effect_ci_low'), impact.get('effect_ci_high'), unit))}) against the "
+                           f"{escape(f.kpi_change(expected, unit))} {owner} expected: {status}.")
         family = escape(e.get("target_job_family") or "the target job family")
         if e.get("current_value") is None:
             standing = f"not measurable for {family} (no recent measurable weeks, or a KPI measured per new starter)."
@@ -321,14 +325,19 @@ def _expectations(data: ReportData, pid: str) -> str:
 def _reaction(data: ReportData, pid: str) -> str:
     sc = data.scorecard.get(pid, {})
     responses = sc.get("l1_reaction_responses") or 0
-    if responses < data.min_group_size:
-        head = f"<p>Reaction (level 1): {_fewer(data, 'people answered')} the survey.</p>"
+    if sc.get("l1_reaction_mean") is None:
+        reaction = f"Reaction (level 1): not shown ({_e(sc.get('l1_not_shown_reason') or 'no survey answers')})."
     else:
-        head = (f"<p>Reaction (level 1): <b>{escape(f.number(sc.get('l1_reaction_mean'), 1))} of 5</b> on a 1–5 scale, from "
-                f"{f.integer(responses)} responses ({escape(f.share(sc.get('l1_reaction_response_rate')))} of course completions). "
-                f"Learning (level 2): a score gain of <b>{escape(f.number(sc.get('l2_mean_score_gain'), 1, sign=True))} points</b> of 100 "
-                f"from {escape(f.number(sc.get('l2_mean_pre_score'), 0))} to {escape(f.number(sc.get('l2_mean_post_score'), 0))}, "
-                f"pass rate {escape(f.share(sc.get('l2_pass_rate')))}.</p>")
+        reaction = (f"Reaction (level 1): <b>{escape(f.number(sc.get('l1_reaction_mean'), 1))} of 5</b> on a 1–5 scale, from "
+                    f"{f.integer(responses)} responses ({escape(f.share(sc.get('l1_reaction_response_rate')))} of course completions).")
+    if sc.get("l2_mean_score_gain") is None:
+        learning = f"Learning (level 2): not shown ({_e(sc.get('l2_not_shown_reason') or 'no assessment')})."
+    else:
+        learning = (f"Learning (level 2): a score gain of <b>{escape(f.number(sc.get('l2_mean_score_gain'), 1, sign=True))} points</b> "
+                    f"of 100 from {escape(f.number(sc.get('l2_mean_pre_score'), 0))} to "
+                    f"{escape(f.number(sc.get('l2_mean_post_score'), 0))}, pass rate {escape(f.share(sc.get('l2_pass_rate')))}, "
+                    f"{f.integer(sc.get('l2_people_assessed'))} people assessed.")
+    head = f"<p>{reaction} {learning}</p>"
     comments = data.comments.get(pid, [])
     if comments:
         quotes = "".join(
@@ -352,7 +361,7 @@ def _cohorts(data: ReportData, pid: str) -> str:
             continue
         parts.append(charts.cohort_bars(
             rows, r.get("kpi_unit"), r.get("better_direction"), data.min_group_size,
-            f"{kpi_label(r['kpi'])}: each completion month's people and their mean own effect (their change minus their "
+            f"{_kpi_name(data, r['kpi'])}: each completion month's people and their mean own effect (their change minus their "
             f"matched comparisons'); months with {f.fewer_than(data.min_group_size)} are not shown.",
         ))
     if not parts:
@@ -363,7 +372,7 @@ def _cohorts(data: ReportData, pid: str) -> str:
 def _method(data: ReportData, pid: str) -> str:
     items = []
     for r in data.impact.get(pid, []):
-        name = f"<b>{escape(kpi_label(r['kpi']))}</b>"
+        name = f"<b>{escape(_kpi_name(data, r['kpi']))}</b>"
         if r.get("kpi_grain") == "person":
             text = f"{name}: {escape(r.get('method') or '')}."
         else:
@@ -404,7 +413,7 @@ def program_section(data: ReportData, program: dict) -> str:
     return (
         f'<section class="program" id="{escape(pid)}" data-program="{escape(pid)}">'
         f'<h2>{_e(program.get("program_name"))} <span class="muted small">{escape(pid)}</span></h2>'
-        f'<p class="verdict" data-verdict="{_e(sc.get("verdict"))}">{escape(verdict_sentence(sc.get("verdict")))}</p>'
+        f'<p class="verdict" data-verdict="{_e(sc.get("verdict_code"))}">{_e(sc.get("verdict_text"))}</p>'
         + _effects(data, pid) + _event_studies(data, pid) + _roi(data, pid) + _expectations(data, pid)
         + _reaction(data, pid) + _cohorts(data, pid) + _method(data, pid)
         + "</section>"
@@ -483,7 +492,6 @@ def render_markdown(data: ReportData, html_path: str | None = None) -> str:
     ]
     if html_path:
         lines += [f"The full report, with charts: `{html_path}`", ""]
-    n = data.min_group_size
     rows = []
     for program in data.programs:
         pid = program["program_id"]
@@ -495,28 +503,28 @@ def render_markdown(data: ReportData, html_path: str | None = None) -> str:
             if _kpi_level(data, r["kpi"]) == 3:
                 continue
             if r.get("suppressed"):
-                results.append(f"{kpi_label(r['kpi'])}: {f.fewer_than(n)}")
+                results.append(f"{_kpi_name(data, r['kpi'])}: {r.get('verdict_text')}")
             else:
-                results.append(f"{kpi_label(r['kpi'])}: {f.kpi_change(r.get('effect'), r.get('kpi_unit'))} "
+                results.append(f"{_kpi_name(data, r['kpi'])}: {f.kpi_change(r.get('effect'), r.get('kpi_unit'))} "
                                f"({f.interval(r.get('effect_ci_low'), r.get('effect_ci_high'), r.get('kpi_unit'))})")
-        responses = sc.get("l1_reaction_responses") or 0
-        reaction = f.fewer_than(n) if responses < n else f"{f.number(sc.get('l1_reaction_mean'), 1)} of 5"
+        reaction = (sc.get("l1_not_shown_reason") or f.MISSING) if sc.get("l1_reaction_mean") is None \
+            else f"{f.number(sc.get('l1_reaction_mean'), 1)} of 5"
         if not roi or not sc.get("activity_learners_enrolled"):
             roi_text = f.MISSING
-        elif _all_suppressed(impact):
-            roi_text = f"not measured: {f.fewer_than(n)}"
+        elif roi.get("roi_status") != "measured":
+            roi_text = code_words(roi.get("roi_status"))
         else:
-            roi_text = f.percent(roi.get("roi_pct"), sign=True)
+            roi_text = _roi_percent(roi.get("roi_pct"))
         rows.append({
             "program_name": f"{program.get('program_name')} ({pid})",
             "activity_learners_enrolled": f"{f.integer(sc.get('activity_learners_enrolled'))} enrolled, "
             f"{f.share(sc.get('activity_completion_rate'))} completed",
             "l1_reaction_mean": reaction,
             "l2_mean_score_gain": f"{f.number(sc.get('l2_mean_score_gain'), 1, sign=True)} points of 100"
-            if sc.get("l2_mean_score_gain") is not None else f.MISSING,
+            if sc.get("l2_mean_score_gain") is not None else (sc.get("l2_not_shown_reason") or f.MISSING),
             "l4_effects": "; ".join(results) or f.MISSING,
             "l5_roi_pct": roi_text,
-            "verdict": verdict_sentence(sc.get("verdict")),
+            "verdict": sc.get("verdict_text") or f.MISSING,
         })
     lines.append(tables.markdown(tables.headers(REPORT_MARKDOWN_OVERVIEW), tables.pick(REPORT_MARKDOWN_OVERVIEW, rows)))
     return "\n".join(lines) + "\n"

@@ -35,10 +35,11 @@ def test_a_dip_reaching_into_the_pre_window_fails_the_pretrend_test(second_world
 
 
 def test_a_kpi_whose_groups_diverged_before_training_earns_no_roi_and_says_why(second_world):
-    benefits = dict(second_world.query("select program_id, benefit from marts.program_roi"))
-    assert benefits["PRG-SAL"] == 0, benefits
-    verdicts = dict(second_world.query("select program_id, verdict from marts.program_scorecard"))
-    assert "groups diverged before training; effect not credible" in verdicts["PRG-SAL"], verdicts
+    roi = {r[0]: r[1:] for r in second_world.query("select program_id, benefit, roi_pct, roi_status from marts.program_roi")}
+    assert roi["PRG-SAL"] == (None, None, "not_credible"), roi
+    verdicts = {r[0]: r[1:] for r in second_world.query("select program_id, verdict_code, verdict_text from marts.program_scorecard")}
+    assert verdicts["PRG-SAL"][0] == "not_credible", verdicts
+    assert "the trained and comparison groups diverged before training" in verdicts["PRG-SAL"][1], verdicts
     # Published anyway: a failed pre-trend test is a finding, not a broken run.
     assert second_world.result.success
 

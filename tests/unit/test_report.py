@@ -11,7 +11,7 @@ import pytest
 from dagster_project.publish.serving import PUBLISH_INFO, write_marts
 from dagster_project.quality.data_docs import record
 from dagster_project.report import formats as f
-from dagster_project.report import load, render_html, render_markdown, verdict_sentence, write_report
+from dagster_project.report import load, render_html, render_markdown, write_report
 from dagster_project.report.labels import LABELS, label
 
 
@@ -27,24 +27,30 @@ def _serving(path: Path) -> Path:
            t(program_id, program_name, currency)"""
     )
     conn.execute(
-        """create table kpis as select * from (values ('sales_cycle_days', 'days', 'decrease', 4),
-           ('knowledge_use_rate', 'share', 'increase', 3)) t(kpi, kpi_unit, better_direction, kirkpatrick_level)"""
+        """create table kpis as select * from (values ('sales_cycle_days', 'Sales cycle', 'days', 'decrease', 4),
+           ('knowledge_use_rate', 'Knowledge article use', 'share', 'increase', 3))
+           t(kpi, kpi_label, kpi_unit, better_direction, kirkpatrick_level)"""
     )
     conn.execute(
         """create table program_scorecard as select * from (values
-           ('BIG', 'Big Program', 60, 50, 0.83, 4.2, 40, 0.8, 15.5, 0.56, 'completion high, measurable impact, positive ROI'),
-           ('TINY', 'Tiny Program', 4, 3, 0.75, 4.0, 3, 1.0, 9.0, 0.33, 'completion high, too few completers to measure impact'))
+           ('BIG', 'Big Program', 60, 50, 0.83, 4.2, 40, 0.8, null, 15.5, 0.56, 40, null, 'paid_for_itself', 'BIG VERDICT TEXT.'),
+           ('TINY', 'Tiny Program', 4, 3, 0.75, null, 3, 1.0, '3 people answered, fewer than 5', null, null, 3,
+            '3 people assessed, fewer than 5', 'not_measured', 'TINY VERDICT TEXT.'))
            t(program_id, program_name, activity_learners_enrolled, activity_learners_completed, activity_completion_rate,
-             l1_reaction_mean, l1_reaction_responses, l1_reaction_response_rate, l2_mean_score_gain, l2_pass_rate, verdict)"""
+             l1_reaction_mean, l1_reaction_responses, l1_reaction_response_rate, l1_not_shown_reason, l2_mean_score_gain,
+             l2_pass_rate, l2_people_assessed, l2_not_shown_reason, verdict_code, verdict_text)"""
     )
     conn.execute(
         """create table program_impact as select * from (values
-           ('BIG', 'sales_cycle_days', 'days', 'decrease', 'person_week', 25, 40, 45.0, 38.0, -9.9, -10.8, -9.1, 0.0002, true, true, 0.6, 10, false, 90, 6),
-           ('BIG', 'knowledge_use_rate', 'share', 'increase', 'person_week', 30, 30, 0.3, 0.45, 0.15, 0.12, 0.19, 0.0002, true, false, 0.01, 10, false, 90, 6),
-           ('TINY', 'sales_cycle_days', 'days', 'decrease', 'person_week', 1, 7, null, null, null, null, null, null, false, null, null, null, true, 90, 6))
+           ('BIG', 'sales_cycle_days', 'days', 'decrease', 'person_week', 25, 40, 45.0, 38.0, -9.9, -10.8, -9.1, 0.0002, true, true, 0.6, 10, false, 90, 6,
+            'improved', 'improved by 9.9 days'),
+           ('BIG', 'knowledge_use_rate', 'share', 'increase', 'person_week', 30, 30, 0.3, 0.45, 0.15, 0.12, 0.19, 0.0002, true, false, 0.01, 10, false, 90, 6,
+            'not_credible', 'not credible: the trained and comparison groups diverged before training'),
+           ('TINY', 'sales_cycle_days', 'days', 'decrease', 'person_week', 1, 7, null, null, null, null, null, null, false, null, null, null, true, 90, 6,
+            'not_measured', 'not measured: 3 completed it, fewer than 5'))
            t(program_id, kpi, kpi_unit, better_direction, kpi_grain, n_treated, n_comparison, pre_treated, post_treated,
              effect, effect_ci_low, effect_ci_high, effect_p_adjusted, is_significant, pretrend_ok,
-             pretrend_p_value, pretrend_bins_tested, suppressed, window_days, anticipation_weeks)"""
+             pretrend_p_value, pretrend_bins_tested, suppressed, window_days, anticipation_weeks, verdict_code, verdict_text)"""
     )
     conn.execute(
         """create table program_event_study as
@@ -56,18 +62,21 @@ def _serving(path: Path) -> Path:
     )
     conn.execute(
         """create table program_roi as select * from (values
-           ('BIG', 60, 25, 70000.0, 20000.0, 0.0, 90000.0, 320000.0, 230000.0, 255.6, 3.56, 'USD'),
-           ('TINY', 4, 1, 9000.0, 900.0, 0.0, 9900.0, 0.0, -9900.0, -100.0, 0.0, 'USD'))
+           ('BIG', 60, 25, 70000.0, 20000.0, 0.0, 90000.0, 320000.0, 230000.0, 255.6, 3.56, 'USD', 'measured',
+            'first-year benefit from 1 of 2 KPIs'),
+           ('TINY', 4, 1, 9000.0, 900.0, 0.0, 9900.0, null, null, null, null, 'USD', 'not_measured',
+            'not measured: too few people could be measured on any KPI'))
            t(program_id, participants, n_benefiting, cost_direct, cost_participant_time, cost_other, cost_total, benefit,
-             net_benefit, roi_pct, bcr, currency)"""
+             net_benefit, roi_pct, bcr, currency, roi_status, roi_status_text)"""
     )
     conn.execute(
         """create table program_expectations as select * from (values
            ('BIG', 'sales_cycle_days', 'days', 'VP Sales', 'Sales', 45.0, 30.0, 41.0, 26.7, -9.9, 66.0,
-            'delivered part of what was expected', 'off track'),
-           ('TINY', 'sales_cycle_days', 'days', 'VP Sales', 'Sales', 45.0, 35.0, 41.0, 40.0, null, null, 'not measurable', 'off track'))
+            'not_reached', 'delivered part of what was expected', 'off track'),
+           ('TINY', 'sales_cycle_days', 'days', 'VP Sales', 'Sales', 45.0, 35.0, 41.0, 40.0, null, null, 'not_measured',
+            'not measured: too few people', 'off track'))
            t(program_id, kpi, kpi_unit, kpi_owner, target_job_family, baseline_value, target_value, current_value,
-             progress_pct, measured_effect, effect_share_of_expected_pct, contribution_status, status)"""
+             progress_pct, measured_effect, effect_share_of_expected_pct, contribution_code, contribution_status, status)"""
     )
     conn.execute(
         """create table program_comments as select 'BIG' as program_id, 1 as comment_rank, date '2026-06-01' as submitted_month,
@@ -96,19 +105,21 @@ def test_report_is_one_self_contained_page_with_charts(report_data):
     assert "<script" not in html
     for program in ("Big Program", "Tiny Program"):
         assert program in html
-    assert verdict_sentence("completion high, measurable impact, positive ROI") in html
+    assert "BIG VERDICT TEXT." in html and "TINY VERDICT TEXT." in html  # the scorecard's words, as they are
     big = html[html.index('<section class="program" id="BIG"'):html.index('<section class="program" id="TINY"')]
     assert big.count('class="point') >= 10 and 'class="bar' in big  # forest, event study, waterfall, cohorts
     assert "@media print" in html
 
 
-def test_suppressed_figures_read_fewer_than_n_people_never_zero_or_minus_100(report_data):
+def test_suppressed_figures_say_why_never_zero_or_minus_100(report_data):
     html = render_html(report_data)
     tiny_row = re.search(r'<tr data-program="TINY">(.*?)</tr>', html, re.S).group(1)
-    assert "fewer than 5 people" in tiny_row
+    assert "not measured: 3 completed it, fewer than 5" in tiny_row
+    assert "3 people answered, fewer than 5" in tiny_row and "3 people assessed, fewer than 5" in tiny_row
     assert "100" not in tiny_row.replace("of 100", ""), "no -100 % ROI for a program too small to measure"
+    assert 'data-roi-status="not_measured"' in tiny_row
     tiny = html[html.index('<section class="program" id="TINY"'):]
-    assert "ROI not measured" in tiny and "fewer than 5 people" in tiny
+    assert "not measured: too few people could be measured on any KPI" in tiny and "fewer than 5 people" in tiny
     # A cohort month with fewer than 5 people shows no figure.
     assert "fewer than 5 people" in html[html.index("Cohorts by completion month"):]
 
@@ -120,6 +131,7 @@ def test_the_report_states_scales_units_and_the_pretrend_verdict(report_data):
     assert f.kpi_change(-9.9, "days") in html  # −9.9 days
     assert "+15.0" + f.NBSP + "percentage points" in html
     assert "groups diverged before training; effect not credible" in html
+    assert "not credible: the trained and comparison groups diverged before training" in html
     assert "$230,000" in html or "+$230,000" in html
     assert "adjusted for multiplicity (Holm)" in html
 
@@ -135,8 +147,8 @@ def test_comments_are_escaped_and_the_glossary_names_each_column_with_its_descri
 def test_markdown_twin_lists_every_program_and_verdict(report_data):
     md = render_markdown(report_data, "/data/report/index.html")
     assert "Big Program" in md and "Tiny Program" in md and "/data/report/index.html" in md
-    assert verdict_sentence("completion high, too few completers to measure impact") in md
-    assert "not measured: fewer than 5 people" in md
+    assert "TINY VERDICT TEXT." in md and "BIG VERDICT TEXT." in md
+    assert "not measured: 3 completed it, fewer than 5" in md and "+256" in md
 
 
 def test_write_report_replaces_the_page_in_one_rename(tmp_path):
@@ -171,7 +183,6 @@ def test_formats_read_as_people_write_them(fn, args, expected):
 def test_every_label_is_defined_once_and_differs_from_the_column_name():
     assert len(LABELS) == len(set(LABELS))
     assert all(text and text != column for column, text in LABELS.items())
-    assert verdict_sentence("completion low, no measurable impact") == "Completion is low; no measurable effect on its results KPIs."
 
 
 def test_serving_file_carries_descriptions_and_publish_info(tmp_path):
