@@ -113,8 +113,10 @@ def test_every_chart_has_a_title_naming_its_kpi(pipeline, open_report):
     kinds = {kind for chart in charts for kind in chart["kind"].split()}
     assert {"forest", "event-study", "waterfall"} <= kinds, kinds
     kpis: dict[str, set[str]] = {}
-    for program_id, kpi in _published(pipeline, "select program_id, kpi from program_impact"):
-        kpis.setdefault(program_id, set()).add(kpi_label(kpi))
+    for program_id, kpi, name in _published(
+        pipeline, "select i.program_id, i.kpi, k.kpi_label from program_impact i left join kpis k on k.kpi = i.kpi"
+    ):
+        kpis.setdefault(program_id, set()).add(name or kpi_label(kpi))
     currencies = {program_id: currency for program_id, currency in _published(pipeline, "select program_id, currency from program_roi")}
     for chart in charts:
         assert chart["title"].strip(), chart
