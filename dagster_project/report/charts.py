@@ -415,7 +415,8 @@ def cohort_bars(rows: list[tuple[str, int, float | None]], unit: str | None, bet
         y = 10 + i * row_h + row_h / 2
         body.append(_text(8, y + 4, month, size=12))
         if value is None or n < min_group_size:
-            body.append(_text(mid + 8, y + 4, f.fewer_than(min_group_size), size=11, fill=NEUTRAL))
+            body.append(_text(mid + 8, y + 4, f.fewer_than(min_group_size) if n < min_group_size else "not shown",
+                              size=11, fill=NEUTRAL))
             continue
         w = value / reach * (plot_w / 2)
         good = (value < 0) == (better == "decrease")

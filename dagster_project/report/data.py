@@ -85,18 +85,14 @@ def load(serving: Path, default_min_group_size: int = 5) -> ReportData:
         for r in _rows(conn, present, "program_comments", "select * from program_comments order by program_id, comment_rank"):
             comments[r["program_id"]].append(r)
 
-        # Cohorts by completion month: the mean of the people's own difference-in-differences.
+        # Cohorts by completion month, as published (hidden months carry no figure).
         cohorts: dict[tuple[str, str], list] = defaultdict(list)
         for r in _rows(
-            conn, present, "learner_outcomes",
-            """select program_id, kpi, strftime(date_trunc('month', completion_week), '%Y-%m') as completion_month,
-                      count(*) as people, avg(did_value) as mean_effect
-               from learner_outcomes where is_matched and did_value is not null
-               group by all order by program_id, kpi, completion_month""",
+            conn, present, "program_cohorts",
+            """select program_id, kpi, strftime(completion_month, '%Y-%m') as completion_month, cohort_people,
+                      cohort_effect from program_cohorts order by program_id, kpi, completion_month""",
         ):
-            people = int(r["people"])
-            effect = r["mean_effect"] if people >= min_group_size else None
-            cohorts[(r["program_id"], r["kpi"])].append((r["completion_month"], people, effect))
+            cohorts[(r["program_id"], r["kpi"])].append((r["completion_month"], int(r["cohort_people"]), r["cohort_effect"]))
 
         kpis = {r["kpi"]: r for r in _rows(conn, present, "kpis", "select * from kpis")}
 

@@ -310,7 +310,8 @@ def _expectations(data: ReportData, pid: str) -> str:
                         f"{escape(f.kpi_value(e.get('baseline_value'), unit))} and a target of {escape(f.kpi_value(e.get('target_value'), unit))}: "
                         f"{escape(f.percent(e.get('progress_pct')))} of the way — <b>{escape(e.get('status') or '')}</b>.")
             bar = charts.progress_bar(e.get("progress_pct"), f.kpi_value(e.get("baseline_value"), unit),
-                                      f.kpi_value(e.get("target_value"), unit), f.kpi_value(e["current_value"], unit), e.get("status") or "")
+                                      f.kpi_value(e.get("target_value"), unit), f.kpi_value(e["current_value"], unit), e.get("status") or "",
+                                      kpi=_kpi_name(data, e["kpi"]), unit=unit)
         items.append(
             f'<div class="roe"><h4>{name}</h4><p><span class="part">What training contributed:</span> {contributed}</p>'
             f'<p><span class="part">Where the KPI stands overall:</span> {standing}</p>{bar}</div>'
@@ -362,7 +363,9 @@ def _cohorts(data: ReportData, pid: str) -> str:
         parts.append(charts.cohort_bars(
             rows, r.get("kpi_unit"), r.get("better_direction"), data.min_group_size,
             f"{_kpi_name(data, r['kpi'])}: each completion month's people and their mean own effect (their change minus their "
-            f"matched comparisons'); months with {f.fewer_than(data.min_group_size)} are not shown.",
+            f"matched comparisons'); months with {f.fewer_than(data.min_group_size)} are not shown, nor the smallest "
+            "other month when the hidden ones together are fewer.",
+            kpi=_kpi_name(data, r["kpi"]),
         ))
     if not parts:
         return ""

@@ -6,7 +6,6 @@ import re
 import duckdb
 
 
-
 def _published(pipeline, sql):
     conn = duckdb.connect(str(pipeline.settings.serving_path), read_only=True)
     try:

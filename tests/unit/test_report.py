@@ -83,11 +83,10 @@ def _serving(path: Path) -> Path:
            'Very practical <b>really</b>' as comment_scrubbed, 40 as program_respondents"""
     )
     conn.execute(
-        """create table learner_outcomes as
-           select 'BIG' as program_id, 'sales_cycle_days' as kpi, date '2025-07-07' + cast(7 * (i % 3) as integer) as completion_week,
-                  -10.0 + i % 2 as did_value, true as is_matched
-           from range(8) t(i)
-           union all select 'BIG', 'sales_cycle_days', date '2025-09-01', -9.0, true"""
+        """create table program_cohorts as select * from (values
+           ('BIG', 'sales_cycle_days', date '2025-07-01', 8, -9.5, null),
+           ('BIG', 'sales_cycle_days', date '2025-09-01', 1, null, 'fewer than 5 people'))
+           t(program_id, kpi, completion_month, cohort_people, cohort_effect, not_shown_reason)"""
     )
     conn.execute("comment on column program_impact.effect is 'Difference-in-differences in KPI units.'")
     conn.close()

@@ -34,7 +34,8 @@ family_now as (
     select
         config.program_id,
         config.kpi,
-        sum(kpi_week.numerator) / nullif(sum(kpi_week.denominator), 0) as current_value
+        sum(kpi_week.numerator) / nullif(sum(kpi_week.denominator), 0) as current_value,
+        count(distinct kpi_week.person_key) as current_people
     from config
     inner join coverage on config.kpi = coverage.kpi
     inner join {{ ref('int_kpis__person_weeks') }} as kpi_week
@@ -60,7 +61,9 @@ joined as (
         config.target_job_family,
         config.baseline_value,
         config.target_value,
-        family_now.current_value,
+        -- a figure from fewer than min_group_size people is not shown
+        case when family_now.current_people >= {{ var('min_group_size') }} then family_now.current_value end as current_value,
+        coalesce(family_now.current_people, 0) as current_people,
         impact.effect as measured_effect,
         impact.effect_ci_low,
         impact.effect_ci_high,
@@ -118,6 +121,7 @@ select
     cast(baseline_value as {{ type_double() }}) as baseline_value,
     cast(target_value as {{ type_double() }}) as target_value,
     cast(current_value as {{ type_double() }}) as current_value,
+    cast(current_people as {{ dbt.type_bigint() }}) as current_people,
     cast(progress_pct as {{ type_double() }}) as progress_pct,
     cast(measured_effect as {{ type_double() }}) as measured_effect,
     cast(effect_share_of_expected_pct as {{ type_double() }}) as effect_share_of_expected_pct,

@@ -92,26 +92,31 @@ worded as (
     select
         judged.*,
         case judged.verdict_code
-            when 'not_measured' then 'not measured: ' || case
-                when judged.n_completers < {{ var('min_group_size') }}
-                    then cast(judged.n_completers as {{ dbt.type_string() }}) || ' completed it'
-                when judged.n_treated < {{ var('min_group_size') }}
-                    then cast(judged.n_treated as {{ dbt.type_string() }}) || ' of '
-                    || cast(judged.n_completers as {{ dbt.type_string() }}) || ' completers could be measured'
-                else cast(judged.n_comparison as {{ dbt.type_string() }}) || ' comparable colleagues could be measured'
-            end || ', fewer than {{ var("min_group_size") }}'
-            when 'not_credible' then 'not credible: ' || case
-                when judged.parallel = false then 'the trained and comparison groups diverged before training'
-                else 'too few weeks before training to test that the groups moved alike'
-            end
-            when 'improved' then 'improved by ' || {{ amount_text('judged.effect', 'judged.unit') }}
-                || ' (95 % interval ' || {{ interval_text('judged.ci_low', 'judged.ci_high', 'judged.unit') }} || ')'
-            when 'worsened' then 'worsened by ' || {{ amount_text('judged.effect', 'judged.unit') }}
-                || ' (95 % interval ' || {{ interval_text('judged.ci_low', 'judged.ci_high', 'judged.unit') }} || ')'
-            when 'no_effect' then 'no effect larger than '
-                || {{ amount_text('greatest(abs(judged.ci_low), abs(judged.ci_high))', 'judged.unit') }}
-                || ': the 95 % interval (' || {{ interval_text('judged.ci_low', 'judged.ci_high', 'judged.unit') }}
-                || ') rules out the ' || {{ amount_text('judged.expected_magnitude', 'judged.unit') }} || ' the KPI owner expected'
+            when 'not_measured'
+                then 'not measured: ' || case
+                        when judged.n_completers < {{ var('min_group_size') }}
+                            then cast(judged.n_completers as {{ dbt.type_string() }}) || ' completed it'
+                        when judged.n_treated < {{ var('min_group_size') }}
+                            then cast(judged.n_treated as {{ dbt.type_string() }}) || ' of '
+                                || cast(judged.n_completers as {{ dbt.type_string() }}) || ' completers could be measured'
+                        else cast(judged.n_comparison as {{ dbt.type_string() }}) || ' comparable colleagues could be measured'
+                    end || ', fewer than {{ var("min_group_size") }}'
+            when 'not_credible'
+                then 'not credible: ' || case
+                        when judged.parallel = false then 'the trained and comparison groups diverged before training'
+                        else 'too few weeks before training to test that the groups moved alike'
+                    end
+            when 'improved'
+                then 'improved by ' || {{ amount_text('judged.effect', 'judged.unit') }}
+                    || ' (95 % interval ' || {{ interval_text('judged.ci_low', 'judged.ci_high', 'judged.unit') }} || ')'
+            when 'worsened'
+                then 'worsened by ' || {{ amount_text('judged.effect', 'judged.unit') }}
+                    || ' (95 % interval ' || {{ interval_text('judged.ci_low', 'judged.ci_high', 'judged.unit') }} || ')'
+            when 'no_effect'
+                then 'no effect larger than '
+                    || {{ amount_text('greatest(abs(judged.ci_low), abs(judged.ci_high))', 'judged.unit') }}
+                    || ': the 95 % interval (' || {{ interval_text('judged.ci_low', 'judged.ci_high', 'judged.unit') }}
+                    || ') rules out the ' || {{ amount_text('judged.expected_magnitude', 'judged.unit') }} || ' the KPI owner expected'
             else 'inconclusive: '
                 || case
                     when judged.ci_low <= 0 and judged.ci_high >= 0 then 'not told apart from zero'
@@ -122,8 +127,8 @@ worded as (
                 || case
                     when judged.more_completers > 0
                         then '; about ' || cast(judged.more_completers as {{ dbt.type_string() }})
-                        || ' more completers would detect the ' || {{ amount_text('judged.expected_magnitude', 'judged.unit') }}
-                        || ' the KPI owner expected'
+                            || ' more completers would detect the ' || {{ amount_text('judged.expected_magnitude', 'judged.unit') }}
+                            || ' the KPI owner expected'
                     else ''
                 end
         end as verdict_text

@@ -171,9 +171,10 @@ select
     cast(roi_status as {{ dbt.type_string() }}) as roi_status,
     cast(
         case roi_status
-            when 'measured' then 'first-year benefit from ' || cast(n_kpis_earning as {{ dbt.type_string() }}) || ' of '
-                || cast(n_kpis as {{ dbt.type_string() }}) || ' KPIs, each measured, credible and significant'
-                || case when n_kpis_earning < n_kpis then '; the others count nothing' else '' end
+            when 'measured'
+                then 'first-year benefit from ' || cast(n_kpis_earning as {{ dbt.type_string() }}) || ' of '
+                    || cast(n_kpis as {{ dbt.type_string() }}) || ' KPIs, each measured, credible and significant'
+                    || case when n_kpis_earning < n_kpis then '; the others count nothing' else '' end
             when 'not_measured' then 'not measured: too few people could be measured on any KPI, so no return can be claimed or denied yet'
             when 'inconclusive' then 'not measured: no KPI effect could be told apart from zero, nor ruled out (inconclusive), so no return can be claimed or denied yet'
             when 'not_credible' then 'not measured: the groups diverged before training, so no effect can be credited to the program'
