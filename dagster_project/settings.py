@@ -81,6 +81,9 @@ class Settings:
     # dbt's unit tests check the models' SQL against fixed rows: CI runs them (make test);
     # a run on the same code would only repeat them, so it leaves them out unless asked.
     dbt_unit_tests: bool = False
+    # Opt-in: a group (a BI service account's) that may read each published run's folder
+    # (publish/sharing.py). Empty: everything under the data directory is owner-only.
+    publish_group: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -141,6 +144,12 @@ class Settings:
             raise ValueError(f"IMPACT_ANTICIPATION_WEEKS must be 0 or more, not {self.anticipation_weeks}")
         if self.engine not in ENGINES:
             raise ValueError(f"IMPACT_ENGINE must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        if self.publish_group:
+            from .publish.sharing import group_problem
+
+            problem = group_problem(self.publish_group)
+            if problem:
+                raise ValueError(problem)
 
     # Derived locations: all outputs live under data_dir.
     @property
@@ -233,12 +242,18 @@ class Settings:
     def ensure_dirs(self) -> None:
         """The data directory and what the run keeps in it, owner-only (0700). A data
         directory left readable by an older version is tightened once, whole."""
-        loosened = self.data_dir.exists() and stat.S_IMODE(self.data_dir.stat().st_mode) & 0o077
+        from .publish.sharing import allowed_mode_bits, let_through
+
+        loosened = self.data_dir.exists() and stat.S_IMODE(self.data_dir.stat().st_mode) & 0o077 & ~allowed_mode_bits(
+            self.publish_group)
         for path in (self.data_dir, self.published_dir, self.dagster_home):
             path.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.chmod(0o700)
         if loosened:
             owner_only(self.data_dir)
+        if self.publish_group:
+            let_through(self.data_dir, self.publish_group)
+            let_through(self.published_dir, self.publish_group)
         # Dagster's defaults, stored under DAGSTER_HOME, with an event log that keeps its
         # connections. Imported here: Dagster's storage modules are slow to import, and most
         # readers of the settings never open the instance.

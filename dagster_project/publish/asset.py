@@ -23,6 +23,7 @@ from .gate import CheckOutcome, audit_problems, mart_counts, published_counts, s
 from .pii import pii_column_names
 from .record import record_published
 from .serving import mart_descriptions, publish_info, publish_marts
+from .sharing import share_tree
 from .switch import Layout, PublishError
 
 PUBLISH_KEY = AssetKey(["serving", "published_marts"])
@@ -104,6 +105,8 @@ def build_publish_asset(mart_keys: set[AssetKey], required_checks: set[str]):
 
         def finish(folder: Path, previous: str | None, counts: dict[str, int]) -> None:
             record_published(folder, settings, run_id, previous, manifest, counts)  # last: the folder is whole
+            if settings.publish_group:
+                share_tree(folder, settings.publish_group)  # before the switch: readers see it whole
 
         try:
             counts = publish_marts(

@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..publish.sharing import share_tree
 from ..publish.switch import REPORT, REPORT_PAGE, SERVING, Layout, link_stable_paths
 from .data import ReportData, load
 from .render import render_html, render_markdown
@@ -39,9 +40,10 @@ def _replace(target: Path, text: str) -> None:
     staged.replace(target)
 
 
-def write_report(run_folder: Path, stable_html: Path | None = None) -> WrittenReport:
+def write_report(run_folder: Path, stable_html: Path | None = None, group: str = "") -> WrittenReport:
     """Writes run_folder/report/index.html and impact_report.md from run_folder/serving.duckdb
-    (each replaced in one rename: a reader sees the old page or the new one)."""
+    (each replaced in one rename: a reader sees the old page or the new one), readable by
+    `group` when one is set (IMPACT_PUBLISH_GROUP)."""
     data = load(run_folder / SERVING)
     folder = run_folder / REPORT
     folder.mkdir(mode=0o700, exist_ok=True)
@@ -49,6 +51,8 @@ def write_report(run_folder: Path, stable_html: Path | None = None) -> WrittenRe
     _replace(html, render_html(data))
     markdown = render_markdown(data, str(stable_html or html))
     _replace(folder / MARKDOWN, markdown)
+    if group:
+        share_tree(folder, group)
     return WrittenReport(run_folder, html, folder / MARKDOWN, markdown, data)
 
 
@@ -56,13 +60,13 @@ class NothingPublished(Exception):
     pass
 
 
-def write_current_report(data_dir: Path) -> WrittenReport:
+def write_current_report(data_dir: Path, group: str = "") -> WrittenReport:
     """The report of the run BI tools read now (published/current), resolved once."""
     layout = Layout(data_dir)
     run_id = layout.current_run_id()
     if run_id is None:
         raise NothingPublished(f"nothing is published in {data_dir}: run the pipeline first (`make run`)")
-    written = write_report(layout.folder(run_id), layout.report / REPORT_PAGE)
+    written = write_report(layout.folder(run_id), layout.report / REPORT_PAGE, group)
     if not layout.report.is_symlink():
         link_stable_paths(layout)  # a run published before reports: report/ now leads to it
     return written

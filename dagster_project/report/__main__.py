@@ -12,7 +12,7 @@ def main() -> int:
     private_files()
     try:
         settings = get_settings()
-        written = write_current_report(settings.data_dir)
+        written = write_current_report(settings.data_dir, settings.publish_group)
     except (ValueError, NothingPublished) as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2

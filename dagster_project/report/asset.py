@@ -26,7 +26,7 @@ def build_report_asset(publish_key: AssetKey, group_name: str, owner: str):
     def impact_report(context: AssetExecutionContext, impact: ImpactSettings) -> MaterializeResult:
         settings = impact.settings()
         try:
-            written = write_current_report(settings.data_dir)
+            written = write_current_report(settings.data_dir, settings.publish_group)
         except NothingPublished as error:
             raise Failure(description=str(error)) from None
         stable = Layout(settings.data_dir).report / REPORT_PAGE

@@ -4,6 +4,7 @@ ReportData (the serving file alone); no script, no external resource."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -380,12 +381,8 @@ def _method(data: ReportData, pid: str) -> str:
             text = f"{name}: {escape(r.get('method') or '')}."
         else:
             text = (f"{name}: {f.integer(r.get('n_treated'))} people who completed the program against "
-                    f"{f.integer(r.get('n_comparison'))} similar colleagues who had not (same job family, level and "
-                    f"tenure), over the same calendar weeks: up to {_e(r.get('window_days'))} days before (ending "
-                    f"{_e(r.get('anticipation_weeks'))} weeks before registration) and after completion, fewer where the "
-                    "data begin later or end sooner. The effect is the difference between the two groups' changes, so "
-                    "whatever moved everyone cancels out; colleagues whose team had someone trained are adjusted for what "
-                    "they learnt from them.")
+                    f"{f.integer(r.get('n_comparison'))} similar colleagues who had not, over the same calendar weeks "
+                    '(<a href="#method">how</a>).')
         caveats = []
         kpi = data.kpis.get(r["kpi"]) or {}
         if kpi.get("value_cap") is not None:
@@ -424,6 +421,42 @@ def program_section(data: ReportData, program: dict) -> str:
 
 
 # --------------------------------------------------------------------------- glossary and page
+
+
+def _inline(text: str) -> str:
+    """The few Markdown marks a doc block uses: `code` and *emphasis*."""
+    text = escape(text)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", text)
+
+
+def markdown_block(text: str) -> str:
+    """A doc block as HTML: paragraphs, and numbered lists whose items may wrap."""
+    out: list[str] = []
+    items: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.strip() for line in paragraph.splitlines()]
+        if lines and re.match(r"\d+\. ", lines[0]):
+            items = []
+            for line in lines:
+                if re.match(r"\d+\. ", line):
+                    items.append(line.split(". ", 1)[1])
+                else:
+                    items[-1] += " " + line
+            out.append("<ol>" + "".join(f"<li>{_inline(item)}</li>" for item in items) + "</ol>")
+        else:
+            out.append(f"<p>{_inline(' '.join(lines))}</p>")
+    return "".join(out)
+
+
+def method_section(data: ReportData) -> str:
+    """The method, as the serving file describes program_impact (one doc block feeds the
+    dbt docs, the serving file's comments and this section)."""
+    text = data.table_comments.get("program_impact") or ""
+    if not text:
+        return ""
+    return f'<section id="method" class="method"><h2>Method</h2>{markdown_block(text)}</section>'
+
 
 
 def glossary(data: ReportData) -> str:
@@ -474,8 +507,8 @@ def render_html(data: ReportData) -> str:
         "<p class=\"lede\">Which programs work, why we think so, and whether they paid: for L&amp;D teams, KPI owners and "
         "sponsors. Figures come from the published serving file of the run below.</p>"
         f"{_facts(data)}</header>"
-        f'<nav class="toc"><b>Programs:</b> <a href="#overview">Overview</a> {toc} <a href="#glossary">Glossary</a></nav>'
-        + overview(data) + sections + glossary(data)
+        f'<nav class="toc"><b>Programs:</b> <a href="#overview">Overview</a> {toc} <a href="#method">Method</a> <a href="#glossary">Glossary</a></nav>'
+        + overview(data) + sections + method_section(data) + glossary(data)
         + "</main></body></html>\n"
     )
 

@@ -56,17 +56,6 @@
     sha1({{ expr }})
 {%- endmacro %}
 
-{# Hex SHA-256: the salted person key must not be reversible by a lookup table. #}
-{% macro sha256_hex(expr) -%}
-    {{ return(adapter.dispatch('sha256_hex', 'learning_impact')(expr)) }}
-{%- endmacro %}
-{% macro default__sha256_hex(expr) -%}
-    sha2({{ expr }}, 256)
-{%- endmacro %}
-{% macro duckdb__sha256_hex(expr) -%}
-    sha256({{ expr }})
-{%- endmacro %}
-
 {#
   Hex HMAC-SHA256 of a text under a secret key the SQL never contains. `keyed_hash_key`
   names the key: `secret` (the run's, the default; the pipeline also passes it in

@@ -6,6 +6,7 @@ group, in any published table."""
 from html import escape
 
 import duckdb
+import pytest
 from dagster import AssetKey
 
 from dagster_project.summary import print_summary
@@ -93,7 +94,7 @@ def test_no_published_figure_comes_from_fewer_than_the_minimum_group(pipeline):
         assert conn.execute("""select count(*) from learner_outcomes as l inner join program_impact as i
                                on l.program_id = i.program_id and l.kpi = i.kpi where i.suppressed""").fetchone()[0] == 0
         # Every published table with figures about people is covered above, or holds none.
-        people_free = {"programs", "kpis", "publish_info", "learner_outcomes"}
+        people_free = {"programs", "kpis", "publish_info", "learner_outcomes", "data_quality"}
         assert published - checked <= people_free, published - checked - people_free
     finally:
         conn.close()
@@ -177,3 +178,33 @@ def test_every_surface_renders_the_marts_words(pipeline, capsys):
     for program_id, status, _ in roi:
         line = next(line for line in preview.splitlines() if f"| {program_id} " in line)
         assert status.replace("_", " ") in line and ("%" in line) == (status == "measured"), line
+
+
+def test_the_method_text_names_what_the_code_computes(pipeline):
+    """The method is written once (the impact_method doc block): the serving file's
+    description of program_impact and the report's method section carry it, and its
+    formulas are the ones the published figures follow, so the next drift fails here."""
+    from scipy import stats
+
+    conn = _serving(pipeline)
+    try:
+        description = conn.execute(
+            "select comment from duckdb_tables() where schema_name = 'main' and table_name = 'program_impact'").fetchone()[0]
+        rows = conn.execute("""select n_treated, n_comparison, effect, effect_se, effect_df, effect_ci_low, effect_ci_high,
+                                      window_days, anticipation_weeks
+                               from program_impact where not suppressed and kpi_grain = 'person_week'""").fetchall()
+        info = conn.execute("select distinct window_days, anticipation_weeks from publish_info").fetchall()
+    finally:
+        conn.close()
+    assert "t(min(n_treated, n_comparison) - 1)" in description
+    assert "`window_days`" in description and "`anticipation_weeks` before the week of their first registration" in description
+    assert "Holm across every program's KPIs" in description
+    assert rows
+    for n_treated, n_comparison, effect, se, df, low, high, window, anticipation in rows:
+        assert df == min(n_treated, n_comparison) - 1
+        t = stats.t.ppf(0.975, df)
+        assert low == pytest.approx(effect - t * se, rel=1e-3) and high == pytest.approx(effect + t * se, rel=1e-3)
+        assert (window, anticipation) == info[0]
+    html = (pipeline.settings.data_dir / "report" / "index.html").read_text()
+    method = html[html.index('<section id="method"'):]
+    assert "t(min(n_treated, n_comparison) - 1)" in method and "<ol>" in method

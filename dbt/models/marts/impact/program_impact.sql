@@ -209,9 +209,8 @@ select
     cast(adjusted.parallel as boolean) as pretrend_ok,
     cast(coalesce(
         adjusted.person_grain_method,
-        'difference-in-differences vs coarsened-exact-matched comparisons (job family, level, tenure band); '
-        || '{{ var("window_days") }}-day windows, the pre window ending {{ var("anticipation_weeks") }} week(s) before registration; '
-        || '95% CI from person-clustered SE and t(min(n_treated, n_comparison) - 1); p-values Holm-adjusted across every program''s KPIs'
+        'difference-in-differences against coarsened-exact-matched comparisons, adjusted for teammates'' spillover: '
+        || 'the windows, the interval and the significance rule are in this table''s description'
     ) as {{ dbt.type_string() }}) as method,
     cast(case when not adjusted.suppressed then adjusted.hazard_ratio end as {{ type_double() }}) as hazard_ratio,
     -- New starters' KPIs are estimated by intention to treat; the completers-only
