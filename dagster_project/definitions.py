@@ -37,17 +37,28 @@ def build_definitions(settings: Settings) -> Definitions:
         executor_def=in_process_executor,
         description="Ingest every feed, build the dbt models, audit each layer, publish the marts, write the report.",
     )
-    # The file ledger is a dbt source the ingest assets write as they load (no asset of its own).
-    ledger = AssetSpec(
-        AssetKey(["raw", "ingest__file_ledger"]),
-        group_name=groups.RAW,
-        description="raw._file_ledger: one row per landed file the ingest assets loaded (path, hash, extract date, "
-        "rows), written in the same transaction as the file's rows.",
-        kinds={"duckdb"},
-        owners=["team:data-engineering"],
-    )
+    # The file ledger and the quarantine are dbt sources the ingest assets write as they
+    # load (no asset of their own).
+    ingest_records = [
+        AssetSpec(
+            AssetKey(["raw", "ingest__file_ledger"]),
+            group_name=groups.RAW,
+            description="raw._file_ledger: one row per landed file the ingest assets loaded (path, hash, extract date, "
+            "rows), written in the same transaction as the file's rows.",
+            kinds={"duckdb"},
+            owners=["team:data-engineering"],
+        ),
+        AssetSpec(
+            AssetKey(["raw", "ingest__quarantine"]),
+            group_name=groups.RAW,
+            description="raw._quarantine: one row per malformed row the ingest assets set aside (feed, file, line, "
+            "reason, raw text), written in the same transaction as the file's good rows.",
+            kinds={"duckdb"},
+            owners=["team:data-engineering"],
+        ),
+    ]
     return Definitions(
-        assets=[*ingest_assets, ledger, dbt_models, publish_asset, report_asset],
+        assets=[*ingest_assets, *ingest_records, dbt_models, publish_asset, report_asset],
         asset_checks=[*quality_checks, *build_freshness_checks()],
         jobs=[impact_pipeline],
         schedules=[build_nightly_schedule(impact_pipeline, settings)],
