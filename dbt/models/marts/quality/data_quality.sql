@@ -23,16 +23,26 @@ main_reason as (
     {{ latest_by('reasons', 'file_key', 'n_rows desc, reason') }}
 ),
 
+first_lines as (
+    select
+        file_key,
+        line,
+        row_number() over (partition by file_key order by line) as line_rank
+    from quarantined
+),
+
 lines as (
     select
         file_key,
-        {{ dbt.listagg('cast(line as ' ~ dbt.type_string() ~ ')', "', '", 'order by line', 10) }} as first_lines
-    from quarantined
+        {{ dbt.listagg('cast(line as ' ~ dbt.type_string() ~ ')', "', '", 'order by line') }} as first_lines
+    from first_lines
+    where line_rank <= 10
     group by file_key
 ),
 
 file_rows as (
     select
+        'file:' || files.file_key as check_id,
         cast('quarantine' as {{ dbt.type_string() }}) as check_kind,
         files.feed,
         files.file_key as file_name,
@@ -59,6 +69,7 @@ file_rows as (
 
 rule_rows as (
     select
+        'rule:' || model_name || '.' || flag_column as check_id,
         cast('plausibility' as {{ dbt.type_string() }}) as check_kind,
         cast(null as {{ dbt.type_string() }}) as feed,
         cast(null as {{ dbt.type_string() }}) as file_name,
@@ -81,6 +92,7 @@ checks as (
 )
 
 select
+    cast(check_id as {{ dbt.type_string() }}) as check_id,
     cast(check_kind as {{ dbt.type_string() }}) as check_kind,
     cast(feed as {{ dbt.type_string() }}) as feed,
     cast(file_name as {{ dbt.type_string() }}) as file_name,
