@@ -190,6 +190,7 @@ def test_the_method_text_names_what_the_code_computes(pipeline):
     try:
         description = conn.execute(
             "select comment from duckdb_tables() where schema_name = 'main' and table_name = 'program_impact'").fetchone()[0]
+        description = " ".join(description.split())
         rows = conn.execute("""select n_treated, n_comparison, effect, effect_se, effect_df, effect_ci_low, effect_ci_high,
                                       window_days, anticipation_weeks
                                from program_impact where not suppressed and kpi_grain = 'person_week'""").fetchall()
