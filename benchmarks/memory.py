@@ -27,6 +27,13 @@ def high_water_gb(pid: int | str = "self") -> float:
     return 0.0
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return (_PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _parent_of() -> dict[int, int]:
     """Every process's parent: pid -> ppid."""
     parents = {}
@@ -63,9 +70,13 @@ class DescendantPeak:
 
     def _poll(self) -> None:
         me = os.getpid()
+        own = _cmdline(me)
         while not self._stop.is_set():
             for pid in descendants(me):
-                self.peak_gb = max(self.peak_gb, high_water_gb(pid))
+                # A child between fork (or vfork) and exec still runs in this process's
+                # memory and reports its high-water mark: it is not a child's own yet.
+                if _cmdline(pid) != own:
+                    self.peak_gb = max(self.peak_gb, high_water_gb(pid))
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> DescendantPeak:

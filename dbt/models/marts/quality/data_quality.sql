@@ -60,7 +60,7 @@ file_rows as (
         case
             when files.rows_quarantined > 0
                 then 'raw._quarantine in the warehouse, file = ''' || files.file_key || ''' (lines ' || lines.first_lines
-                || case when files.rows_quarantined > 10 then ', ...' else '' end || ')'
+                    || case when files.rows_quarantined > 10 then ', ...' else '' end || ')'
         end as where_to_look
     from files
     left join lines on files.file_key = lines.file_key
