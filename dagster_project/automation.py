@@ -21,7 +21,8 @@ from dagster import (
 from .dbt_project import dbt_project
 from .ingest import hashes
 from .ingest.ledger import loaded_files
-from .publish.record import landed_files, up_to_date
+from .publish.record import landed_files, report_unfinished, up_to_date
+from .report.asset import REPORT_KEY
 from .settings import Settings
 
 
@@ -48,6 +49,10 @@ def build_nightly_schedule(job: JobDefinition, settings: Settings) -> ScheduleDe
     )
     def nightly_impact(context: ScheduleEvaluationContext):
         reason = nightly_skip_reason(settings)
+        if reason and report_unfinished(settings):
+            # The figures are published; only their report is missing (a run stopped
+            # after the publish switch): write it, nothing else.
+            return RunRequest(tags={"trigger": "schedule", "repair": "report"}, asset_selection=[REPORT_KEY])
         if reason:
             return SkipReason(reason)
         return RunRequest(tags={"trigger": "schedule"})

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     from .dbt_project import ensure_manifest
     from .definitions import JOB_NAME, build_definitions
     from .processes import PROCESS_TAG, WarehouseBusy, check_warehouse, mark_dead_runs_failed, process_identity
-    from .publish.record import up_to_date
+    from .publish.record import report_unfinished, up_to_date
     from .summary import print_summary
 
     with DagsterInstance.get() as instance:
@@ -112,10 +112,19 @@ def main(argv: list[str] | None = None) -> int:
 
         last_run = None if args.force or args.full_refresh else up_to_date(settings, ensure_manifest())
         if last_run:
-            print(
-                f"Up to date: no new or changed extract, and the same models, audits and settings as "
-                f"published run {last_run}. Nothing to do (`make run ARGS=--force` rebuilds)."
-            )
+            if report_unfinished(settings):
+                from .report import write_current_report
+
+                written = write_current_report(settings.data_dir, settings.publish_group)
+                print(
+                    f"Up to date, but published run {last_run} had no finished report (the run stopped after "
+                    f"publishing): written now, {written.html}."
+                )
+            else:
+                print(
+                    f"Up to date: no new or changed extract, and the same models, audits and settings as "
+                    f"published run {last_run}. Nothing to do (`make run ARGS=--force` rebuilds)."
+                )
             print_summary(settings, None, 0.0)
             return 0
 

@@ -63,3 +63,15 @@ def test_the_null_retention_program_has_an_interval_including_zero_and_earns_not
     assert retention["verdict_code"] in ("no_effect", "inconclusive"), retention
     benefit, status = second_world.query("select benefit, roi_status from marts.program_roi where program_id = 'PRG-RET'")[0]
     assert benefit is None and status == retention["verdict_code"], (benefit, status)
+
+
+def test_another_world_publishes_no_small_group_figure_and_no_unearned_verdict(second_world):
+    """The rules of what people read hold on a world with a failed pre-trend test, high
+    turnover and programs too small to measure, not only on the sample."""
+    from tests.integration.test_one_truth import (
+        assert_no_small_group_figure,
+        assert_verdicts_rest_on_measured_credible_effects,
+    )
+
+    assert_no_small_group_figure(second_world)
+    assert_verdicts_rest_on_measured_credible_effects(second_world)

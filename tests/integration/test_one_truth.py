@@ -69,8 +69,21 @@ def _serving(pipeline) -> duckdb.DuckDBPyConnection:
 
 
 def test_no_published_figure_comes_from_fewer_than_the_minimum_group(pipeline):
-    n = pipeline.settings.min_group_size
+    assert_no_small_group_figure(pipeline)
     conn = _serving(pipeline)
+    try:
+        n = pipeline.settings.min_group_size
+        # The small groups this sample plants are there to be hidden (PRG-NEG: 3 completers).
+        assert conn.execute(f"select count(*) from program_scorecard where l1_respondents < {n}").fetchone()[0] >= 1
+        assert conn.execute("select count(*) from program_roi where roi_status = 'not_measured'").fetchone()[0] >= 1
+    finally:
+        conn.close()
+
+
+def assert_no_small_group_figure(run) -> None:
+    """Every published table of a run: no figure where its group is under the minimum."""
+    n = run.settings.min_group_size
+    conn = _serving(run)
     try:
         published = {r[0] for r in conn.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()}
         checked = set()
@@ -87,9 +100,6 @@ def test_no_published_figure_comes_from_fewer_than_the_minimum_group(pipeline):
                 leaked = conn.execute(f"select count(*) from {table} where ({where}) and {column} is not null").fetchone()[0]
                 assert leaked == 0, f"{table}.{column} is published for {leaked} row(s) where {where}"
             checked.add(table)
-        # The small groups this sample plants are there to be hidden (PRG-NEG: 3 completers).
-        assert conn.execute(f"select count(*) from program_scorecard where l1_respondents < {n}").fetchone()[0] >= 1
-        assert conn.execute("select count(*) from program_roi where roi_status = 'not_measured'").fetchone()[0] >= 1
         # A learner's row is published only for a program x KPI whose figures are.
         assert conn.execute("""select count(*) from learner_outcomes as l inner join program_impact as i
                                on l.program_id = i.program_id and l.kpi = i.kpi where i.suppressed""").fetchone()[0] == 0
@@ -101,7 +111,19 @@ def test_no_published_figure_comes_from_fewer_than_the_minimum_group(pipeline):
 
 
 def test_verdicts_rest_on_measured_credible_effects(pipeline):
+    assert_verdicts_rest_on_measured_credible_effects(pipeline)
     conn = _serving(pipeline)
+    try:
+        # The sample's program too small to measure and its inconclusive one carry no ROI.
+        statuses = dict(conn.execute("select program_id, roi_status from program_roi").fetchall())
+        assert statuses["PRG-NEG"] == "not_measured" and statuses["PRG-RET"] == "not_measured", statuses
+        assert statuses["PRG-ONB"] in ("inconclusive", "measured"), statuses
+    finally:
+        conn.close()
+
+
+def assert_verdicts_rest_on_measured_credible_effects(run) -> None:
+    conn = _serving(run)
     try:
         # ROI only where a KPI's effect was measured, credible and significant.
         for program_id, status, roi in conn.execute("select program_id, roi_status, roi_pct from program_roi").fetchall():
@@ -124,10 +146,6 @@ def test_verdicts_rest_on_measured_credible_effects(pipeline):
                 assert code == "not_measured", row
             if code == "no_effect":
                 assert low is not None and high is not None and not significant, row
-        # The sample's program too small to measure and its inconclusive one carry no ROI.
-        statuses = dict(conn.execute("select program_id, roi_status from program_roi").fetchall())
-        assert statuses["PRG-NEG"] == "not_measured" and statuses["PRG-RET"] == "not_measured", statuses
-        assert statuses["PRG-ONB"] in ("inconclusive", "measured"), statuses
     finally:
         conn.close()
 

@@ -38,3 +38,38 @@ def test_the_nightly_schedule_skips_when_nothing_changed(pipeline, tmp_path):
     schedule = next(iter(build_definitions(moved).schedules))
     assert schedule.evaluate_tick(build_schedule_context()).run_requests
     assert schedule.job_name == JOB_NAME
+
+
+def test_a_run_stopped_after_the_publish_switch_gets_its_report_written_not_skipped(pipeline, tmp_path, capsys,
+                                                                                   monkeypatch):
+    """Killed right after `published/current` flipped: the figures are the new run's, the
+    report the placeholder. Nothing changed, so nothing is rebuilt, but the report is
+    written: by the next `make run`, and by the nightly schedule."""
+    from dagster_project import run
+    from dagster_project.publish.record import report_unfinished
+    from dagster_project.publish.serving import PLACEHOLDER_MARK, write_report_placeholder
+    from dagster_project.publish.switch import Layout
+
+    data = tmp_path / "data"
+    shutil.copytree(pipeline.settings.data_dir, data, symlinks=True)
+    settings = replace(pipeline.settings, data_dir=data)
+    layout = Layout(data)
+    folder = layout.folder(layout.current_run_id())
+    page = folder / "report" / "index.html"
+    page.unlink()
+    write_report_placeholder(folder, layout.current_run_id())
+    assert report_unfinished(settings)
+
+    schedule = next(iter(build_definitions(settings).schedules))
+    requests = schedule.evaluate_tick(build_schedule_context()).run_requests
+    assert len(requests) == 1 and [k.to_user_string() for k in requests[0].asset_selection] == ["serving/impact_report"]
+
+    monkeypatch.setattr(run, "get_settings", lambda: settings)
+    monkeypatch.setenv("DAGSTER_HOME", str(settings.dagster_home))
+    assert run.main([]) == 0
+    out = capsys.readouterr().out
+    assert "had no finished report" in out and "Nothing to do" not in out, out
+    assert PLACEHOLDER_MARK not in page.read_text() and "Learning impact report" in page.read_text()
+    assert not report_unfinished(settings)
+    # With the report written, nothing is left to do.
+    assert not schedule.evaluate_tick(build_schedule_context()).run_requests
