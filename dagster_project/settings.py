@@ -63,6 +63,9 @@ class Settings:
     serving_storage_version: str = "v1.1.0"
     sample_scale: str = "small"
     row_rule_tolerance: float = 0.01
+    # The share of a landed file's rows that may be quarantined as malformed before the
+    # audit stops the publish (expectations/marts/data_quality.json).
+    max_quarantine_share: float = 0.01
     max_shrink: float = 0.5
     anticipation_weeks: int = DBT_DEFAULTS["anticipation_weeks"]
     keep_published: int = 5
@@ -130,6 +133,8 @@ class Settings:
             raise ValueError(f"IMPACT_KEEP_PUBLISHED must be 1 or more, not {self.keep_published}")
         if not 0 <= self.row_rule_tolerance < 1:
             raise ValueError(f"IMPACT_ROW_RULE_TOLERANCE must be in [0, 1), not {self.row_rule_tolerance}")
+        if not 0 <= self.max_quarantine_share < 1:
+            raise ValueError(f"IMPACT_MAX_QUARANTINE_SHARE must be in [0, 1), not {self.max_quarantine_share}")
         if not 0 < self.max_shrink <= 1:
             raise ValueError(f"IMPACT_MAX_SHRINK must be in (0, 1], not {self.max_shrink}")
         if self.pay_load_factor < 1:

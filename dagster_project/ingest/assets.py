@@ -21,11 +21,12 @@ from ..resources import ImpactSettings
 from . import lake
 from .contracts import FeedContract, load_contracts
 from .landing import LandingError, check_landing, survey
-from .ledger import LEDGER
+from .ledger import LEDGER, QUARANTINE
 from .loader import FeedFailed, FeedResult, load_feed
 
 LANDING_KEY = AssetKey(["raw", "landing_folder"])
 LEDGER_TABLE = LEDGER.removeprefix("raw.")
+QUARANTINE_TABLE = QUARANTINE.removeprefix("raw.")
 
 
 def raw_asset_key(contract: FeedContract) -> AssetKey:
@@ -118,8 +119,9 @@ def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
             except FeedFailed as failed:
                 raise Failure(description=str(failed), metadata=_metadata(failed.result)) from None
             if settings.engine == "spark":
-                # The spark target reads raw from the lake: this feed's table and the ledger, as loaded.
-                lake.export_tables(conn, settings.lake_dir, [contract.name, LEDGER_TABLE])
+                # The spark target reads raw from the lake: this feed's table, the ledger and the
+                # quarantine, as loaded.
+                lake.export_tables(conn, settings.lake_dir, [contract.name, LEDGER_TABLE, QUARANTINE_TABLE])
         context.log.info(
             f"{contract.name}: {result.count('loaded')} new, {result.count('replaced')} replaced, "
             f"{result.count('skipped')} unchanged, {result.count('retracted')} retracted file(s); "

@@ -109,3 +109,35 @@ def test_a_mart_shrinking_by_90_percent_is_not_published_without_accept_shrink(p
         if m.asset_key.to_user_string() == "raw/servicedesk__incidents"
     ).event_specific_data.materialization.metadata["files_retracted"].value
     assert retracted == len(incidents) - 2
+
+
+def test_a_file_that_lost_a_large_share_of_its_rows_to_the_quarantine_is_not_published(pipeline, tmp_path):
+    """One bad byte in a name (not a key) for the newest snapshot's recent hires: their
+    rows are quarantined, and without them they would read as leavers on the snapshot
+    date. More than IMPACT_MAX_QUARANTINE_SHARE of a file set aside stops the publish,
+    and data_quality says which file and lines."""
+    landing = tmp_path / "landing"
+    shutil.copytree(pipeline.settings.landing_dir, landing)
+    newest = sorted((landing / "hris" / "workers").glob("workers_*.csv"))[-1]
+    lines = newest.read_bytes().splitlines(keepends=True)
+    broken = lines[1:1 + len(lines) // 10]  # a tenth of the snapshot
+    for i, line in enumerate(broken, start=1):
+        fields = line.split(b",")
+        fields[2] = fields[2][:3] + b"\xff" + fields[2][3:]  # Legal_Name
+        lines[i] = b",".join(fields)
+    newest.write_bytes(b"".join(lines))
+
+    settings = make_settings(tmp_path / "data", landing)
+    result = run_pipeline(settings, pipeline.instance)
+    assert not result.success
+    assert not settings.serving_path.exists(), "nothing published"
+    failed = [e.event_specific_data.asset_check_key.to_user_string() for e in result.all_events
+              if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]
+    assert any(key.startswith("marts/data_quality") for key in failed), failed
+    conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        row = conn.execute("select rows_set_aside, share_set_aside, first_lines from marts.data_quality "
+                           "where landed_file like ?", [f"%{newest.name}"]).fetchone()
+    finally:
+        conn.close()
+    assert row[0] == len(broken) and row[1] > settings.max_quarantine_share and row[2].startswith("2, 3, 4"), row  # lines of the file: the header is line 1
