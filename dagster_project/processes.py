@@ -11,6 +11,10 @@
 - DuckDB locks its files per process, so a lock dies with its holder; a write-ahead log
   the dead holder left is replayed when the warehouse is next opened. A live holder is
   named (pid and command line) instead of surfacing as a stack trace.
+- One run at a time per data directory, for the whole run: every run, however launched,
+  holds an exclusive lock on `$IMPACT_DATA_DIR/.run.lock` (flock: it dies with its
+  holder) from its first step to its last; a second run stops before it changes
+  anything, naming the first.
 
 Linux only (prctl, /proc). This module is imported by the dbt wrapper before dbt starts:
 nothing heavy at module level.
@@ -144,6 +148,50 @@ def mark_dead_runs_failed(instance, exclude_run_id: str | None = None) -> list[s
 
 class WarehouseBusy(Exception):
     """A live process holds the warehouse."""
+
+
+RUN_LOCK = ".run.lock"
+_held: dict[str, int] = {}  # lock file -> descriptor, for the locks this process holds
+
+
+def hold_run_lock(data_dir: Path, run_id: str = "") -> bool:
+    """Takes the data directory's run lock for this process, or raises WarehouseBusy
+    naming the process (and run) that holds it. True when taken now, False when this
+    process held it already (a run started by `make run` whose resources take it again)."""
+    import fcntl
+
+    path = str(data_dir / RUN_LOCK)
+    if path in _held:
+        return False
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 512, 0).decode(errors="replace").split()
+        os.close(fd)
+        pid = int(holder[0]) if holder and holder[0].isdigit() else None
+        who = f"process {pid} ({command_line(pid)})" if pid else "another process"
+        run = f", run {holder[1]}" if len(holder) > 1 else ""
+        raise WarehouseBusy(
+            f"another run is using {data_dir}: {who}{run}. Nothing was changed. Wait for it to finish "
+            "(or stop it), then run again."
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()} {run_id}\n".encode(), 0)
+    _held[path] = fd
+    return True
+
+
+def release_run_lock(data_dir: Path) -> None:
+    fd = _held.pop(str(data_dir / RUN_LOCK), None)
+    if fd is not None:
+        os.ftruncate(fd, 0)
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def release_run_locks() -> None:
+    for path in list(_held):
+        release_run_lock(Path(path).parent)
 
 
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")

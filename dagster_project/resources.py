@@ -18,13 +18,13 @@ from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import ConfigurableResource, Failure, InitResourceContext
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from packaging import version
 
 from . import keys
-from .processes import PROCESS_TAG, mark_dead_runs_failed, process_identity
+from .processes import PROCESS_TAG, WarehouseBusy, hold_run_lock, mark_dead_runs_failed, process_identity, release_run_lock
 from .settings import Settings, private_files
 
 # dbt_executable: dbt in a process group of its own, killed with the run (processes.py).
@@ -56,6 +56,11 @@ def _config_fields() -> dict[str, type]:
     }
 
 
+# The runs whose resources took the data directory's run lock (a `make run` takes it
+# before its run starts, and lets go when it ends).
+_LOCKS_TAKEN: set[str] = set()
+
+
 class _ImpactSettings(ConfigurableResource):
     """The run's settings, visible in the Dagster UI's resource page."""
 
@@ -81,15 +86,27 @@ class _ImpactSettings(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         """At the start of every run, however launched (`make run`, the UI, the schedule):
-        record which process executes it, and fail the runs whose process died."""
+        take the data directory's run lock for the whole run (a second run stops here,
+        naming the first), record which process executes it, and fail the runs whose
+        process died."""
         instance, run = context.instance, context.run
         if instance is None or run is None:
             return
+        try:
+            if hold_run_lock(Path(self.data_dir), run.run_id):
+                _LOCKS_TAKEN.add(run.run_id)
+        except WarehouseBusy as busy:
+            raise Failure(description=str(busy)) from None
         if PROCESS_TAG not in run.tags:
             instance.add_run_tags(run.run_id, {PROCESS_TAG: process_identity()})
         for said in mark_dead_runs_failed(instance, exclude_run_id=run.run_id):
             if context.log:
                 context.log.warning(said)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if context.run is not None and context.run.run_id in _LOCKS_TAKEN:
+            _LOCKS_TAKEN.discard(context.run.run_id)
+            release_run_lock(Path(self.data_dir))
 
 
 

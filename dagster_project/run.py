@@ -42,6 +42,15 @@ def rollback(settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .processes import release_run_locks
+
+    try:
+        return _main(argv)
+    finally:
+        release_run_locks()  # the lock a run took for its data directory, once it is over
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--force", action="store_true", help="run even when nothing changed since the last published run")
     parser.add_argument(
@@ -94,7 +103,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from .dbt_project import ensure_manifest
     from .definitions import JOB_NAME, build_definitions
-    from .processes import PROCESS_TAG, WarehouseBusy, check_warehouse, mark_dead_runs_failed, process_identity
+    from .processes import (
+        PROCESS_TAG,
+        WarehouseBusy,
+        check_warehouse,
+        hold_run_lock,
+        mark_dead_runs_failed,
+        process_identity,
+    )
     from .publish.record import report_unfinished, up_to_date
     from .summary import print_summary
 
@@ -103,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         for said in mark_dead_runs_failed(instance):
             print(f"WARNING: {said}", file=sys.stderr)
         try:
+            hold_run_lock(settings.data_dir)  # for the whole run, released when this process ends
             recovered = check_warehouse(settings.warehouse_path)
         except WarehouseBusy as busy:
             print(f"ERROR: {busy}", file=sys.stderr)
