@@ -271,17 +271,24 @@ class Settings:
         can be computed by anyone from employee ids. Only the bundled sample may use it."""
         if self.secret_is_default and not self.landing_is_sample:
             return (
-                "IMPACT_PERSON_KEY_SECRET is not set, and the landing folder is not the bundled sample: "
+                f"IMPACT_PERSON_KEY_SECRET {self._default_secret_words()}, and the landing folder is not the bundled sample: "
                 "person_key would be made with the public development secret, which anyone can use to turn "
                 "published keys back into employee ids. Nothing is published with it. Set a secret of at "
                 f"least 32 bytes, keep it safe (changing it changes every key), and run again: {GENERATE_HINT}"
             )
         return None
 
+    @staticmethod
+    def _default_secret_words() -> str:
+        """"is not set", or, when someone set it to the development secret this repository
+        publishes, says so: that secret protects nothing either."""
+        explicit = DEV_SECRET in (os.environ.get("IMPACT_PERSON_KEY_SECRET"), os.environ.get("IMPACT_PERSON_KEY_SALT"))
+        return "is set to the public development secret (the one in this repository)" if explicit else "is not set"
+
     def warn_if_insecure(self) -> None:
         if self.secret_is_default:
             log.warning(
-                "IMPACT_PERSON_KEY_SECRET is not set: person_key uses the public development secret"
+                f"IMPACT_PERSON_KEY_SECRET {self._default_secret_words()}: person_key uses the public development secret"
                 + (
                     "; publishing is refused for this landing folder."
                     if not self.landing_is_sample

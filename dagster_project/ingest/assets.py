@@ -20,7 +20,7 @@ from .. import groups
 from ..resources import ImpactSettings
 from . import lake
 from .contracts import FeedContract, load_contracts
-from .landing import LandingError, check_landing, survey
+from .landing import LandingError, check_landing, shown, survey
 from .ledger import LEDGER, QUARANTINE
 from .loader import FeedFailed, FeedResult, load_feed
 
@@ -164,9 +164,9 @@ def build_landing_asset() -> AssetsDefinition:
         except LandingError as error:
             raise Failure(description=str(error)) from None
         for path in found.unrecognised:
-            context.log.warning(f"{path}: matches no feed's file name pattern; not read")
+            context.log.warning(f"{shown(path)}: matches no feed's file name pattern; not read")
         for path in found.outside:
-            context.log.warning(f"{path}: resolves outside the landing folder {settings.landing_dir}; not read")
+            context.log.warning(f"{shown(path)}: resolves outside the landing folder {settings.landing_dir}; not read")
         newest = {
             name: str(max(f.extract_date for f in files if f.extract_date))
             for name, files in found.files.items()
@@ -186,8 +186,8 @@ def build_landing_asset() -> AssetsDefinition:
             passed=not (found.unrecognised or found.outside),
             severity=AssetCheckSeverity.WARN,
             metadata={
-                "unrecognised": MetadataValue.json([str(p) for p in found.unrecognised[:50]]),
-                "outside_landing_folder": MetadataValue.json([str(p) for p in found.outside[:50]]),
+                "unrecognised": MetadataValue.json([shown(p) for p in found.unrecognised[:50]]),
+                "outside_landing_folder": MetadataValue.json([shown(p) for p in found.outside[:50]]),
             },
         )
 

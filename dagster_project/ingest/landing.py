@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +21,23 @@ class LandedFile:
     extract_date: dt.date | None
 
     @property
+    def shown(self) -> str:
+        """The key as logs and messages show it (control characters escaped)."""
+        return shown(self.key)
+
+    @property
     def compressed(self) -> bool:
         return self.path.suffix == ".gz"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shown(name: str | Path) -> str:
+    """A file name as a log line or message shows it: a control character (a newline, an
+    escape sequence that would rewrite the terminal) is written as its escape, so one
+    name is one line and says what it is."""
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(name))
 
 
 def resolves_inside(path: Path, root: Path) -> bool:

@@ -104,7 +104,7 @@ def load_file(
     stage(conn, contract, landed)
     loaded, quarantined = _swap_in(conn, contract, landed, digest)
     if quarantined:
-        log.warning("%s: %d row(s) quarantined", landed.key, quarantined)
+        log.warning("%s: %d row(s) quarantined", landed.shown, quarantined)
     return FileResult(landed.key, "replaced" if previous else "loaded", loaded, quarantined)
 
 
@@ -178,7 +178,7 @@ def load_feed(
         except UnreadableFileError as error:
             result.errors.append(str(error))
         except duckdb.Error as error:
-            result.errors.append(f"{landed.key}: {error}")
+            result.errors.append(f"{landed.shown}: {error}")
     result.table_rows = conn.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
     result.quarantined_total = conn.execute(
         f"select count(*) from {ledger.QUARANTINE} where feed = ?", [contract.name]

@@ -39,18 +39,18 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: L
     try:
         header = read_csv_header(path)
     except (OSError, EOFError) as error:
-        raise UnreadableFileError(f"{landed.key}: cannot be read ({error})") from None
+        raise UnreadableFileError(f"{landed.shown}: cannot be read ({error})") from None
     if not header:
-        raise UnreadableFileError(f"{landed.key}: the file is empty or has no header row")
+        raise UnreadableFileError(f"{landed.shown}: the file is empty or has no header row")
     duplicated = sorted({name for name in header if header.count(name) > 1})
     if duplicated:
         raise UnreadableFileError(
-            f"duplicated column {', '.join(duplicated)} in {landed.key}: each column may appear once in the header"
+            f"duplicated column {', '.join(duplicated)} in {landed.shown}: each column may appear once in the header"
         )
     missing = [c for c in contract.required_columns if c not in header]
     if missing:
         raise UnreadableFileError(
-            f"{landed.key}: header is missing required column(s) {', '.join(missing)}"
+            f"{landed.shown}: header is missing required column(s) {', '.join(missing)}"
         )
     # Integers are read as text: DuckDB's integer cast rounds "4.6" to 5, and a value
     # that is not a whole number must be quarantined, not changed.
@@ -294,7 +294,7 @@ def stage(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: Lande
     except duckdb.Error as error:
         if not is_line_ending_problem(error):
             raise
-        log.warning("%s: mixed line endings; reading a copy with consistent ones", landed.key)
+        log.warning("%s: mixed line endings; reading a copy with consistent ones", landed.shown)
         with tempfile.TemporaryDirectory(prefix="impact-ingest-") as tmp:
             reader(conn, contract, landed, normalise_line_endings(landed.path, Path(tmp) / "normalised"))
 

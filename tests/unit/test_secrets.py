@@ -69,8 +69,17 @@ def test_the_public_default_secret_is_refused_for_real_extracts(env, tmp_path, c
     err = capsys.readouterr().err
     assert "public development secret" in err
     assert "export IMPACT_PERSON_KEY_SECRET=$(python -c 'import secrets; print(secrets.token_hex(32))')" in err
+    assert "is not set" in err
     env.delenv("IMPACT_LANDING_DIR")
     assert Settings.from_env().default_secret_problem() is None  # the bundled sample may use it
+
+
+def test_the_public_secret_set_on_purpose_is_named_as_such(env, tmp_path):
+    env.setenv("IMPACT_LANDING_DIR", str(tmp_path / "real-drops"))
+    env.setenv("IMPACT_PERSON_KEY_SECRET", DEV_SECRET)
+    problem = Settings.from_env().default_secret_problem()
+    assert "is set to the public development secret" in problem and "is not set" not in problem
+    assert DEV_SECRET not in problem
 
 
 def test_settings_and_resources_name_the_secret_without_holding_it(tmp_path):
