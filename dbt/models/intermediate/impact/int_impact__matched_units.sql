@@ -16,8 +16,9 @@
       window (never- or not-yet-treated), nor any other program that targets the same
       KPI (whose effect would leak into the comparison), and were employed through
       both windows (a leaver who vanished from HRIS without a date left after the
-      last snapshot that showed them). contaminated_from says when a comparison first
-      started such a program (the event study stops using them there).
+      last snapshot that showed them). contaminated_from says from when a comparison
+      counts as treated: anticipation_weeks before it first started such a program (the
+      dip before its own nomination); the event study stops using them there.
     - Coarsened exact matching: stratum = cohort x job family, job level and tenure
       band (all as of the registration week). Never the level of the KPI in a window
       the difference uses: a comparison chosen for a noisy low or high pre-window
@@ -158,14 +159,19 @@ cohort_cells as (
     from treated_at_cohort
 ),
 
--- When each person first started any program aimed at each KPI: a comparison must not
--- have started one before the end of the cohort's post window (its effect would leak
--- into the comparison); the event study stops using a comparison from there.
+-- From when each person's KPI carries a program aimed at it: anticipation_weeks before
+-- they first started one (people are nominated after a bad spell, and a comparison in
+-- the dip before its own nomination would make the trained look better: the
+-- not-yet-treated must stay untreated through the anticipation gap, as in Callaway &
+-- Sant'Anna). A comparison must not be contaminated before the end of the cohort's post
+-- window; the event study stops using a comparison from there.
 first_start_on_kpi as (
     select
         program_enrolments.person_key,
         programs.kpi,
-        min(cast(program_enrolments.started_at as date)) as contaminated_from
+        cast(
+            {{ dbt.dateadd('week', -anticipation_weeks(), 'min(cast(program_enrolments.started_at as date))') }} as date
+        ) as contaminated_from
     from program_enrolments
     inner join programs on program_enrolments.program_id = programs.program_id
     group by program_enrolments.person_key, programs.kpi
