@@ -4,25 +4,31 @@
 
   units: a relation with program_id, kpi, the cohort and stratum columns, person_key,
   unit_role ('treated' | 'comparison'), exposure_change (a comparison's team's exposure
-  to training, post window share minus pre window share; 0 for the treated) and the
-  two values named by `before` and `after`. A stratum is the cohort x job family x job
+  to training, post window share minus pre window share; 0 for the treated),
+  other_exposure_change (any unit's team's exposure to the KPI's other programs) and
+  the two values named by `before` and `after`. A stratum is the cohort x job family x job
   level x tenure band; it is used when it has a treated person and at least two
   comparisons with both values (a single comparison leaves no residual to estimate
   the stratum mean's variance: its treated people count as unmatched).
 
   Spillover: untrained people learn from trained teammates, so a comparison whose team
   is exposed during the windows improves without training, and would bias the
-  difference toward zero. Within strata, the comparisons' change is regressed on their
-  exposure_change (one slope per program x KPI, pooled within strata):
-    spillover = sum_c (x_c - mean_s x)(dy_c - mean_s dy) / sum_c (x_c - mean_s x)^2
-  (0 when no comparison's exposure changes), and each stratum's counterfactual change
-  is its comparisons' mean change less spillover x their mean exposure_change: what
-  unexposed comparisons would have shown. The slope is the teammates' spillover itself
-  (untrained teammates against untrained non-teammates), published on its own.
+  difference toward zero. Within strata, the comparisons' change is regressed on two
+  exposures (slopes per program x KPI, pooled within strata): x1 = exposure_change, to
+  this program (comparisons only), and x2 = other_exposure_change, to the KPI's other
+  programs (every unit: a treated person's team may hold another program's trained
+  too). With the within-stratum cross-products S (S11 S12 / S12 S22) and its inverse A
+  (both slopes when both exposures vary, else the one that varies, else none):
+    (spillover, other_spillover) = A (sum_c e1_c dy_c, sum_c e2_c dy_c),  e = x - mean_s x.
+  Each stratum's counterfactual change is its comparisons' mean change less spillover x
+  their mean exposure_change (what unexposed comparisons would have shown), plus
+  other_spillover x the unit's own other exposure less theirs. The first slope is the
+  teammates' spillover itself (untrained teammates against untrained non-teammates),
+  published on its own.
 
   For treated person i in stratum s:  d_i = (after_i - before_i) - (mean_s dy - spillover
-  x mean_s x). The effect is the mean of d_i, i.e. cohorts and strata are weighted by
-  their treated count.
+  x mean_s x1 + other_spillover x (x2_i - mean_s x2)). The effect is the mean of d_i,
+  i.e. cohorts and strata are weighted by their treated count.
 
   Standard error: cluster-robust by person. Each person's influence u_p is the sum of
   their terms over every unit they appear in (as treated, and as comparison in any
@@ -30,16 +36,18 @@
     treated unit:     (d_i - effect) / n_treated
     comparison unit: -(n_treated_s / n_treated) * r_c / n_comparison_s
                      * sqrt(n_comparison_s / (n_comparison_s - 1))
-                     + xbar_w * (x_c - mean_s x) * r_c / Sxx
+                     + (g1, g2) A (e1_c, e2_c) r_c
   (the square root undoes the shrinkage of residuals taken around a mean estimated
-  from the same few people; the last term carries the slope's own uncertainty, xbar_w
-  being the treated-weighted mean of the strata's comparison exposure_change), and
+  from the same few people; the last term carries the slopes' own uncertainty, g1
+  being the treated-weighted mean of the strata's comparison exposure_change and g2
+  minus the treated's mean other exposure against their stratum's), with
+  r_c = e_dy - spillover x e1_c - other_spillover x e2_c, and
   Var = G / (G - 1) * sum_p u_p^2 over the G distinct people. The spillover's variance
   is built the same way from (x_c - mean_s x) * r_c / Sxx. Degrees of freedom: the
   smaller side's count of people minus one (min(n_treated, n_comparison) - 1), so that
   few comparisons widen the interval as much as few treated.
 
-  spillover_from: a relation with program_id, kpi and spillover, whose slope is used
+  spillover_from: a relation with program_id, kpi, spillover and other_spillover, whose slopes are used
   instead of estimating one here, and taken as known (the event study's bins use the
   main estimate's slope: one per bin would be noisy, and would absorb part of any
   pre-period trend it should show).
@@ -60,7 +68,8 @@
             {{ before }} as before_value,
             {{ after }} as after_value,
             {{ after }} - {{ before }} as change_value,
-            case when unit_role = 'comparison' then coalesce(exposure_change, 0) else 0 end as exposure_value
+            case when unit_role = 'comparison' then coalesce(exposure_change, 0) else 0 end as exposure_value,
+            coalesce(other_exposure_change, 0) as other_value
         from {{ units }}
         where unit_role in ('treated', 'comparison')
           and {{ before }} is not null and {{ after }} is not null
@@ -74,7 +83,8 @@
             avg(case when unit_role = 'comparison' then before_value end) as comparison_before_s,
             avg(case when unit_role = 'comparison' then after_value end) as comparison_after_s,
             avg(case when unit_role = 'comparison' then change_value end) as comparison_change_s,
-            avg(case when unit_role = 'comparison' then exposure_value end) as comparison_exposure_s
+            avg(case when unit_role = 'comparison' then exposure_value end) as comparison_exposure_s,
+            avg(case when unit_role = 'comparison' then other_value end) as comparison_other_s
         from units
         group by {{ stratum | join(', ') }}
     ),
@@ -86,8 +96,9 @@
     joined as (
         select
             units.*, s.n_treated_s, s.n_comparison_s, s.comparison_before_s, s.comparison_after_s,
-            s.comparison_change_s, s.comparison_exposure_s,
+            s.comparison_change_s, s.comparison_exposure_s, s.comparison_other_s,
             units.exposure_value - s.comparison_exposure_s as exposure_deviation,
+            units.other_value - s.comparison_other_s as other_deviation,
             units.change_value - s.comparison_change_s as change_deviation
         from units
         inner join usable_strata as s
@@ -101,8 +112,11 @@
     slopes as (
         select
             {% for col in key %}keys.{{ col }}, {% endfor %}
-            cast(0 as {{ type_double() }}) as sxx,
-            coalesce(known.spillover, 0) as spillover
+            cast(0 as {{ type_double() }}) as a11,
+            cast(0 as {{ type_double() }}) as a12,
+            cast(0 as {{ type_double() }}) as a22,
+            coalesce(known.spillover, 0) as spillover,
+            coalesce(known.other_spillover, 0) as other_spillover
         from (select distinct {{ key | join(', ') }} from joined) as keys
         left join {{ spillover_from }} as known
             on keys.program_id = known.program_id and keys.kpi = known.kpi
@@ -111,28 +125,64 @@
     slope_sums as (
         select
             {{ key | join(', ') }},
-            sum(case when unit_role = 'comparison' then exposure_deviation * exposure_deviation else 0 end) as sxx,
-            sum(case when unit_role = 'comparison' then exposure_deviation * change_deviation else 0 end) as sxy
+            sum(case when unit_role = 'comparison' then exposure_deviation * exposure_deviation else 0 end) as s11,
+            sum(case when unit_role = 'comparison' then exposure_deviation * other_deviation else 0 end) as s12,
+            sum(case when unit_role = 'comparison' then other_deviation * other_deviation else 0 end) as s22,
+            sum(case when unit_role = 'comparison' then exposure_deviation * change_deviation else 0 end) as s1y,
+            sum(case when unit_role = 'comparison' then other_deviation * change_deviation else 0 end) as s2y
         from joined
         group by {{ key | join(', ') }}
+    ),
+
+    -- The inverse of the exposures' cross-products (a11 a12 / a12 a22): both slopes when
+    -- both exposures vary and are not collinear, else the one that varies.
+    inverses as (
+        select
+            slope_sums.*,
+            slope_sums.s11 * slope_sums.s22 - slope_sums.s12 * slope_sums.s12 as det,
+            slope_sums.s11 > 0 and slope_sums.s22 > 0
+            and slope_sums.s11 * slope_sums.s22 - slope_sums.s12 * slope_sums.s12 > 1e-9 * slope_sums.s11 * slope_sums.s22
+                as both_vary
+        from slope_sums
+    ),
+
+    inverted as (
+        select
+            {{ key | join(', ') }},
+            s1y,
+            s2y,
+            case when both_vary then s22 / det when s11 > 0 then 1 / s11 else 0 end as a11,
+            case when both_vary then -s12 / det else 0 end as a12,
+            case when both_vary then s11 / det when s11 = 0 and s22 > 0 then 1 / s22 else 0 end as a22
+        from inverses
     ),
 
     slopes as (
         select
             {{ key | join(', ') }},
-            sxx,
-            case when sxx > 0 then sxy / sxx else 0 end as spillover
-        from slope_sums
+            a11,
+            a12,
+            a22,
+            a11 * s1y + a12 * s2y as spillover,
+            a12 * s1y + a22 * s2y as other_spillover
+        from inverted
     ),
     {%- endif %}
 
     adjusted as (
         select
             joined.*,
-            slopes.sxx,
+            slopes.a11,
+            slopes.a12,
+            slopes.a22,
             slopes.spillover,
-            joined.comparison_change_s - slopes.spillover * joined.comparison_exposure_s as counterfactual_change_s,
-            joined.change_deviation - slopes.spillover * joined.exposure_deviation as residual
+            slopes.other_spillover,
+            -- what unexposed comparisons of the stratum would have shown, at this unit's
+            -- own exposure to the KPI's other programs
+            joined.comparison_change_s - slopes.spillover * joined.comparison_exposure_s
+            + slopes.other_spillover * joined.other_deviation as counterfactual_change,
+            joined.change_deviation - slopes.spillover * joined.exposure_deviation
+            - slopes.other_spillover * joined.other_deviation as residual
         from joined
         inner join slopes on {{ on_key | replace('{left}', 'joined') | replace('{right}', 'slopes') }}
     ),
@@ -145,11 +195,13 @@
             avg(case when unit_role = 'treated' then before_value end) as before_treated,
             avg(case when unit_role = 'treated' then after_value end) as after_treated,
             avg(case when unit_role = 'treated' then comparison_before_s end) as before_comparison,
-            avg(case when unit_role = 'treated' then comparison_before_s + counterfactual_change_s end) as after_comparison,
+            avg(case when unit_role = 'treated' then comparison_before_s + counterfactual_change end) as after_comparison,
             avg(case when unit_role = 'treated' then change_value end) as change_treated,
-            avg(case when unit_role = 'treated' then change_value - counterfactual_change_s end) as effect,
+            avg(case when unit_role = 'treated' then change_value - counterfactual_change end) as effect,
             avg(case when unit_role = 'treated' then comparison_exposure_s end) as exposure_weighted,
-            max(spillover) as spillover
+            -avg(case when unit_role = 'treated' then other_deviation end) as other_weighted,
+            max(spillover) as spillover,
+            max(other_spillover) as other_spillover
         from adjusted
         group by {{ key | join(', ') }}
     ),
@@ -159,16 +211,20 @@
             {% for col in key %}adjusted.{{ col }}, {% endfor %}adjusted.person_key,
             sum(case
                 when adjusted.unit_role = 'treated'
-                    then (adjusted.change_value - adjusted.counterfactual_change_s - totals.effect) / totals.n_treated
+                    then (adjusted.change_value - adjusted.counterfactual_change - totals.effect) / totals.n_treated
                 else -(cast(adjusted.n_treated_s as {{ type_double() }}) / totals.n_treated)
                      * adjusted.residual / adjusted.n_comparison_s
                      * sqrt(cast(adjusted.n_comparison_s as {{ type_double() }}) / (adjusted.n_comparison_s - 1))
-                     + case when adjusted.sxx > 0
-                            then totals.exposure_weighted * adjusted.exposure_deviation * adjusted.residual / adjusted.sxx
-                            else 0 end
+                     -- the slopes' own uncertainty: each comparison's influence on them,
+                     -- times how much the effect moves with each
+                     + totals.exposure_weighted
+                     * (adjusted.a11 * adjusted.exposure_deviation + adjusted.a12 * adjusted.other_deviation) * adjusted.residual
+                     + totals.other_weighted
+                     * (adjusted.a12 * adjusted.exposure_deviation + adjusted.a22 * adjusted.other_deviation) * adjusted.residual
             end) as u,
-            sum(case when adjusted.unit_role = 'comparison' and adjusted.sxx > 0
-                    then adjusted.exposure_deviation * adjusted.residual / adjusted.sxx else 0 end) as u_spillover
+            sum(case when adjusted.unit_role = 'comparison'
+                    then (adjusted.a11 * adjusted.exposure_deviation + adjusted.a12 * adjusted.other_deviation) * adjusted.residual
+                    else 0 end) as u_spillover
         from adjusted
         inner join totals on {{ on_key | replace('{left}', 'adjusted') | replace('{right}', 'totals') }}
         group by {% for col in key %}adjusted.{{ col }}, {% endfor %}adjusted.person_key

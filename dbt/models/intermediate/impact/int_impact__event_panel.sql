@@ -6,7 +6,8 @@
     A bin must lie inside the KPI's data (data_start, measurable_until); a comparison
     stops counting from the week they started this program or another on the same KPI.
     exposure_change: how much more of the bin than of the pre window a comparison's team
-    had been exposed to training on the KPI. -#}
+    had been exposed to training on the KPI; other_exposure_change: the same for any
+    unit's team and the KPI's other programs. -#}
 with units as (
     select
         units.program_id,
@@ -22,6 +23,8 @@ with units as (
         units.contaminated_from,
         units.team_exposed_from,
         units.pre_exposed_share,
+        units.other_team_exposed_from,
+        units.pre_other_exposed_share,
         {{ impact_window_columns('units.registration_week', 'units.completion_week') }},
         -- The KPI weeks are grouped by this compact number (not by the unit's columns),
         -- then joined back to the unit.
@@ -44,6 +47,7 @@ weeks as (
         kpi_week.numerator,
         kpi_week.denominator,
         case when units.team_exposed_from <= kpi_week.period_start then 1.0 else 0.0 end as is_exposed,
+        case when units.other_team_exposed_from <= kpi_week.period_start then 1.0 else 0.0 end as is_other_exposed,
         case
             when kpi_week.period_start < units.registration_week
                 then -cast(
@@ -79,7 +83,8 @@ bins as (
         relative_bin,
         sum(numerator) as bin_numerator,
         sum(denominator) as bin_events,
-        avg(is_exposed) as bin_exposed_share
+        avg(is_exposed) as bin_exposed_share,
+        avg(is_other_exposed) as bin_other_exposed_share
     from weeks
     group by unit_number, relative_bin
     having sum(denominator) > 0
@@ -101,6 +106,8 @@ select
     bins.bin_events,
     -- a comparison's team's exposure to training in the bin against the pre window
     -- (did_estimate's spillover adjustment; 0 for the treated)
-    case when units.unit_role = 'comparison' then bins.bin_exposed_share - units.pre_exposed_share else 0 end as exposure_change
+    case when units.unit_role = 'comparison' then bins.bin_exposed_share - units.pre_exposed_share else 0 end as exposure_change,
+    -- the unit's team's exposure to the KPI's other programs, treated or comparison
+    bins.bin_other_exposed_share - units.pre_other_exposed_share as other_exposure_change
 from bins
 inner join units on bins.unit_number = units.unit_number

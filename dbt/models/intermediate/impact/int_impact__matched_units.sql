@@ -138,6 +138,8 @@ treated_at_cohort as (
         treated.person_key,
         person.job_family,
         person.job_level,
+        person.manager_person_key,
+        person.supervisory_organization,
         {{ tenure_band_case('person.hire_date', 'complete_cohorts.registration_week') }} as tenure_band,
         person.hire_date <= complete_cohorts.pre_start
         and (person.left_on is null or person.left_on >= complete_cohorts.post_end) as is_employed_through
@@ -213,6 +215,23 @@ exposures as (
     select * from {{ ref('int_impact__team_exposures') }}
 ),
 
+-- When each team was first exposed to another program aimed at the same KPI: its
+-- trained members' spillover reaches a unit whatever program the unit is measured for,
+-- treated or comparison (did_estimate adjusts for it as a second regressor).
+other_exposures as (
+    select
+        programs_on_kpi.program_id,
+        exposures.kpi,
+        exposures.team_type,
+        exposures.team_id,
+        min(exposures.exposed_from) as exposed_from
+    from (select distinct program_id, kpi from exposures) as programs_on_kpi
+    inner join exposures
+        on programs_on_kpi.kpi = exposures.kpi
+            and programs_on_kpi.program_id <> exposures.program_id
+    group by programs_on_kpi.program_id, exposures.kpi, exposures.team_type, exposures.team_id
+),
+
 comparison_pool as (
     select ranked.*
     from (
@@ -273,6 +292,7 @@ comparisons as (
                     then by_manager.exposed_from
                 else by_organization.exposed_from
             end as team_exposed_from,
+            least(other_by_manager.exposed_from, other_by_organization.exposed_from) as other_team_exposed_from,
             row_number() over (
                 partition by
                     cohort_cells.program_id, cohort_cells.kpi, cohort_cells.registration_week,
@@ -303,6 +323,16 @@ comparisons as (
                 and cohort_cells.kpi = by_organization.kpi
                 and by_organization.team_type = 'organization'
                 and pool.supervisory_organization = by_organization.team_id
+        left join other_exposures as other_by_manager
+            on cohort_cells.program_id = other_by_manager.program_id
+                and cohort_cells.kpi = other_by_manager.kpi
+                and other_by_manager.team_type = 'manager'
+                and pool.manager_person_key = other_by_manager.team_id
+        left join other_exposures as other_by_organization
+            on cohort_cells.program_id = other_by_organization.program_id
+                and cohort_cells.kpi = other_by_organization.kpi
+                and other_by_organization.team_type = 'organization'
+                and pool.supervisory_organization = other_by_organization.team_id
         where treated.person_key is null
             and (pool.left_on is null or pool.left_on >= cohort_cells.post_end)
             and (pool.contaminated_from is null or pool.contaminated_from >= cohort_cells.post_end)
@@ -316,11 +346,22 @@ drawn_units as (
         treated_at_cohort.person_key,
         starts.contaminated_from,
         cast(null as date) as team_exposed_from,
+        least(other_by_manager.exposed_from, other_by_organization.exposed_from) as other_team_exposed_from,
         'treated' as unit_role
     from treated_at_cohort
     left join first_start_on_kpi as starts
         on treated_at_cohort.person_key = starts.person_key
             and treated_at_cohort.kpi = starts.kpi
+    left join other_exposures as other_by_manager
+        on treated_at_cohort.program_id = other_by_manager.program_id
+            and treated_at_cohort.kpi = other_by_manager.kpi
+            and other_by_manager.team_type = 'manager'
+            and treated_at_cohort.manager_person_key = other_by_manager.team_id
+    left join other_exposures as other_by_organization
+        on treated_at_cohort.program_id = other_by_organization.program_id
+            and treated_at_cohort.kpi = other_by_organization.kpi
+            and other_by_organization.team_type = 'organization'
+            and treated_at_cohort.supervisory_organization = other_by_organization.team_id
     where treated_at_cohort.is_employed_through
     union all
     select
@@ -328,6 +369,7 @@ drawn_units as (
         person_key,
         contaminated_from,
         team_exposed_from,
+        other_team_exposed_from,
         'comparison' as unit_role
     from comparisons
 ),
@@ -382,6 +424,9 @@ windowed as (
         units.team_exposed_from,
         {{ exposed_share('units.team_exposed_from', 'units.pre_start', 'units.pre_end') }} as pre_exposed_share,
         {{ exposed_share('units.team_exposed_from', 'units.post_start', 'units.post_end') }} as post_exposed_share,
+        units.other_team_exposed_from,
+        {{ exposed_share('units.other_team_exposed_from', 'units.pre_start', 'units.pre_end') }} as pre_other_exposed_share,
+        {{ exposed_share('units.other_team_exposed_from', 'units.post_start', 'units.post_end') }} as post_other_exposed_share,
         window_sums.pre_num,
         window_sums.pre_den,
         window_sums.post_num,
@@ -394,6 +439,7 @@ valued as (
     select
         windowed.*,
         windowed.post_exposed_share - windowed.pre_exposed_share as exposure_change,
+        windowed.post_other_exposed_share - windowed.pre_other_exposed_share as other_exposure_change,
         windowed.pre_num / windowed.pre_den as pre_value,
         windowed.post_num / windowed.post_den as post_value
     from windowed
@@ -409,7 +455,9 @@ stratified as (
             over stratum
             as stratum_comparison_change,
         avg(case when valued.unit_role = 'comparison' then valued.exposure_change end) over stratum
-            as stratum_comparison_exposure
+            as stratum_comparison_exposure,
+        avg(case when valued.unit_role = 'comparison' then valued.other_exposure_change end) over stratum
+            as stratum_comparison_other_exposure
     from valued
     window stratum as (
         partition by program_id, kpi, registration_week, completion_week, job_family, job_level, tenure_band
@@ -440,6 +488,10 @@ select
     team_exposed_from,
     pre_exposed_share,
     exposure_change,
+    other_team_exposed_from,
+    pre_other_exposed_share,
+    other_exposure_change,
     stratum_comparison_change,
-    stratum_comparison_exposure
+    stratum_comparison_exposure,
+    stratum_comparison_other_exposure
 from stratified

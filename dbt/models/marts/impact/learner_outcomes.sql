@@ -1,12 +1,14 @@
 {#- Per treated person x program x KPI: the KPI before and after, beside the matched
     comparisons' change over the same calendar windows, adjusted for teammates'
-    spillover as the program's effect is (so that the matched people's did_value
+    spillover (of this program and of the KPI's others) as the program's effect is (so that the matched people's did_value
     averages to program_impact.effect). For drill-down in BI: people appear only as
     person_key. -#}
 with units as (
     select
         units.*,
         units.stratum_comparison_change - coalesce(did.spillover, 0) * coalesce(units.stratum_comparison_exposure, 0)
+        + coalesce(did.other_spillover, 0)
+        * (coalesce(units.other_exposure_change, 0) - coalesce(units.stratum_comparison_other_exposure, 0))
             as counterfactual_change
     from {{ ref('int_impact__matched_units') }} as units
     left join {{ ref('int_impact__did') }} as did on units.program_id = did.program_id and units.kpi = did.kpi
