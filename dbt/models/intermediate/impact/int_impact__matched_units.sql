@@ -218,18 +218,25 @@ exposures as (
 -- When each team was first exposed to another program aimed at the same KPI: its
 -- trained members' spillover reaches a unit whatever program the unit is measured for,
 -- treated or comparison (did_estimate adjusts for it as a second regressor).
+programs_on_kpi as (
+    select distinct
+        program_id,
+        kpi
+    from exposures
+),
+
 other_exposures as (
     select
         programs_on_kpi.program_id,
-        exposures.kpi,
-        exposures.team_type,
-        exposures.team_id,
-        min(exposures.exposed_from) as exposed_from
-    from (select distinct program_id, kpi from exposures) as programs_on_kpi
-    inner join exposures
-        on programs_on_kpi.kpi = exposures.kpi
-            and programs_on_kpi.program_id <> exposures.program_id
-    group by programs_on_kpi.program_id, exposures.kpi, exposures.team_type, exposures.team_id
+        other_program.kpi,
+        other_program.team_type,
+        other_program.team_id,
+        min(other_program.exposed_from) as exposed_from
+    from programs_on_kpi
+    inner join exposures as other_program
+        on programs_on_kpi.kpi = other_program.kpi
+            and programs_on_kpi.program_id <> other_program.program_id
+    group by programs_on_kpi.program_id, other_program.kpi, other_program.team_type, other_program.team_id
 ),
 
 comparison_pool as (
