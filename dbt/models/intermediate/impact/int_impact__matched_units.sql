@@ -293,13 +293,9 @@ comparisons as (
             cohort_cells.*,
             pool.person_key,
             pool.contaminated_from,
-            case
-                when by_manager.exposed_from is null then by_organization.exposed_from
-                when by_organization.exposed_from is null or by_manager.exposed_from < by_organization.exposed_from
-                    then by_manager.exposed_from
-                else by_organization.exposed_from
-            end as team_exposed_from,
-            least(other_by_manager.exposed_from, other_by_organization.exposed_from) as other_team_exposed_from,
+            pool.manager_person_key,
+            pool.supervisory_organization,
+            least(by_manager.exposed_from, by_organization.exposed_from) as team_exposed_from,
             row_number() over (
                 partition by
                     cohort_cells.program_id, cohort_cells.kpi, cohort_cells.registration_week,
@@ -330,16 +326,6 @@ comparisons as (
                 and cohort_cells.kpi = by_organization.kpi
                 and by_organization.team_type = 'organization'
                 and pool.supervisory_organization = by_organization.team_id
-        left join other_exposures as other_by_manager
-            on cohort_cells.program_id = other_by_manager.program_id
-                and cohort_cells.kpi = other_by_manager.kpi
-                and other_by_manager.team_type = 'manager'
-                and pool.manager_person_key = other_by_manager.team_id
-        left join other_exposures as other_by_organization
-            on cohort_cells.program_id = other_by_organization.program_id
-                and cohort_cells.kpi = other_by_organization.kpi
-                and other_by_organization.team_type = 'organization'
-                and pool.supervisory_organization = other_by_organization.team_id
         where treated.person_key is null
             and (pool.left_on is null or pool.left_on >= cohort_cells.post_end)
             and (pool.contaminated_from is null or pool.contaminated_from >= cohort_cells.post_end)
@@ -352,47 +338,51 @@ drawn_units as (
         treated_at_cohort.{{ cell_columns | join(',\n        treated_at_cohort.') }},
         treated_at_cohort.person_key,
         starts.contaminated_from,
+        treated_at_cohort.manager_person_key,
+        treated_at_cohort.supervisory_organization,
         cast(null as date) as team_exposed_from,
-        least(other_by_manager.exposed_from, other_by_organization.exposed_from) as other_team_exposed_from,
         'treated' as unit_role
     from treated_at_cohort
     left join first_start_on_kpi as starts
         on treated_at_cohort.person_key = starts.person_key
             and treated_at_cohort.kpi = starts.kpi
-    left join other_exposures as other_by_manager
-        on treated_at_cohort.program_id = other_by_manager.program_id
-            and treated_at_cohort.kpi = other_by_manager.kpi
-            and other_by_manager.team_type = 'manager'
-            and treated_at_cohort.manager_person_key = other_by_manager.team_id
-    left join other_exposures as other_by_organization
-        on treated_at_cohort.program_id = other_by_organization.program_id
-            and treated_at_cohort.kpi = other_by_organization.kpi
-            and other_by_organization.team_type = 'organization'
-            and treated_at_cohort.supervisory_organization = other_by_organization.team_id
     where treated_at_cohort.is_employed_through
     union all
     select
         {{ cell_columns | join(',\n        ') }},
         person_key,
         contaminated_from,
+        manager_person_key,
+        supervisory_organization,
         team_exposed_from,
-        other_team_exposed_from,
         'comparison' as unit_role
     from comparisons
 ),
 
 -- Each unit's sums over its windows. The range join yields one row per unit and week of
 -- its span; it is grouped by a compact unit number (not by the unit's ten columns), then
--- joined back to the unit.
+-- joined back to the unit. Every unit, treated or comparison, carries when its team was
+-- first exposed to the KPI's other programs.
 numbered_units as (
     select
         drawn_units.*,
+        least(other_by_manager.exposed_from, other_by_organization.exposed_from) as other_team_exposed_from,
         row_number() over (
             order by
                 drawn_units.program_id, drawn_units.kpi, drawn_units.registration_week,
                 drawn_units.completion_week, drawn_units.person_key, drawn_units.unit_role
         ) as unit_number
     from drawn_units
+    left join other_exposures as other_by_manager
+        on drawn_units.program_id = other_by_manager.program_id
+            and drawn_units.kpi = other_by_manager.kpi
+            and other_by_manager.team_type = 'manager'
+            and drawn_units.manager_person_key = other_by_manager.team_id
+    left join other_exposures as other_by_organization
+        on drawn_units.program_id = other_by_organization.program_id
+            and drawn_units.kpi = other_by_organization.kpi
+            and other_by_organization.team_type = 'organization'
+            and drawn_units.supervisory_organization = other_by_organization.team_id
 ),
 
 window_sums as (
