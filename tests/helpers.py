@@ -52,6 +52,14 @@ class PipelineRun:
         finally:
             conn.close()
 
+    def published(self, sql: str) -> list[tuple]:
+        """A query over what BI tools read: the published serving file."""
+        conn = duckdb.connect(str(self.settings.serving_path), read_only=True)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
     def frame(self, sql: str):
         conn = duckdb.connect(str(self.settings.warehouse_path), read_only=True)
         try:

@@ -3,16 +3,6 @@ blocked, printed to PDF."""
 
 import re
 
-import duckdb
-
-
-def _published(pipeline, sql):
-    conn = duckdb.connect(str(pipeline.settings.serving_path), read_only=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
 
 def test_report_opens_offline_with_every_program_its_verdict_and_its_charts(pipeline, offline_page, tmp_path):
     report = pipeline.settings.data_dir / "report" / "index.html"
@@ -24,7 +14,7 @@ def test_report_opens_offline_with_every_program_its_verdict_and_its_charts(pipe
     page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
 
     text = page.inner_text("body")
-    programs = _published(pipeline, "select program_id, program_name, verdict_code, verdict_text from program_scorecard")
+    programs = pipeline.published("select program_id, program_name, verdict_code, verdict_text from program_scorecard")
     overview = page.locator("table.overview tbody tr")
     assert overview.count() == len(programs)
     for program_id, name, verdict, words in programs:
@@ -38,10 +28,7 @@ def test_report_opens_offline_with_every_program_its_verdict_and_its_charts(pipe
         section.screenshot(path=str(tmp_path / f"section-{program_id}.png"))
 
     # Every program with an unsuppressed weekly KPI shows its event study, with data points.
-    for program_id, kpi in _published(
-        pipeline,
-        "select distinct program_id, kpi from program_event_study where not suppressed",
-    ):
+    for program_id, kpi in pipeline.published("select distinct program_id, kpi from program_event_study where not suppressed"):
         section = page.locator(f'section.program[data-program="{program_id}"]')
         charts = section.locator("svg.chart.event-study")
         assert charts.count() >= 1, (program_id, kpi)
@@ -53,10 +40,10 @@ def test_report_opens_offline_with_every_program_its_verdict_and_its_charts(pipe
 
     # Suppressed cells say why, and a program without a measured effect shows no ROI figure.
     min_group = pipeline.settings.min_group_size
-    for (program_id,) in _published(pipeline, "select distinct program_id from program_impact where suppressed"):
+    for (program_id,) in pipeline.published("select distinct program_id from program_impact where suppressed"):
         row = page.locator(f'table.overview tr[data-program="{program_id}"]').inner_text()
         assert f"fewer than {min_group}" in row
-    for program_id, status in _published(pipeline, "select program_id, roi_status from program_roi where roi_status <> 'measured'"):
+    for program_id, status in pipeline.published("select program_id, roi_status from program_roi where roi_status <> 'measured'"):
         row = page.locator(f'table.overview tr[data-program="{program_id}"]')
         assert row.locator(f'[data-roi-status="{status}"]').count() == 1
         assert "%" not in row.locator("td").nth(6).inner_text(), row.inner_text()

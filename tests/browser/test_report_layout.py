@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import duckdb
 import pytest
 
 from dagster_project.report.labels import kpi_label
@@ -19,13 +18,6 @@ A4_LANDSCAPE_CONTENT = (round((297 - 24) / 25.4 * 96), round((210 - 24) / 25.4 *
 # sentence ("from – to –"). An en dash inside a range ("1–5") is not one.
 PLACEHOLDER = re.compile(r"(?:^|(?<=[\s(\[{,;:]))–(?=$|[\s)\]},.;:!?])")
 
-
-def _published(pipeline, sql):
-    conn = duckdb.connect(str(pipeline.settings.serving_path), read_only=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -113,11 +105,11 @@ def test_every_chart_has_a_title_naming_its_kpi(pipeline, open_report):
     kinds = {kind for chart in charts for kind in chart["kind"].split()}
     assert {"forest", "event-study", "waterfall"} <= kinds, kinds
     kpis: dict[str, set[str]] = {}
-    for program_id, kpi, name in _published(
-        pipeline, "select i.program_id, i.kpi, k.kpi_label from program_impact i left join kpis k on k.kpi = i.kpi"
+    for program_id, kpi, name in pipeline.published(
+        "select i.program_id, i.kpi, k.kpi_label from program_impact i left join kpis k on k.kpi = i.kpi"
     ):
         kpis.setdefault(program_id, set()).add(name or kpi_label(kpi))
-    currencies = {program_id: currency for program_id, currency in _published(pipeline, "select program_id, currency from program_roi")}
+    currencies = {program_id: currency for program_id, currency in pipeline.published("select program_id, currency from program_roi")}
     for chart in charts:
         assert chart["title"].strip(), chart
         assert chart["visible"] and chart["shown"].strip() == chart["title"].strip(), chart
@@ -202,5 +194,5 @@ def test_the_pdf_opens_with_the_overview_and_keeps_headings_with_their_content(p
     pdf = tmp_path / "report.pdf"
     page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
-    programs = _published(pipeline, "select count(*) from program_scorecard")[0][0]
+    programs = pipeline.published("select count(*) from program_scorecard")[0][0]
     assert pages > programs, pages
