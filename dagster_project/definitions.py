@@ -41,21 +41,18 @@ def build_definitions(settings: Settings) -> Definitions:
     # load (no asset of their own).
     ingest_records = [
         AssetSpec(
-            AssetKey(["raw", "ingest__file_ledger"]),
+            AssetKey(["raw", name]),
             group_name=groups.RAW,
-            description="raw._file_ledger: one row per landed file the ingest assets loaded (path, hash, extract date, "
-            "rows), written in the same transaction as the file's rows.",
+            description=description,
             kinds={"duckdb"},
             owners=["team:data-engineering"],
-        ),
-        AssetSpec(
-            AssetKey(["raw", "ingest__quarantine"]),
-            group_name=groups.RAW,
-            description="raw._quarantine: one row per malformed row the ingest assets set aside (feed, file, line, "
-            "reason, raw text), written in the same transaction as the file's good rows.",
-            kinds={"duckdb"},
-            owners=["team:data-engineering"],
-        ),
+        )
+        for name, description in {
+            "ingest__file_ledger": "raw._file_ledger: one row per landed file the ingest assets loaded (path, hash, "
+            "extract date, rows), written in the same transaction as the file's rows.",
+            "ingest__quarantine": "raw._quarantine: one row per malformed row the ingest assets set aside (feed, file, "
+            "line, reason, raw text), written in the same transaction as the file's good rows.",
+        }.items()
     ]
     return Definitions(
         assets=[*ingest_assets, *ingest_records, dbt_models, publish_asset, report_asset],
