@@ -19,6 +19,7 @@ from dagster_dbt.asset_utils import default_description_fn
 
 from . import groups
 from .dbt_project import dbt_project, ensure_manifest
+from .ingest import erasure
 from .processes import stop
 from .report import tables
 from .report.columns import PREVIEWS
@@ -180,8 +181,12 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, impact: Impa
     events, failure, invocation = [], None, None
     target = settings.dbt_target_dir / context.run.run_id
     _seed_partial_parse(target)
+    # A person erased in this run must leave the incremental models too.
+    full_refresh = config.full_refresh or bool(erasure.awaiting_publish(settings.warehouse_path))
+    if full_refresh and not config.full_refresh:
+        context.log.info("an erasure awaits its publish: dbt rebuilds every model in full")
     try:
-        invocation = dbt.cli(dbt_build_args(settings, config.full_refresh), context=context, target_path=target)
+        invocation = dbt.cli(dbt_build_args(settings, full_refresh), context=context, target_path=target)
         for event in invocation.stream():
             events.append(event)
     except Exception as error:  # re-raised below, after the successful models are reported

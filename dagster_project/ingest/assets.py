@@ -20,6 +20,7 @@ from .. import groups
 from ..resources import ImpactSettings
 from . import lake
 from .contracts import FeedContract, load_contracts
+from .erasure_asset import ERASURE_KEY, build_erasure_asset
 from .landing import LandingError, check_landing, shown, survey
 from .ledger import LEDGER, QUARANTINE
 from .loader import FeedFailed, FeedResult, load_feed
@@ -104,7 +105,7 @@ def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
         kinds={"duckdb"},
         owners=["team:data-engineering"],
         tags={"system": contract.system, "feed_kind": contract.kind},
-        deps=[LANDING_KEY],
+        deps=[LANDING_KEY, ERASURE_KEY],
         metadata={
             "contract": MetadataValue.path(str(contract.source_file)),
             "dagster/column_schema": raw_table_schema(contract),
@@ -115,7 +116,9 @@ def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
         settings = impact.settings()
         with duckdb.get_connection() as conn:
             try:
-                result = load_feed(conn, contract, settings.landing_dir, settings.config_dir)
+                result = load_feed(
+                    conn, contract, settings.landing_dir, settings.config_dir, secret=settings.person_key_secret
+                )
             except FeedFailed as failed:
                 raise Failure(description=str(failed), metadata=_metadata(failed.result)) from None
             if settings.engine == "spark":
@@ -195,4 +198,4 @@ def build_landing_asset() -> AssetsDefinition:
 
 
 def build_ingest_assets() -> list[AssetsDefinition]:
-    return [build_landing_asset(), *(build_ingest_asset(c) for c in load_contracts())]
+    return [build_landing_asset(), build_erasure_asset(), *(build_ingest_asset(c) for c in load_contracts())]

@@ -24,6 +24,8 @@ DUCKDB_TYPES = {
     "boolean": "BOOLEAN",
 }
 
+PERSON_ROLES = ("id", "ref", "name", "text")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -32,6 +34,10 @@ class Column:
     required: bool = True
     pii: bool = False
     not_after_extract: bool = False  # an event time: later than the day after the extract date is quarantined
+    # What erasure does with the column (erasure.py): `id` identifies the row's person (their
+    # rows go), `ref` names another person (a pseudonym replaces it), `name` is a person's
+    # name, `text` is free text that may name or address someone (it is blanked).
+    person: str | None = None
 
     @property
     def duckdb_type(self) -> str:
@@ -93,6 +99,9 @@ def _parse(path: Path) -> FeedContract:
         if key in data:
             data[key] = tuple(data[key])
     contract = FeedContract(columns=columns, source_file=path, **data)
+    for column in columns:
+        if column.person not in (None, *PERSON_ROLES):
+            raise ValueError(f"{path}: column {column.name}: person must be one of {', '.join(PERSON_ROLES)}")
     if contract.format not in ("csv", "jsonl"):
         raise ValueError(f"{path}: format must be csv or jsonl, not {contract.format!r}")
     if contract.kind not in ("snapshot", "incremental"):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import hashes, ledger
+from . import erasure, hashes, ledger
 from .contracts import FeedContract, raw_table_ddl
 from .landing import LandedFile, discover
 from .readers import UnreadableFileError, stage
@@ -91,7 +91,11 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection, contract: FeedContract) -
 
 
 def load_file(
-    conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, known: hashes.Known | None = None
+    conn: duckdb.DuckDBPyConnection,
+    contract: FeedContract,
+    landed: LandedFile,
+    known: hashes.Known | None = None,
+    secret: str | None = None,
 ) -> FileResult:
     digest, entry = hashes.digest(landed, known or {})
     if entry:
@@ -102,6 +106,8 @@ def load_file(
     # Reading happens in connection-local temp tables, before the transaction: only the
     # swap itself (forget the old rows, insert the new, record them) must be atomic.
     stage(conn, contract, landed)
+    if secret:
+        erasure.filter_staged(conn, contract, secret)
     loaded, quarantined = _swap_in(conn, contract, landed, digest)
     if quarantined:
         log.warning("%s: %d row(s) quarantined", landed.shown, quarantined)
@@ -160,9 +166,11 @@ def load_feed(
     contract: FeedContract,
     landing_dir: Path,
     config_dir: Path,
+    secret: str | None = None,
 ) -> FeedResult:
     """Load every new or changed file of a feed; raise FeedFailed after the good files
-    are in if any file could not be read at all (e.g. a required column is missing)."""
+    are in if any file could not be read at all (e.g. a required column is missing).
+    With the person-key secret, rows of people erased earlier are left out (erasure.py)."""
     conn.execute("set TimeZone = 'UTC'")
     ensure_raw_tables(conn, contract)
     result = FeedResult(contract.name)
@@ -174,7 +182,7 @@ def load_feed(
     known = hashes.known_hashes(conn)
     for landed in landed_files:
         try:
-            result.files.append(load_file(conn, contract, landed, known))
+            result.files.append(load_file(conn, contract, landed, known, secret))
         except UnreadableFileError as error:
             result.errors.append(str(error))
         except duckdb.Error as error:

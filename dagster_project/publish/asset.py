@@ -19,6 +19,7 @@ from dagster import (
 from .. import groups
 from ..dbt_project import dbt_project
 from ..resources import ImpactSettings
+from .erased import complete_erasures
 from .gate import CheckOutcome, audit_problems, mart_counts, published_counts, shrinkage
 from .pii import pii_column_names
 from .record import record_published
@@ -129,6 +130,12 @@ def build_publish_asset(mart_keys: set[AssetKey], required_checks: set[str]):
             f"published {len(counts)} table(s) as {folder} and switched {settings.serving_path}, "
             f"{settings.exports_dir} and {layout.report} to it"
         )
+        completed, dropped = complete_erasures(settings)
+        if completed:
+            context.log.info(
+                f"erasure complete for {len(completed)} request(s): {dropped} earlier published run(s) deleted "
+                "(nothing to roll back to) and the warehouse file rewritten without the erased rows"
+            )
         return MaterializeResult(
             metadata={
                 "serving_file": MetadataValue.path(str(settings.serving_path)),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..ingest import hashes, ledger
+from ..ingest import erasure, hashes, ledger
 from ..ingest.contracts import load_contracts
 from ..ingest.landing import discover
 from ..settings import CONTRACTS_DIR, EXPECTATIONS_DIR, Settings
@@ -97,6 +97,8 @@ def up_to_date(settings: Settings, manifest: Path) -> str | None:
     path = state_file(settings)
     if not (path.exists() and settings.serving_path.exists()):
         return None
+    if erasure.outstanding(settings.config_dir, settings.warehouse_path):
+        return None  # a person to erase is a change, whatever the landing folder holds
     last = json.loads(path.read_text())
     held, known = warehouse_state(settings)
     landed = landed_files(settings, known)

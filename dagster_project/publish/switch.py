@@ -215,6 +215,13 @@ def sweep(layout: Layout, keep: int) -> list[Path]:
     return removed
 
 
+def drop_history(layout: Layout) -> list[Path]:
+    """Removes every published run but the current one (after an erasure: the runs kept
+    for rollback still hold the erased person)."""
+    with _locked(layout):
+        return sweep(layout, keep=1)
+
+
 def rollback(layout: Layout) -> tuple[str, str]:
     """Points `current` back to the run the current one replaced; returns (from, to)."""
     with _locked(layout):
