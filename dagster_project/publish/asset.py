@@ -18,6 +18,7 @@ from dagster import (
 
 from .. import groups
 from ..dbt_project import dbt_project
+from ..report import write_report
 from ..resources import ImpactSettings
 from .erased import complete_erasures
 from .gate import CheckOutcome, audit_problems, mart_counts, published_counts, shrinkage
@@ -25,7 +26,7 @@ from .pii import pii_column_names
 from .record import record_published
 from .serving import mart_descriptions, publish_info, publish_marts
 from .sharing import share_tree
-from .switch import Layout, PublishError
+from .switch import REPORT_PAGE, Layout, PublishError
 
 PUBLISH_KEY = AssetKey(["serving", "published_marts"])
 PUBLISH_GROUP = groups.PUBLISH
@@ -105,6 +106,8 @@ def build_publish_asset(mart_keys: set[AssetKey], required_checks: set[str]):
         manifest = dbt_project.manifest_path
 
         def finish(folder: Path, previous: str | None, counts: dict[str, int]) -> None:
+            # The report is part of the run: written before the switch, like the serving file.
+            write_report(folder, Layout(settings.data_dir).report / REPORT_PAGE)
             record_published(folder, settings, run_id, previous, manifest, counts)  # last: the folder is whole
             if settings.publish_group:
                 share_tree(folder, settings.publish_group)  # before the switch: readers see it whole
@@ -120,7 +123,6 @@ def build_publish_asset(mart_keys: set[AssetKey], required_checks: set[str]):
                 finish=finish,
                 descriptions=mart_descriptions(manifest),
                 info=publish_info(settings, run_id, manifest),
-                report_placeholder=True,  # the report asset replaces it right after the switch
             )
         except PublishError as error:
             raise Failure(description=f"{_REFUSED}: {error}") from None

@@ -114,18 +114,11 @@ def up_to_date(settings: Settings, manifest: Path) -> str | None:
 
 
 def report_unfinished(settings: Settings) -> bool:
-    """The published run's report is missing or still the placeholder the publish wrote
-    (a run stopped between the publish switch and the report): the figures are
-    published, their report is not."""
-    from .serving import PLACEHOLDER_MARK
+    """The published run has no report page (published by a version of the pipeline that
+    wrote it after the switch, and stopped in between): the figures are published, their
+    report is not."""
     from .switch import REPORT, REPORT_PAGE, Layout
 
     layout = Layout(settings.data_dir)
     run_id = layout.current_run_id()
-    if run_id is None:
-        return False
-    page = layout.folder(run_id) / REPORT / REPORT_PAGE
-    try:
-        return PLACEHOLDER_MARK in page.read_text(encoding="utf-8", errors="replace")[:2000]
-    except FileNotFoundError:
-        return True
+    return run_id is not None and not (layout.folder(run_id) / REPORT / REPORT_PAGE).exists()

@@ -20,7 +20,7 @@ from ..settings import Settings
 from ..sql import string_literal
 from .pii import pii_columns_in
 from .record import code_fingerprint
-from .switch import EXPORTS, RECORD, REPORT, REPORT_PAGE, SERVING, Layout, PublishError, publish
+from .switch import EXPORTS, RECORD, SERVING, Layout, PublishError, publish
 
 MARTS_SCHEMA = "marts"
 PUBLISH_INFO = "publish_info"
@@ -143,17 +143,13 @@ def publish_marts(
     finish: Callable[[Path, str | None, dict[str, int]], None] | None = None,
     descriptions: Descriptions | None = None,
     info: dict | None = None,
-    report_placeholder: bool = False,
 ) -> dict[str, int]:
     """Publishes the warehouse's marts as run `run_id`: a new published/<run_id>/ folder
-    (serving file, Parquet, with `report_placeholder` a report page saying the report is
-    being written, and whatever `finish(folder, previous_run_id, counts)` adds), then the
-    switch. Returns the row counts."""
+    (serving file, Parquet, and whatever `finish(folder, previous_run_id, counts)` adds:
+    the report and the record), then the switch. Returns the row counts."""
 
     def write(folder: Path, previous: str | None) -> dict[str, int]:
         counts = write_marts(warehouse, folder, storage_version, pii, descriptions, info)
-        if report_placeholder:
-            write_report_placeholder(folder, run_id)
         if finish is not None:
             finish(folder, previous, counts)
         else:
@@ -161,29 +157,6 @@ def publish_marts(
         return counts
 
     return publish(Layout(data_dir), run_id, write, keep)
-
-
-PLACEHOLDER_MARK = "<!-- impact-report-placeholder -->"
-
-
-def write_report_placeholder(folder: Path, run_id: str) -> Path:
-    """report/index.html of a run before its report is written (the report asset runs
-    after the switch): the stable report path never leads nowhere, and says why."""
-    report = folder / REPORT
-    report.mkdir(mode=0o700, exist_ok=True)
-    page = report / REPORT_PAGE
-    if not page.exists():
-        page.write_text(
-            f"""<!doctype html><html lang="en"><head><meta charset="utf-8">{PLACEHOLDER_MARK}
-<meta http-equiv="refresh" content="10"><title>Learning impact report: being written</title></head>
-<body style="font-family: system-ui, sans-serif; margin: 3rem">
-<h1>Learning impact report</h1>
-<p>Run <code>{run_id}</code> has just published new figures; their report is being written. This page
-reloads itself. If it stays like this, the report step failed: see the run in the Dagster UI, or write
-the report again with <code>make report</code>.</p></body></html>
-"""
-        )
-    return page
 
 
 # --------------------------------------------------------------------------- what describes the published run

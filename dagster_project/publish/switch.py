@@ -6,8 +6,7 @@
           serving.duckdb            the marts, in the default schema, with every table's and
                                     column's description as COMMENT ON, and publish_info
           exports/<table>.parquet   the same tables as Parquet
-          report/index.html         the HTML report (a placeholder until the report asset,
-                                    which runs after the switch, writes it from serving.duckdb)
+          report/index.html         the HTML report, written from this folder's serving.duckdb
           last_published_run.json   what the run was built from, and which run it replaced
         current -> <run_id>         the pointer: a symbolic link, replaced atomically
       serving.duckdb -> published/current/serving.duckdb    stable paths for BI tools

@@ -5,7 +5,7 @@ published run, written from that run's serving file alone.
     $IMPACT_DATA_DIR/published/<run_id>/report/impact_report.md  its short Markdown twin
     $IMPACT_DATA_DIR/report -> published/current/report        the stable path
 
-The report asset (asset.py) writes it right after each publish; `make report`
+The publish writes it into the run's folder before the switch; `make report`
 (`python -m dagster_project.report`) writes it again for the published run."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .render import render_html, render_markdown
 MARKDOWN = "impact_report.md"
 
 __all__ = ["WrittenReport", "ReportData", "load", "render_html", "render_markdown",
-           "write_report", "write_current_report"]
+           "write_report", "write_current_report", "current_report"]
 
 
 @dataclass
@@ -58,6 +58,21 @@ def write_report(run_folder: Path, stable_html: Path | None = None, group: str =
 
 class NothingPublished(Exception):
     pass
+
+
+def current_report(data_dir: Path, group: str = "") -> WrittenReport:
+    """The report of the run BI tools read now, as its publish wrote it (written here
+    only if that run has none)."""
+    layout = Layout(data_dir)
+    run_id = layout.current_run_id()
+    if run_id is None:
+        raise NothingPublished(f"nothing is published in {data_dir}: run the pipeline first (`make run`)")
+    folder = layout.folder(run_id) / REPORT
+    if not (folder / REPORT_PAGE).exists() or not (folder / MARKDOWN).exists():
+        return write_current_report(data_dir, group)
+    markdown = (folder / MARKDOWN).read_text(encoding="utf-8")
+    data = load(layout.folder(run_id) / SERVING)
+    return WrittenReport(layout.folder(run_id), folder / REPORT_PAGE, folder / MARKDOWN, markdown, data)
 
 
 def write_current_report(data_dir: Path, group: str = "") -> WrittenReport:

@@ -1,10 +1,10 @@
-"""The report as a Dagster asset: written after the publish, from the published serving file."""
+"""The report as a Dagster asset: the published run's report (written by its publish, before the switch)."""
 
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
 from ..publish.switch import REPORT_PAGE, Layout
 from ..resources import ImpactSettings
-from . import NothingPublished, write_current_report
+from . import NothingPublished, current_report
 
 REPORT_KEY = AssetKey(["serving", "impact_report"])
 
@@ -21,12 +21,12 @@ def build_report_asset(publish_key: AssetKey, group_name: str, owner: str):
         "self-contained page (inline SVG charts, no network, prints to PDF) written from the published serving file "
         "alone: an overview per program, then per program its effects with intervals, the event study, the ROI "
         "waterfall, return on expectation, reaction and scrubbed comments, cohorts and the method's caveats. "
-        "`make report` writes it again.",
+        "The publish writes it into the run's folder before the switch; `make report` writes it again.",
     )
     def impact_report(context: AssetExecutionContext, impact: ImpactSettings) -> MaterializeResult:
         settings = impact.settings()
         try:
-            written = write_current_report(settings.data_dir, settings.publish_group)
+            written = current_report(settings.data_dir, settings.publish_group)
         except NothingPublished as error:
             raise Failure(description=str(error)) from None
         stable = Layout(settings.data_dir).report / REPORT_PAGE
