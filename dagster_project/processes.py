@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import re
 import signal
@@ -31,6 +32,8 @@ import socket
 import sys
 import time
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 PROCESS_TAG = "impact/process"
 _PR_SET_PDEATHSIG = 1
@@ -154,10 +157,11 @@ RUN_LOCK = ".run.lock"
 _held: dict[str, int] = {}  # lock file -> descriptor, for the locks this process holds
 
 
-def hold_run_lock(data_dir: Path, run_id: str = "") -> bool:
+def hold_run_lock(data_dir: Path, run_id: str = "", wait: bool = False) -> bool:
     """Takes the data directory's run lock for this process, or raises WarehouseBusy
-    naming the process (and run) that holds it. True when taken now, False when this
-    process held it already (a run started by `make run` whose resources take it again)."""
+    naming the process (and run) that holds it and since when; with `wait`, blocks
+    until the holder is done instead. True when taken now, False when this process held
+    it already (a run started by `make run` whose resources take it again)."""
     import fcntl
 
     path = str(data_dir / RUN_LOCK)
@@ -167,19 +171,32 @@ def hold_run_lock(data_dir: Path, run_id: str = "") -> bool:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.pread(fd, 512, 0).decode(errors="replace").split()
-        os.close(fd)
-        pid = int(holder[0]) if holder and holder[0].isdigit() else None
-        who = f"process {pid} ({command_line(pid)})" if pid else "another process"
-        run = f", run {holder[1]}" if len(holder) > 1 else ""
-        raise WarehouseBusy(
-            f"another run is using {data_dir}: {who}{run}. Nothing was changed. Wait for it to finish "
-            "(or stop it), then run again."
-        ) from None
+        holder = _holder(fd, data_dir)
+        if not wait:
+            os.close(fd)
+            raise WarehouseBusy(
+                f"another run is using {data_dir}: {holder}. Nothing was changed. Wait for it to finish "
+                "(or stop it), then run again, or run with --wait."
+            ) from None
+        log.warning("waiting for the other run using %s to finish: %s", data_dir, holder)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()} {run_id}\n".encode(), 0)
+    os.pwrite(fd, f"{os.getpid()} {run_id or '-'} {started}\n".encode(), 0)
     _held[path] = fd
     return True
+
+
+def _holder(fd: int, data_dir: Path) -> str:
+    """Who holds the lock, from what it wrote: pid, run id, start time."""
+    fields = os.pread(fd, 512, 0).decode(errors="replace").split()
+    pid = int(fields[0]) if fields and fields[0].isdigit() else None
+    who = f"process {pid} ({command_line(pid)})" if pid else "another process"
+    if len(fields) > 1 and fields[1] != "-":
+        who += f", run {fields[1]}"
+    if len(fields) > 2:
+        who += f", started {fields[2]}"
+    return who
 
 
 def release_run_lock(data_dir: Path) -> None:

@@ -66,6 +66,9 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rollback", action="store_true", help="point the published marts back to the previously published run"
     )
+    parser.add_argument(
+        "--wait", action="store_true", help="when another run is using the data directory, wait for it instead of exiting 2"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -119,7 +122,7 @@ def _main(argv: list[str] | None = None) -> int:
         for said in mark_dead_runs_failed(instance):
             print(f"WARNING: {said}", file=sys.stderr)
         try:
-            hold_run_lock(settings.data_dir)  # for the whole run, released when this process ends
+            hold_run_lock(settings.data_dir, wait=args.wait)  # for the whole run, released when this process ends
             recovered = check_warehouse(settings.warehouse_path)
         except WarehouseBusy as busy:
             print(f"ERROR: {busy}", file=sys.stderr)

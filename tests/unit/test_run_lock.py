@@ -2,9 +2,11 @@
 any moment of the first, stops before it changes anything and names the first; the
 lock dies with its holder."""
 
+import re
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -35,6 +37,27 @@ def test_a_second_run_is_refused_naming_the_first(tmp_path, other_run):
         hold_run_lock(tmp_path)
     said = str(refused.value)
     assert f"process {other_run.pid}" in said and "run-of-the-other-process" in said and "Nothing was changed" in said
+    assert re.search(r"started \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", said), said
+    assert "\n" not in said.strip(), "one line"
+
+
+def test_with_wait_a_second_run_waits_for_the_first_and_then_runs(tmp_path, other_run):
+    waited = {}
+
+    def second():
+        started = time.monotonic()
+        waited["taken"] = hold_run_lock(tmp_path, "second", wait=True)
+        waited["after"] = time.monotonic() - started
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(1.0)
+    assert "taken" not in waited, "it waits while the first holds the lock"
+    other_run.kill()
+    other_run.wait()
+    thread.join(timeout=30)
+    assert waited["taken"] is True and waited["after"] >= 1.0
+    release_run_lock(tmp_path)
 
 
 def test_the_lock_dies_with_its_holder(tmp_path, other_run):
@@ -47,7 +70,7 @@ def test_the_lock_dies_with_its_holder(tmp_path, other_run):
 def test_a_process_holding_the_lock_may_start_its_run_and_then_lets_go(tmp_path):
     assert hold_run_lock(tmp_path, "run-1") is True
     assert hold_run_lock(tmp_path, "run-1") is False  # the run's resources, in the process that took it
-    assert (tmp_path / RUN_LOCK).read_text().split() == [str(__import__("os").getpid()), "run-1"]
+    assert (tmp_path / RUN_LOCK).read_text().split()[:2] == [str(__import__("os").getpid()), "run-1"]
     release_run_lock(tmp_path)
     checker = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
         from pathlib import Path
