@@ -107,6 +107,13 @@ class EffectPath:
         return float(self.size * path * self._scale(who).mean())
 
 
+def post_start(completed: np.ndarray) -> np.ndarray:
+    """The Monday after each completion's (ISO) week: where the post window starts."""
+    days = completed.astype("datetime64[D]")
+    monday = days - ((days - np.datetime64("1970-01-05", "D")).astype(np.int64) % 7)
+    return (monday + np.timedelta64(7, "D")).astype("datetime64[s]")
+
+
 def capped(values: np.ndarray, floor: float, cap: float | None) -> np.ndarray:
     out = np.maximum(values, floor)
     return np.minimum(out, cap) if cap is not None else out
@@ -115,7 +122,8 @@ def capped(values: np.ndarray, floor: float, cap: float | None) -> np.ndarray:
 def truths(path: EffectPath, times: np.ndarray, who: np.ndarray, raw: np.ndarray, floor: float,
            cap: float | None, teammates_raw: np.ndarray | None = None) -> dict:
     """Per-person truths from the drawn work: each completer's mean difference, over work
-    begun in the POST_WINDOW_WEEKS after completion, between the KPI as measured (floored,
+    begun in the POST_WINDOW_WEEKS of the post window (from the Monday of the week after
+    the completion week, as the pipeline's windows run), between the KPI as measured (floored,
     capped at the catalogue's cap) with and without the program's own effect; their mean
     is the estimand. Also the mean first-year effect (for ROI) and, with spillover, the
     untrained teammates' mean spillover over the same span after their team's first
@@ -123,8 +131,8 @@ def truths(path: EffectPath, times: np.ndarray, who: np.ndarray, raw: np.ndarray
     program = path.program(times, who)
     diff = capped(raw, floor, cap) - capped(raw - program, floor, cap)
     t = times.astype("datetime64[s]")
-    done = path.completed[who]
-    in_post = (t >= done) & (t < done + np.timedelta64(POST_WINDOW_WEEKS * SECONDS_PER_WEEK, "s"))
+    start = post_start(path.completed[who])
+    in_post = (t >= start) & (t < start + np.timedelta64(POST_WINDOW_WEEKS * SECONDS_PER_WEEK, "s"))
     per_person = {}
     for p in np.unique(who[in_post]):
         sel = in_post & (who == p)
