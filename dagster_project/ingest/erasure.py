@@ -401,13 +401,24 @@ def _patterns(needles: Iterable[str]) -> list[bytes]:
     return [n.casefold().encode() for n in needles if len(n) >= 4]
 
 
-def holds(path: Path, needles: Iterable[str]) -> bool:
-    """The file's bytes hold one of the needles (case-insensitively)."""
+def holds(path: Path, needles: Iterable[str], chunk: int = 1 << 22) -> bool:
+    """The file's bytes hold one of the needles (case-insensitively), read in chunks
+    that overlap by the longest needle."""
+    patterns = _patterns(needles)
+    if not patterns:
+        return False
+    overlap = max(len(p) for p in patterns) - 1
     try:
-        data = path.read_bytes().lower()
+        with path.open("rb") as handle:
+            tail = b""
+            while block := handle.read(chunk):
+                data = tail + block.lower()
+                if any(p in data for p in patterns):
+                    return True
+                tail = data[-overlap:] if overlap else b""
     except OSError:
         return False
-    return any(p in data for p in _patterns(needles))
+    return False
 
 
 def files_holding(root: Path, needles: Iterable[str], skip: Iterable[Path] = ()) -> list[Path]:
