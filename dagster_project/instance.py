@@ -161,11 +161,13 @@ def write_instance_config(dagster_home: Path) -> None:
             "module": __name__,
             "class": PooledSqliteEventLogStorage.__name__,
             "config": {"base_dir": str(dagster_home.resolve() / "history" / "runs")},
-        }
+        },
+        "telemetry": {"enabled": False},
     }
     wanted = (
         f"{CONFIG_MARK} Remove this line to keep your own changes.\n"
-        "# Dagster's SQLite event log, keeping its connections (see the module's docstring).\n"
+        "# Dagster's SQLite event log, keeping its connections (see the module's docstring),\n"
+        "# and no usage statistics sent to Dagster's vendor from a pipeline over HR data.\n"
         + yaml.safe_dump(config, sort_keys=False)
     )
     if current != wanted:

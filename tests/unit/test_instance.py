@@ -130,6 +130,10 @@ def test_dagster_yaml_is_written_where_the_pipeline_owns_it(tmp_path):
     ours = (home / "dagster.yaml").read_text()
     assert ours.startswith(CONFIG_MARK) and str(home / "history" / "runs") in ours
     assert (home / "dagster.yaml").stat().st_mode & 0o077 == 0
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        assert instance.telemetry_enabled is False, "no usage statistics from a pipeline over HR data"
 
     # A moved data directory: the paths follow it.
     moved = tmp_path / "moved"
