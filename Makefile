@@ -7,17 +7,30 @@ export DAGSTER_HOME ?= $(abspath $(or $(IMPACT_DATA_DIR),data))/dagster_home
 
 .PHONY: run test test-spark lint dev docs install generate benchmark bench calibrate clean rollback report
 
+# pyproject.toml's requires-python, checked before a venv is made (a venv of another
+# Python would stay behind and fail every later make the same way).
+SUPPORTED_PYTHON := (3, 11) <= sys.version_info[:2] < (3, 13)
+CHECK_PYTHON = $(1) -c 'import sys; sys.exit(0 if $(SUPPORTED_PYTHON) else 1)'
+
+## Running needs the package alone; lint, tests and benchmarks add the dev extras.
 $(STAMP): pyproject.toml
+	@$(call CHECK_PYTHON,$(PYTHON)) 2>/dev/null || { echo "ERROR: '$(PYTHON)' is not Python 3.11 or 3.12, which this project needs: run make PYTHON=python3.12 (or python3.11)." >&2; exit 2; }
+	@if [ -x $(BIN)/python ] && ! $(call CHECK_PYTHON,$(BIN)/python); then echo "removing $(VENV), made with another Python"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -qq --upgrade pip
-	$(BIN)/pip install -qq -e '.[dev]'
+	$(BIN)/pip install -qq -e .
 	touch $(STAMP)
+
+DEV_STAMP := $(VENV)/.installed-dev
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install -qq -e '.[dev]'
+	touch $(DEV_STAMP)
 
 install: $(STAMP)
 
 # The optional Spark stack (dbt-spark[session], pyspark; needs Java 17), on top of the dev install.
 SPARK_STAMP := $(VENV)/.installed-spark
-$(SPARK_STAMP): $(STAMP)
+$(SPARK_STAMP): $(DEV_STAMP)
 	$(BIN)/pip install -qq -e '.[dev,spark]'
 	touch $(SPARK_STAMP)
 
@@ -35,7 +48,7 @@ rollback: $(STAMP)
 	umask 077 && $(BIN)/python -m dagster_project.run --rollback
 
 ## ruff for Python, sqlfluff (dbt templater, .sqlfluff) for the dbt models.
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check dagster_project sources tests benchmarks dbt/models
 	mkdir -p .lint
 	IMPACT_WAREHOUSE_PATH=$(abspath .lint)/lint.duckdb IMPACT_CONFIG_DIR=$(abspath sources/sample_config) \
@@ -43,7 +56,7 @@ lint: $(STAMP)
 		$(BIN)/sqlfluff lint dbt/models --disable-progress-bar
 
 ## The whole test suite (the browser tests drive Debian's /usr/bin/chromium; .ci/run installs it).
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
 
 ## The whole job on the small sample twice, IMPACT_ENGINE=duckdb and IMPACT_ENGINE=spark (local[2]), every
@@ -67,18 +80,19 @@ generate: $(STAMP)
 	$(BIN)/python -m sources.generator --out $(or $(OUT),sources/sample_landing) --scale $(or $(SCALE),small)
 
 ## Coverage and bias of the estimates on every world the generator plants, 8 seeds each (slow: about 20 minutes; not part of make test).
-calibrate: $(STAMP)
+calibrate: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks.calibrate $(ARGS)
 
 ## Ingest throughput and pipeline timings on a generated sample (SCALE=medium by default).
-benchmark: $(STAMP)
+benchmark: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks.run --scale $(or $(SCALE),medium)
 
 ## The scale benchmark: medium and large, each a cold full run, its engine floor and a nightly run with one appended day,
 ## then how each model's time grows from one scale to the other (benchmarks/results/).
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	for scale in $(or $(SCALES),medium large); do $(BIN)/python -m benchmarks.run --scale $$scale || exit 1; done
 	if [ $(words $(or $(SCALES),medium large)) -eq 2 ]; then $(BIN)/python -m benchmarks.growth $(or $(SCALES),medium large); fi
 
+## Remove the venv, the default data directory, the generated sample and dbt's and lint's leftovers.
 clean:
-	rm -rf data sources/sample_landing dbt/target dbt/logs
+	rm -rf $(VENV) .lint data sources/sample_landing dbt/target dbt/logs
