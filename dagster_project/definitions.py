@@ -37,8 +37,8 @@ def build_definitions(settings: Settings) -> Definitions:
         executor_def=in_process_executor,
         description="Ingest every feed, build the dbt models, audit each layer, publish the marts, write the report.",
     )
-    # The file ledger and the quarantine are dbt sources the ingest assets write as they
-    # load (no asset of their own).
+    # The file ledger, the quarantine and the retractions are dbt sources the ingest
+    # assets write as they load (no asset of their own).
     ingest_records = [
         AssetSpec(
             AssetKey(["raw", name]),
@@ -52,6 +52,8 @@ def build_definitions(settings: Settings) -> Definitions:
             "extract date, rows), written in the same transaction as the file's rows.",
             "ingest__quarantine": "raw._quarantine: one row per malformed row the ingest assets set aside (feed, file, "
             "line, reason, raw text), written in the same transaction as the file's good rows.",
+            "ingest__file_retractions": "raw._file_retractions: one row per file the ingest assets took back out of "
+            "raw (withdrawn, or replaced by a changed re-delivery); the incremental staging models rebuild after one.",
         }.items()
     ]
     return Definitions(

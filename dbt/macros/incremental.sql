@@ -42,13 +42,13 @@
 {%- endmacro %}
 
 {#- Pre-hook: empty the model when a file of the feed was retracted after its last batch.
-    raw._file_retractions is the ingest engine's own record (dagster_project/ingest/
-    ledger.py), like the audits' watermarks: state, not data, so no dbt source. -#}
+    A model with this hook names the source in a `-- depends_on:` line, so that lineage
+    shows it (dbt does not read a hook's refs). -#}
 {% macro rebuild_after_retraction(feed) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where exists (
-            select 1 from raw._file_retractions
+            select 1 from {{ source('ingest', 'file_retractions') }}
             where feed = '{{ feed }}'
                 and retracted_at > (select max(_built_at) from {{ this }})
         )

@@ -8,6 +8,7 @@
     pre_hook="{{ rebuild_after_retraction('crm__opportunities') }}",
     post_hook="{{ drop_tombstones() }}",
 ) }}
+-- depends_on: {{ source('ingest', 'file_retractions') }}
 
 with versions as (
     {{ versions_of_changed_keys(source('crm', 'opportunities'), 'Id') }}

@@ -11,6 +11,7 @@
     pre_hook="{{ rebuild_after_retraction('lms__xapi_statements') }}",
     post_hook="{{ drop_tombstones() }}",
 ) }}
+-- depends_on: {{ source('ingest', 'file_retractions') }}
 
 with delivered as (
     select * from {{ source('lms', 'xapi_statements') }}

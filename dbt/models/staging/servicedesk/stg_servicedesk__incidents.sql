@@ -6,6 +6,7 @@
     incremental_strategy='delete+insert',
     pre_hook="{{ rebuild_after_retraction('servicedesk__incidents') }}",
 ) }}
+-- depends_on: {{ source('ingest', 'file_retractions') }}
 
 with versions as (
     {{ versions_of_changed_keys(source('servicedesk', 'incidents'), 'sys_id') }}
