@@ -93,6 +93,16 @@ def test_a_suite_files_own_mostly_overrides_the_default_tolerance():
     assert "mostly" not in with_tolerance(invariant, 0.01)["kwargs"]
 
 
+def _incidents_suite_with_key():
+    """The incidents suite with a key check added: these tests exercise the engine's
+    uniqueness search (the model's own key is a dbt test, not in its GX suite)."""
+    import dataclasses
+
+    suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
+    key = {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "incident_id"}}
+    return dataclasses.replace(suite, expectations=[*suite.expectations, key])
+
+
 def test_a_suite_with_changed_rows_audits_the_rows_written_since_its_last_pass(tmp_path):
     """The row rules of an incremental table run on the night's rows; keys stay unique
     across the whole table (DuckDB finds the duplicated ones); a failed audit is repeated
@@ -103,7 +113,7 @@ def test_a_suite_with_changed_rows_audits_the_rows_written_since_its_last_pass(t
 
     conn = duckdb.connect()
     settings = make_settings(tmp_path, tmp_path / "landing", row_rule_tolerance=0.01)
-    suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
+    suite = _incidents_suite_with_key()
     assert suite.changed_rows_column == "_built_at"
     _incidents_table(conn, 1000, 0)
     first = validate_suite(conn, suite, settings)
@@ -207,7 +217,7 @@ def test_a_watermark_holds_only_for_the_expectations_it_was_earned_with(tmp_path
 
     conn = duckdb.connect()
     settings = make_settings(tmp_path, tmp_path / "landing", row_rule_tolerance=0.01)
-    suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
+    suite = _incidents_suite_with_key()
     _incidents_table(conn, 1000, 0)
     # A watermark written before watermarks named their expectations: not trusted.
     conn.execute("create schema if not exists raw")
