@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.dbt_plugins.person_keys import Plugin
+from dagster_project.dbt_plugins.text_scrub import Plugin as TextScrubPlugin
 from dagster_project.ingest.contracts import load_contracts
 from dagster_project.ingest.landing import discover
 from dagster_project.settings import Settings
@@ -84,6 +85,7 @@ def model_floor(data_dir: Path, secret: str, duckdb_config: dict) -> dict:
         plugin = Plugin.__new__(Plugin)
         plugin.initialize({"secret": secret})
         plugin.configure_connection(conn)
+        TextScrubPlugin.__new__(TextScrubPlugin).configure_connection(conn)
         seconds: dict[str, float] = {}
         python_models: dict[str, str] = {}
         for node in _models_in_order(manifest):

@@ -12,11 +12,16 @@ after two additions to the Spark session dbt opens:
   compiled file or log; the macro spark__keyed_hash calls it by name. (On a cluster the
   function's closure, secret included, travels to the executors' Python workers:
   register it from the cluster's secret store there.)
+- the comment-scrubbing functions `impact_fold_words`, `impact_name_keys` and
+  `impact_scrub_contacts` behind program_comments (see text_scrub.py, the DuckDB twin,
+  and dagster_project/text_scrub.py), as session pandas UDFs. The module is pickled by
+  value, so the Python workers need not import the project either.
 - a Python-model submission method `session` (the default here): the compiled model
   runs in this process against the same session, instead of dbt-spark's Databricks
   job APIs, so the project's dbt Python model runs on local Spark.
 
-Plain `dbt ... --target spark` works too, for every model that computes no person_key.
+Plain `dbt ... --target spark` works too, for every model that computes no person_key
+and scrubs no comments.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import pandas as pd
 
 FUNCTION = "impact_keyed_hash"
 _registered: set[int] = set()
+_text_scrub_registered: set[int] = set()
 
 
 def _keys() -> dict[str, str]:
@@ -78,6 +84,42 @@ def register_keyed_hash(spark: Any) -> None:
     _registered.add(id(spark))
 
 
+def register_text_scrub(spark: Any) -> None:
+    """Register the comment-scrubbing functions in the session (once per session)."""
+    if id(spark) in _text_scrub_registered:
+        return
+    from pyspark import cloudpickle
+    from pyspark.sql.functions import pandas_udf
+
+    from dagster_project import text_scrub
+
+    cloudpickle.register_pickle_by_value(text_scrub)
+
+    def udf(function: Any) -> Any:
+        @pandas_udf("string")
+        def apply(texts: pd.Series) -> pd.Series:
+            done: dict[str, str] = {}
+            out = []
+            for text in texts:
+                if text is None or (isinstance(text, float) and pd.isna(text)):
+                    out.append(None)
+                    continue
+                if text not in done:
+                    done[text] = function(text)
+                out.append(done[text])
+            return pd.Series(out, dtype=object)
+
+        return apply
+
+    for name, function in {
+        "impact_fold_words": text_scrub.fold_words,
+        "impact_name_keys": text_scrub.name_keys,
+        "impact_scrub_contacts": text_scrub.scrub_contacts,
+    }.items():
+        spark.udf.register(name, udf(function))
+    _text_scrub_registered.add(id(spark))
+
+
 def _patch_session() -> None:
     from pyspark.sql import SparkSession
 
@@ -92,6 +134,7 @@ def _patch_session() -> None:
             # exists. IMPACT_SPARK_LOG_LEVEL (default ERROR) sets the level.
             session.sparkContext.setLogLevel(os.environ.get("IMPACT_SPARK_LOG_LEVEL", "ERROR"))
         register_keyed_hash(session)
+        register_text_scrub(session)
         return session
 
     get_or_create._impact_patched = True  # type: ignore[attr-defined]

@@ -1,9 +1,16 @@
 {#- A handful of level-1 survey comments per program, for the report, scrubbed:
     - only programs with at least min_group_size distinct respondents (fewer could be told apart);
-    - an email address, and everything after it, is cut (the text from the first word
-      holding an "@" to the end), so no address or @-handle is published;
-    - a comment naming anyone in HRIS (a first or last name of a worker's legal name, as
-      a capitalised word) is left out whole;
+    - each email address (or @-handle) and each phone number, wherever it is in the text,
+      becomes [removed]; a comment that is nothing but such material is left out;
+    - a comment naming anyone in HRIS is left out whole: a word of the comment equals a
+      first or last name of a worker's legal name, compared after Unicode normalisation
+      (NFKC) and case folding, with apostrophes of every kind as one, words separated by
+      anything else (spaces, tabs, line breaks, punctuation), a possessive ("Rebecca's")
+      or a hyphen part ("Smith-Jones": "Smith", "Jones") still naming the person, and
+      names with apostrophes or hyphens matched whole, without apostrophes and by part.
+      The folding is Python (dagster_project/text_scrub.py), registered on each engine
+      (dbt/macros/text_scrub.sql); each comment's folded words become rows that are
+      equi-joined to the names' keys, so the cost is linear in comments and names;
     - at most `per_program` comments per program, the newest first, the same words only
       once; dated by month only.
     The free text itself stays unpublished everywhere else (stg_lms__surveys.comment is PII). -#}
@@ -34,15 +41,17 @@ respondents as (
     group by courses.program_id
 ),
 
--- First and last names of everyone in HRIS, as written (capitalised).
+-- The folded keys of the first and last names of everyone in HRIS.
 names as (
-    select distinct name_part
+    select distinct keys.name_key
     from (
-        select {{ dbt.split_part('legal_name', "' '", 1) }} as name_part from {{ ref('stg_hris__workers') }}
-        union all
-        select {{ dbt.split_part('legal_name', "' '", -1) }} as name_part from {{ ref('stg_hris__workers') }}
-    ) as parts
-    where {{ dbt.length('name_part') }} >= 2
+        select {{ words_to_rows(name_keys('workers.legal_name')) }} as name_key
+        from (
+            select distinct legal_name from {{ ref('stg_hris__workers') }}
+            where legal_name is not null
+        ) as workers
+    ) as keys
+    where keys.name_key <> ''
 ),
 
 comments as (
@@ -50,20 +59,28 @@ comments as (
         courses.program_id,
         comments.response_id,
         comments.submitted_at,
-        trim(regexp_replace(comments.comment, '(?s)[^ ]*@.*$', '[removed]')) as comment_scrubbed,
-        -- Words padded with spaces, punctuation made spaces, for whole-word name matching.
-        ' ' || translate(replace(comments.comment, chr(10), ' '), '.,;:!?"()[]/''', '             ') || ' ' as padded
+        trim({{ scrub_contacts('comments.comment') }}) as comment_scrubbed,
+        {{ fold_words('comments.comment') }} as folded_words
     from {{ ref('int_learning__survey_comments') }} as comments
     inner join courses on comments.course_id = courses.course_id
     where trim(comments.comment) <> ''
 ),
 
+-- Each comment's folded words, one a row.
+comment_words as (
+    select
+        comments.response_id,
+        comments.program_id,
+        {{ words_to_rows('comments.folded_words') }} as word
+    from comments
+),
+
 naming_someone as (
     select distinct
-        comments.response_id,
-        comments.program_id
-    from comments
-    inner join names on comments.padded like '% ' || names.name_part || ' %'
+        comment_words.response_id,
+        comment_words.program_id
+    from comment_words
+    inner join names on comment_words.word = names.name_key
 ),
 
 publishable as (
@@ -81,7 +98,11 @@ publishable as (
             select 1 as named from naming_someone
             where naming_someone.response_id = comments.response_id and naming_someone.program_id = comments.program_id
         )
-        and comments.comment_scrubbed <> '[removed]'
+        -- Nothing but removed material (and separators): not a comment.
+        and (
+            comments.comment_scrubbed not like '%[removed]%'
+            or {{ fold_words("replace(comments.comment_scrubbed, '[removed]', ' ')") }} <> ''
+        )
 ),
 
 kept as (
