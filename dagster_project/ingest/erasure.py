@@ -26,7 +26,7 @@ dbt in full (incremental models would keep the rows), and once it has published
 (`finish_published`) the runs kept for rollback are deleted, older Dagster runs whose
 event log mentions the person were deleted at the start, and the warehouse file is
 rewritten (DuckDB leaves deleted values in its free blocks); the log then records
-`published runs`. What erasure cannot reach is listed in README.md (Erasure).
+`published runs`. What erasure cannot reach is listed in docs/operations.md (Erasure).
 """
 
 from __future__ import annotations
