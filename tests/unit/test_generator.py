@@ -998,11 +998,13 @@ def test_the_truth_is_each_completers_mean_capped_difference_over_the_post_windo
 
     done = datetime(2025, 6, 2)
     path = _path(_workers(), {0: done}, {0: done})
-    times = np.array(["2025-06-03", "2025-06-10", "2025-12-01", "2025-06-03"], dtype="datetime64[s]")
-    who = np.array([0, 0, 0, 1])
-    raw = np.array([20.0, 243.0, 20.0, 20.0])  # the second ticket is stuck: at the 240 h cap either way
+    times = np.array(["2025-06-10", "2025-06-17", "2025-12-01", "2025-06-04", "2025-06-10"], dtype="datetime64[s]")
+    who = np.array([0, 0, 0, 0, 1])
+    raw = np.array([20.0, 243.0, 20.0, 20.0, 20.0])  # the second ticket is stuck: at the 240 h cap either way
     out = truths(path, times, who, raw, floor=0.5, cap=240.0)
-    # completer 0's post-window tickets: -6 and (240 - 240) = 0; the December ticket is past 13 weeks
+    # completer 0's post-window tickets (the window starts on Monday 9 June, the week after
+    # the completion week): -6 and (240 - 240) = 0; the 4 June ticket is in the completion
+    # week, the December one past 13 weeks
     assert out["effect"] == pytest.approx(-3.0) and out["people"] == 1
     assert out["first_year_effect"] == -6.0
 
