@@ -46,7 +46,7 @@ import duckdb
 
 from ..keys import keyed_hash
 from .contracts import FeedContract, load_contracts
-from .ledger import QUARANTINE
+from .ledger import LEDGER, QUARANTINE
 
 log = logging.getLogger(__name__)
 
@@ -178,12 +178,16 @@ def logged_requests(conn: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def pending_publication(conn: duckdb.DuckDBPyConnection) -> set[str]:
-    """Requests erased from the warehouse whose published copies are not yet replaced."""
+    """Requests with rows removed from the warehouse since their published copies were
+    last replaced (or never replaced)."""
     if not _table_exists(conn, LOG):
         return set()
     rows = conn.execute(
-        f"select request_id from {LOG} group by request_id having count(*) filter (where table_name = ?) = 0",
-        [PUBLISHED],
+        f"""select request_id from {LOG} group by request_id
+            having count(*) filter (where table_name = ?) = 0
+                or max(erased_at) filter (where table_name <> ? and rows_removed > 0)
+                   > max(erased_at) filter (where table_name = ?)""",
+        [PUBLISHED, PUBLISHED, PUBLISHED],
     ).fetchall()
     return {r for (r,) in rows}
 
@@ -251,7 +255,8 @@ def resolve(conn: duckdb.DuckDBPyConnection, identifier: str) -> tuple[set[str],
 def remember(conn: duckdb.DuckDBPyConnection, request_id: str, secret: str, ids: set[str], names: set[str]) -> None:
     rows = [(request_id, "id", None, _id_hash(secret, v)) for v in sorted(ids)]
     rows += [(request_id, "name", len(n.split()), _name_hash(secret, n)) for n in sorted(names)]
-    conn.executemany(f"insert into {IDENTITIES} values (?, ?, ?, ?)", rows)
+    if rows:
+        conn.executemany(f"insert into {IDENTITIES} values (?, ?, ?, ?)", rows)
 
 
 def erased_identities(conn: duckdb.DuckDBPyConnection, secret: str, request_id: str | None = None) -> Erased:
@@ -279,6 +284,20 @@ def _distinct(conn: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
     return [v for (v,) in conn.execute(sql).fetchall() if v is not None]
 
 
+def _delete(conn: duckdb.DuckDBPyConnection, table: str, where: str, params: list, ledger_column: str | None) -> int:
+    """Deletes the rows matching `where`; from a raw table (or the quarantine) the
+    ledger's count of its files' rows (`ledger_column`) goes down with them, so that
+    the ledger still adds up to the table."""
+    if ledger_column:
+        file_column = "file" if table == QUARANTINE else "_file"
+        per_file = conn.execute(
+            f"select {file_column}, count(*) from {table} where {where} group by all", params
+        ).fetchall()
+        for file, rows in per_file:
+            conn.execute(f"update {LEDGER} set {ledger_column} = {ledger_column} - ? where file = ?", [rows, file])
+    return conn.execute(f"delete from {table} where {where}", params).fetchone()[0]
+
+
 def erase_table(conn: duckdb.DuckDBPyConnection, contract: FeedContract, table: str, erased: Erased) -> int:
     """Removes (or pseudonymises, or blanks) the erased people's values in a table with
     the contract's columns (a raw table, or the ingest's staged `_incoming`); returns
@@ -286,15 +305,14 @@ def erase_table(conn: duckdb.DuckDBPyConnection, contract: FeedContract, table: 
     if not erased or not _table_exists(conn, table):
         return 0
     changed = 0
+    ledger = "rows_loaded" if table == contract.table else None
     if contract.format == "jsonl":
         fields = ", ".join(f"json_extract_string(statement, '{path}')" for path in _XAPI_ACTOR)
         candidates = f"list_concat([{fields}], regexp_extract_all(statement, '{_EMAIL_SQL}'))"
         values = _distinct(conn, f"select distinct unnest({candidates}) from {table}")
         found = _matching(erased, values)
         if found:
-            changed += conn.execute(
-                f"delete from {table} where list_has_any({candidates}, ?::varchar[])", [found]
-            ).fetchone()[0]
+            changed += _delete(conn, table, f"list_has_any({candidates}, ?::varchar[])", [found], ledger)
         return changed
     for column in contract.columns:
         if column.person not in ("id", "ref"):
@@ -303,9 +321,7 @@ def erase_table(conn: duckdb.DuckDBPyConnection, contract: FeedContract, table: 
         if not found:
             continue
         if column.person == "id":
-            changed += conn.execute(
-                f'delete from {table} where "{column.name}" in (select unnest(?::varchar[]))', [found]
-            ).fetchone()[0]
+            changed += _delete(conn, table, f'"{column.name}" in (select unnest(?::varchar[]))', [found], ledger)
         else:
             for value in found:
                 pseudonym = "ERASED-" + _id_hash(erased.secret, value)[:12]
@@ -333,16 +349,90 @@ def erase_lines(conn: duckdb.DuckDBPyConnection, table: str, erased: Erased, whe
     found = [t for t in texts if erased.in_text(t)]
     if not found:
         return 0
-    return conn.execute(
-        f"delete from {table} where {where} and raw_text in (select unnest(?::varchar[]))", [found]
-    ).fetchone()[0]
+    ledger = "rows_quarantined" if table == QUARANTINE else None
+    return _delete(conn, table, f"{where} and raw_text in (select unnest(?::varchar[]))", [found], ledger)
+
+
+def _known_ids(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each erased identifier's hash, with the request that erased it."""
+    rows = conn.execute(f"select identity_hash, min(request_id) from {IDENTITIES} group by identity_hash").fetchall()
+    return dict(rows)
+
+
+def _identity_rows(conn: duckdb.DuckDBPyConnection, contract: FeedContract, table: str) -> list[tuple[set[str], set[str]]]:
+    """Each distinct row of an identity table as (normalised identifiers, names)."""
+    id_columns = [c.name for c in contract.columns if c.person == "id"]
+    name_columns = [c.name for c in contract.columns if c.person == "name"]
+    selected = ", ".join(f'"{c}"' for c in id_columns + name_columns)
+    return [
+        ({normalised(v) for v in row[: len(id_columns)] if v},
+         {" ".join(name_words(v)) for v in row[len(id_columns) :] if v and name_words(v)})
+        for row in conn.execute(f"select distinct {selected} from {table}").fetchall()
+    ]
+
+
+def _link(rows, secret: str, known: dict[str, str], found: dict[str, tuple[set[str], set[str]]]) -> bool:
+    """Adds to `found` (per request) every row sharing an identifier with an erased
+    person; True when something was added."""
+    grew = False
+    for ids, names in rows:
+        requests = {known[h] for h in (_id_hash(secret, v) for v in ids) if h in known}
+        requests |= {r for r, (seen, _) in found.items() if ids & seen}
+        if not requests:
+            continue
+        seen, seen_names = found.setdefault(min(requests), (set(), set()))
+        if not ids <= seen or not names <= seen_names:
+            seen |= ids
+            seen_names |= names
+            grew = True
+    return grew
+
+
+def close_over(conn: duckdb.DuckDBPyConnection, contract: FeedContract, table: str, secret: str) -> int:
+    """An identity feed's rows (HRIS workers, LMS users, CRM users) that hold an erased
+    identifier make the row's other identifiers and name erased too, followed through
+    the identity tables already loaded: a request filed before the person's other
+    systems were loaded (or a warehouse rebuilt from the landing folder) still reaches
+    every copy. Rows already in raw under the identifiers found here are removed, and
+    the request's log counts them. Returns the rows removed."""
+    if contract not in _identity_contracts() or not _table_exists(conn, IDENTITIES):
+        return 0
+    known = _known_ids(conn)
+    found: dict[str, tuple[set[str], set[str]]] = {}
+    if not known or not _link(_identity_rows(conn, contract, table), secret, known, found):
+        return 0
+    loaded = [(c, _identity_rows(conn, c, c.table)) for c in _identity_contracts() if _table_exists(conn, c.table)]
+    for _ in range(5):
+        if not any([_link(rows, secret, known, found) for _, rows in loaded]):
+            break
+    removed = 0
+    for request_id, (ids, names) in found.items():
+        ids |= {hashlib.sha1(f"mailto:{v}".encode()).hexdigest() for v in ids if "@" in v}
+        new_ids = {v for v in ids if _id_hash(secret, v) not in known}
+        if not new_ids:
+            continue
+        remember(conn, request_id, secret, new_ids, names)
+        fresh = Erased(secret, ids={_id_hash(secret, v) for v in new_ids})
+        counts = {c.table: erase_table(conn, c, c.table, fresh) for c in load_contracts()}
+        counts[QUARANTINE] = erase_lines(conn, QUARANTINE, fresh)
+        identifier_hash, requested_at = conn.execute(
+            f"select any_value(identifier_hash), any_value(requested_at) from {LOG} where request_id = ?", [request_id]
+        ).fetchone()
+        removals = [(request_id, identifier_hash, requested_at, name, rows) for name, rows in counts.items() if rows]
+        if removals:
+            conn.executemany(f"insert into {LOG} values (?, ?, ?, now(), ?, ?)", removals)
+        removed += sum(counts.values())
+        log.info("erasure request %s: %d more identifier(s) found through %s", request_id, len(new_ids), contract.name)
+    return removed
 
 
 def filter_staged(conn: duckdb.DuckDBPyConnection, contract: FeedContract, secret: str) -> int:
-    """A file being loaded loses the rows (and rejected lines) of people already erased."""
-    erased = erased_identities(conn, secret)
-    if not erased:
+    """A file being loaded loses the rows (and rejected lines) of people already erased
+    (and, from an identity feed, learns their other identifiers first)."""
+    if not erased_identities(conn, secret):
         return 0
+    close_over(conn, contract, "_incoming", secret)
+    erased = erased_identities(conn, secret)
     removed = erase_table(conn, contract, "_incoming", erased) + erase_lines(conn, "_rejected", erased)
     if removed:
         log.info("%s: %d row(s) of erased people left out", contract.name, removed)

@@ -112,6 +112,16 @@ def test_an_erased_person_leaves_every_copy_and_does_not_come_back(tmp_path, sma
         assert _holding(data, needles, []) == []
         assert up_to_date(settings, ensure_manifest()) == third.run_id
 
+    # The warehouse rebuilt from the landing folder, the request already filed: the person
+    # is found through the identity feeds as they load, in whatever order.
+    rebuilt = tmp_path / "rebuilt"
+    rebuilt_settings = make_settings(rebuilt, landing, config_dir=config)
+    (rebuilt / "dagster_home").mkdir(parents=True)
+    write_instance_config(rebuilt / "dagster_home")
+    with DagsterInstance.local_temp(str(rebuilt / "dagster_home")) as instance:
+        assert run_pipeline(rebuilt_settings, instance).success
+    assert _holding(rebuilt, needles, []) == []
+
 
 def test_event_logs_that_mention_an_erased_person_are_deleted(tmp_path):
     home = tmp_path / "dagster_home"
