@@ -66,6 +66,9 @@ class Settings:
     # The share of a landed file's rows that may be quarantined as malformed before the
     # audit stops the publish (expectations/marts/data_quality.json).
     max_quarantine_share: float = 0.01
+    # Raw rejected lines kept in raw._quarantine per landed file (the first ones, by line);
+    # the rest are one summary row there, and the ledger keeps the file's true count.
+    max_quarantined_lines_per_file: int = 1000
     max_shrink: float = 0.5
     anticipation_weeks: int = DBT_DEFAULTS["anticipation_weeks"]
     keep_published: int = 5
@@ -135,6 +138,10 @@ class Settings:
             raise ValueError(f"IMPACT_ROW_RULE_TOLERANCE must be in [0, 1), not {self.row_rule_tolerance}")
         if not 0 <= self.max_quarantine_share < 1:
             raise ValueError(f"IMPACT_MAX_QUARANTINE_SHARE must be in [0, 1), not {self.max_quarantine_share}")
+        if self.max_quarantined_lines_per_file < 0:
+            raise ValueError(
+                f"IMPACT_MAX_QUARANTINED_LINES_PER_FILE must be 0 or more, not {self.max_quarantined_lines_per_file}"
+            )
         if not 0 < self.max_shrink <= 1:
             raise ValueError(f"IMPACT_MAX_SHRINK must be in (0, 1], not {self.max_shrink}")
         if self.pay_load_factor < 1:

@@ -74,12 +74,51 @@ def record_file(conn: duckdb.DuckDBPyConnection, **entry) -> None:
     )
 
 
+def record_quarantine(conn: duckdb.DuckDBPyConnection, feed: str, file_key: str, keep: int | None = None) -> None:
+    """Keep a staged file's rejected rows (`_rejected`: line, raw_text, reason): the
+    first `keep` of them by line (IMPACT_MAX_QUARANTINED_LINES_PER_FILE by default) and,
+    for the rest, one `NOT KEPT:` row at the first line not kept, with their number and
+    lines and no raw text. The file's true count is the ledger's rows_quarantined.
+    The staged notes (`_notes`, which readers.stage makes: e.g. `REPLACED:` for rows
+    loaded with U+FFFD) are kept too: remarks on loaded rows, which no count includes."""
+    if keep is None:
+        from ..settings import get_settings
 
-def record_quarantine(conn: duckdb.DuckDBPyConnection, feed: str, file_key: str) -> None:
-    """Keep a staged file's rejected rows (`_rejected`: line, raw_text, reason)."""
+        keep = get_settings().max_quarantined_lines_per_file
+    keep = int(keep)
+    total, last = conn.execute("select count(*), max(line) from _rejected").fetchone()
     conn.execute(
-        f"insert into {QUARANTINE} select ?, ?, line, raw_text, reason, now() from _rejected", [feed, file_key]
+        f"""insert into {QUARANTINE}
+            select $feed, $file, line, raw_text, reason, now()
+            from (select line, raw_text, reason from _rejected order by line, reason limit {keep})
+            union all
+            select $feed, $file, line, raw_text, reason, now() from _notes""",
+        {"feed": feed, "file": file_key},
     )
+    if total > keep:
+        first = conn.execute(f"select line from _rejected order by line, reason offset {keep} limit 1").fetchone()[0]
+        conn.execute(
+            f"insert into {QUARANTINE} values (?, ?, ?, null, ?, now())",
+            [feed, file_key, first, not_kept_reason(total - keep, first, last, keep)],
+        )
+
+
+NOT_KEPT = "NOT KEPT: "
+
+
+def not_kept_reason(count: int, first: int, last: int, keep: int) -> str:
+    return (
+        f"{NOT_KEPT}{count} more rejected row(s), lines {first} to {last}: counted in the file ledger's rows_quarantined, "
+        f"their text not kept (only the first {keep} rejected rows of a file are; IMPACT_MAX_QUARANTINED_LINES_PER_FILE)"
+    )
+
+
+def quarantined_total(conn: duckdb.DuckDBPyConnection, feed: str) -> int:
+    """Rows of a feed's loaded files set aside, by the ledger (raw._quarantine keeps only
+    the first of a file's rejected rows, and notes that are no rejected rows)."""
+    return conn.execute(
+        f"select coalesce(sum(rows_quarantined), 0) from {LEDGER} where feed = ?", [feed]
+    ).fetchone()[0]
 
 
 def loaded_files(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -103,5 +142,8 @@ def rows_loaded(conn: duckdb.DuckDBPyConnection, feed: str, loaded_after: str | 
 
 
 def quarantine_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rows quarantined so far, per feed."""
-    return dict(conn.execute(f"select feed, count(*) from {QUARANTINE} group by feed order by feed").fetchall())
+    """Rows quarantined so far, per feed (with any), by the ledger: see quarantined_total."""
+    return dict(conn.execute(
+        f"""select feed, sum(rows_quarantined)::bigint from {LEDGER}
+            group by feed having sum(rows_quarantined) > 0 order by feed"""
+    ).fetchall())
