@@ -4,16 +4,22 @@ Dagster's default console logger prints each failure with the framework's stack 
 repeats it for the run, and adds a "Not executing" line for every step downstream. A
 data engineer reading `make run` needs what failed, in which file, against which
 contract: the failing step's own message says that (the stack trace stays in the run's
-event log, where `make dev` shows it)."""
+event log, where `make dev` shows it). dagster-dbt's lines about the dbt command (its
+full command line, its default selection) are said in a few words: the command is in
+the run's event log and dbt's own output in the run's log file."""
 
 import logging
 import re
 
 from dagster import Field, logger
-from dagster._core.utils import coerce_valid_log_level
 
 _PREFIX = re.compile(r"^[\w.]+ - [0-9a-f-]{36} - (\d+ - )?")
 _EXCEPTION = re.compile(r"^(dagster\._core\.definitions\.events\.Failure|[\w.]+Error): ", re.MULTILINE)
+_SAID_SHORTER = (
+    ("A dbt subsetted execution is not being performed", None),
+    ("Running dbt command: ", "dbt build: running"),
+    ("Finished dbt command: ", "dbt build: finished"),
+)
 
 
 class _OneLineFailures(logging.Filter):
@@ -21,8 +27,16 @@ class _OneLineFailures(logging.Filter):
         message = record.getMessage()
         if "Not executing." in message or "RUN_FAILURE" in message:
             return False  # said by the failing step itself, and in the summary
-        message = message.split("\n\nStack Trace:")[0].rstrip()
-        record.msg, record.args = _EXCEPTION.sub("", _PREFIX.sub("", message)), ()
+        message = _PREFIX.sub("", message.split("\n\nStack Trace:")[0].rstrip())
+        step, _, said = message.partition(" - ")
+        if not said or " " in step:
+            step, said = "", message
+        for start, shorter in _SAID_SHORTER:
+            if said.startswith(start):
+                if shorter is None:
+                    return False
+                message = f"{step} - {shorter}" if step else shorter
+        record.msg, record.args = _EXCEPTION.sub("", message), ()
         return True
 
 
@@ -31,7 +45,7 @@ class _OneLineFailures(logging.Filter):
     description="The console: one line per event, each failure once, without framework stack traces.",
 )
 def impact_console(init_context) -> logging.Logger:
-    level = coerce_valid_log_level(init_context.logger_config["log_level"])
+    level = logging.getLevelNamesMapping()[init_context.logger_config["log_level"].upper()]
     console = logging.Logger("impact", level=level)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))

@@ -5,12 +5,17 @@ published marts back to the run published before the current one."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import time
+import warnings
 
 from .settings import get_settings, private_files
+
+# dbt's per-model output of the last run started here (the console shows one line per step).
+RUN_LOG = "last_run.log"
 
 
 def ensure_sample_landing(settings) -> None:
@@ -71,6 +76,11 @@ def _main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # A run's events reach the console through the run's own logger; Dagster's builtin
+    # logger would print each of them a second time through the root handler.
+    logging.getLogger().handlers[0].addFilter(lambda record: not record.name.startswith("dagster.builtin"))
+    # GX imports pyspark when it is installed (the Spark extras), which warns about pandas 3 on import.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
     private_files()  # everything this run writes is owner-only
     try:
@@ -107,12 +117,10 @@ def _main(argv: list[str] | None = None) -> int:
     from .dbt_project import ensure_manifest
     from .definitions import JOB_NAME, build_definitions
     from .processes import (
-        PROCESS_TAG,
         WarehouseBusy,
         check_warehouse,
         hold_run_lock,
         mark_dead_runs_failed,
-        process_identity,
     )
     from .publish.record import report_unfinished, up_to_date
     from .summary import print_summary
@@ -150,23 +158,31 @@ def _main(argv: list[str] | None = None) -> int:
 
         started = time.monotonic()
         job = build_definitions(settings).resolve_job_def(JOB_NAME)
-        # INFO shows each step and each dbt model as it finishes; DEBUG events stay in the
-        # instance, where `make dev` shows them.
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            tags={PROCESS_TAG: process_identity()},
-            run_config={
-                "loggers": {"console": {"config": {"log_level": "INFO"}}},
-                "ops": {
-                    "dbt_models": {"config": {"full_refresh": args.full_refresh}},
-                    "serving__published_marts": {"config": {"accept_shrink": args.accept_shrink}},
-                },
-            },
-        )
-        print_summary(settings, result, time.monotonic() - started)
+        # The console (stderr) shows each step as it finishes; DEBUG events stay in the
+        # instance, where `make dev` shows them. dbt's own per-model lines, which
+        # dagster-dbt echoes to stdout, go to the run's log file.
+        run_log = settings.data_dir / RUN_LOG
+        with run_log.open("w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+            result = _execute(job, instance, args)
+        print_summary(settings, result, time.monotonic() - started, run_log)
     return 0 if result.success else 1
 
+
+def _execute(job, instance, args):
+    from .processes import PROCESS_TAG, process_identity
+
+    return job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        tags={PROCESS_TAG: process_identity()},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "INFO"}}},
+            "ops": {
+                "dbt_models": {"config": {"full_refresh": args.full_refresh}},
+                "serving__published_marts": {"config": {"accept_shrink": args.accept_shrink}},
+            },
+        },
+    )
 
 if __name__ == "__main__":
     sys.exit(main())

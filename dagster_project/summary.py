@@ -3,6 +3,8 @@ every consumer relies on."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 from dagster import ExecuteInProcessResult
 
@@ -56,8 +58,10 @@ def _quarantined(conn: duckdb.DuckDBPyConnection) -> str:
     return tables.text(tables.headers(columns), tables.cells(columns, rows))
 
 
-def print_summary(settings: Settings, result: ExecuteInProcessResult | None, seconds: float) -> None:
-    """After a run (or, with no result, of what the last run left)."""
+def print_summary(settings: Settings, result: ExecuteInProcessResult | None, seconds: float,
+                  run_log: Path | None = None) -> None:
+    """After a run (or, with no result, of what the last run left); at most 100 columns.
+    A failed run ends with what failed and what stays published, not earlier results."""
     print()
     if result is not None:
         print(f"Run {result.run_id}: {'SUCCESS' if result.success else 'FAILED'} in {seconds:.1f} s")
@@ -67,12 +71,13 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
         if retracted:
             print("Files retracted (no longer in the landing folder; their rows left raw):")
             print("".join(f"  {feed}: {files} file(s), {rows} row(s)\n" for feed, files, rows in retracted), end="")
+        if not result.success:
+            _print_failed(settings, run_log)
+            return
     if not settings.warehouse_path.exists():
         return
     conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        if result is not None and not result.success:
-            print("\nThe warehouse as the last build left it (not published by this run):")
         print("\nRows per layer:")
         print(_table(conn, """
             select schema_name as layer, count(*) as tables, sum(estimated_size) as approx_rows
@@ -82,8 +87,7 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
         print("\nQuarantined rows per feed:")
         print(_quarantined(conn))
         print("\nRows flagged by plausibility rules (kept; left out of the KPIs their flaw corrupts):")
-        print(_table(conn, """select model_name as model, rule, flagged_rows, total_rows,
-                                     round(100 * flagged_share, 3) as flagged_pct, left_out_of
+        print(_table(conn, """select model_name as model, rule, flagged_rows, round(100 * flagged_share, 3) as flagged_pct
                               from intermediate.int_quality__row_flags order by 1, 2"""))
         for view in RUN_SUMMARY:
             print(f"\n{view.table.split('.')[-1]}:")
@@ -98,4 +102,19 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
     report = settings.data_dir / REPORT / REPORT_PAGE
     print(f"Report (HTML, opens offline): {report}{'' if report.exists() else ' (not written yet: `make report`)'}")
     print(f"Data Docs (Great Expectations): {settings.data_docs_dir / 'index.html'}")
+    if run_log is not None:
+        print(f"dbt's output, model by model: {run_log}")
     print(f"Run history: `make dev` (DAGSTER_HOME={settings.dagster_home})")
+
+
+def _print_failed(settings: Settings, run_log: Path | None) -> None:
+    published = settings.serving_path.exists()
+    print(
+        "\nNothing was published by this run: "
+        + (f"BI tools still read the last published run ({settings.serving_path})." if published
+           else "nothing has been published yet.")
+    )
+    print("What failed is said above, with the file, check or model and what to fix.")
+    if run_log is not None:
+        print(f"dbt's output, model by model: {run_log}")
+    print(f"The run's full log: `make dev` (DAGSTER_HOME={settings.dagster_home}), run history.")

@@ -8,7 +8,7 @@ listed here, their cells are written by render.py under the same names."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import formats as f
 from .tables import Column
@@ -84,15 +84,18 @@ COLUMNS: dict[str, Column] = {
 
 @dataclass(frozen=True)
 class TableView:
-    """Some columns of one table, in one order."""
+    """Some columns of one table, in one order (`titles`: shorter headers, where a view
+    must fit a narrow space)."""
 
     table: str  # schema.table
     names: tuple[str, ...]
     order_by: str
+    titles: tuple[tuple[str, str], ...] = ()
 
     @property
     def columns(self) -> list[Column]:
-        return [COLUMNS[name] for name in self.names]
+        titles = dict(self.titles)
+        return [replace(COLUMNS[name], title=titles[name]) if name in titles else COLUMNS[name] for name in self.names]
 
     def sql(self) -> str:
         """Selects the shown columns and those their formatters read."""
@@ -129,16 +132,19 @@ PREVIEWS: dict[tuple[str, str], TableView] = {
 RUN_SUMMARY: list[TableView] = [
     TableView(
         "marts.program_impact",
-        ("program_id", "kpi", "n_treated", "n_comparison", "pre_treated", "post_treated", "effect", "effect_ci_low",
-         "effect_ci_high", "effect_p_adjusted", "pretrend_ok", "verdict_code"),
+        ("program_id", "kpi", "n_treated", "effect", "effect_ci_low", "effect_ci_high", "verdict_code"),
         "program_id, kpi",
+        (("program_id", "Program"), ("kpi", "KPI"), ("n_treated", "Treated"), ("effect", "Effect"),
+         ("effect_ci_low", "CI low"), ("effect_ci_high", "CI high"), ("verdict_code", "Verdict")),
     ),
     TableView(
         "marts.program_roi",
-        ("program_id", "participants", "cost_total", "benefit", "net_benefit", "roi_pct", "bcr", "currency", "roi_status"),
+        ("program_id", "participants", "cost_total", "benefit", "net_benefit", "roi_pct", "roi_status"),
         "program_id",
+        (("program_id", "Program"), ("benefit", "Benefit, year 1"), ("roi_status", "ROI status")),
     ),
-    TableView("marts.program_scorecard", ("program_id", "verdict_code"), "program_id"),
+    TableView("marts.program_scorecard", ("program_id", "verdict_code"), "program_id",
+              (("program_id", "Program"), ("verdict_code", "Verdict"))),
 ]
 
 # The report's overview: one row per program (render.py writes each cell).

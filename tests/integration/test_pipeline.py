@@ -323,3 +323,12 @@ def test_event_study_shows_the_dip_before_nomination_in_the_anticipation_gap(pip
     )
     assert len(gap) == 2
     assert (gap["ci_low"] > 0).all() and (gap["effect"] > 0.5 * size).all(), gap
+
+
+def test_the_run_summary_fits_100_columns(pipeline, capsys):
+    from dagster_project.summary import print_summary
+
+    print_summary(pipeline.settings, pipeline.result, 1.0)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "/" not in line]  # paths are as long as they are
+    assert "program_impact:" in lines
+    assert max(len(line.rstrip()) for line in lines) <= 100, max(lines, key=len)
