@@ -1,6 +1,13 @@
 """The report as one self-contained HTML page (and a short Markdown twin for the Dagster
 asset page): an overview of every program, then a section per program. Built from
-ReportData (the serving file alone); no script, no external resource."""
+ReportData (the serving file alone); no script, no external resource.
+
+This module prepares the data: it picks each program's rows, formats every figure
+(formats.py) and draws the SVG charts (charts.py). The page itself (its sections,
+headings, tables and words) is in templates/ (Jinja2, autoescaped): a value is escaped
+as the template writes it, and only the charts and the style sheet are marked safe, here.
+Every verdict, status and reason is a column of the marts (decided once in dbt); the
+report renders them as they are."""
 
 from __future__ import annotations
 
@@ -9,21 +16,65 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
 from . import charts, tables
 from . import formats as f
 from .columns import REPORT_EFFECTS, REPORT_GLOSSARY, REPORT_MARKDOWN_OVERVIEW, REPORT_OVERVIEW
 from .data import ReportData
 from .labels import kpi_label, label
 
-# --------------------------------------------------------------------------- words
+HERE = Path(__file__).parent
 
-# Every verdict, status and reason is a column of the marts (decided once in dbt); the
-# report renders them as they are. A code reads as its words ("not_measured" ->
-# "not measured") where a short tag is wanted.
+# The page's style sheet, inlined so that the report opens offline as one file.
+CSS = (HERE / "report.css").read_text(encoding="utf-8")
+
+# The charts' captions (charts.py writes each chart's <figure> with its caption).
+FOREST_CAPTION = ("Effect of completing the program on each KPI, in the KPI's own unit, with its 95 % interval; "
+                  "p-values are adjusted for multiplicity (Holm) across every program's KPIs, the one rule that the "
+                  "verdicts and ROI use.")
+WATERFALL_CAPTION = ("Fully loaded costs (courses, participants' time at their pay, other costs) against the first-year "
+                     "benefit, following each KPI's measured path after completion at the end of its interval nearest "
+                     "zero (Phillips ROI, the most conservative alternative).")
+COHORT_CAPTION = ("{kpi}: each completion month's people and their mean own effect (their change minus their matched "
+                  "comparisons'); months with {fewer} are not shown, nor the smallest other month when the hidden ones "
+                  "together are fewer.")
 
 
 def code_words(code: str | None) -> str:
+    """A code as its words, where a short tag is wanted: "not_measured" -> "not measured"."""
     return (code or "").replace("_", " ")
+
+
+def _or_missing(value: Any) -> Any:
+    return f.MISSING if value is None else value
+
+
+def _escaped(value: Any) -> Any:
+    """Each value a template writes, escaped as html.escape does (&quot;, &#x27;): the
+    spelling charts.py uses (and the tests look for), so that the page escapes one way
+    throughout. Markup (a macro's result, a chart) is written as it is; autoescape stays on
+    beneath."""
+    return value if hasattr(value, "__html__") else Markup(escape(str(value)))
+
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    finalize=_escaped,
+    undefined=StrictUndefined,  # a name the data does not hold fails the page, never renders empty
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+TEMPLATES.filters.update(words=code_words, or_missing=_or_missing)
+TEMPLATES.globals.update(missing=f.MISSING)
+
+
+def _chart(svg: str) -> Markup:
+    """A chart as markup: charts.py escapes every text it draws."""
+    return Markup(svg)
 
 
 def _kpi_name(data: ReportData, kpi: str) -> str:
@@ -31,133 +82,78 @@ def _kpi_name(data: ReportData, kpi: str) -> str:
     return (data.kpis.get(kpi) or {}).get("kpi_label") or kpi_label(kpi)
 
 
-def _roi_percent(value: Any) -> str:
-    """ROI with a decimal when small, so that +0.2 % never reads "+0 %"."""
-    return f.percent(value, 1 if value is not None and abs(value) < 10 else 0, sign=True)
-
-
-def _e(value: Any) -> str:
-    return escape(str(value)) if value is not None else f.MISSING
-
-
-def _fewer(data: ReportData, what: str = "people") -> str:
-    return f'<span class="suppressed">{escape(f.fewer_than(data.min_group_size, what))}</span>'
-
-
 def _kpi_level(data: ReportData, kpi: str) -> int:
     level = (data.kpis.get(kpi) or {}).get("kirkpatrick_level")
     return int(level) if level is not None else 4
 
 
-def _effect_cell(data: ReportData, r: dict) -> str:
-    name = escape(_kpi_name(data, r["kpi"]))
-    code = r.get("verdict_code")
-    if r.get("suppressed"):
-        return f'{name}: <span class="suppressed">{escape(r.get("verdict_text") or "")}</span>'
-    text = f"{name}: <b>{escape(f.kpi_change(r.get('effect'), r.get('kpi_unit')))}</b>"
-    text += f' <span class="muted">({escape(f.interval(r.get("effect_ci_low"), r.get("effect_ci_high"), r.get("kpi_unit")))})</span>'
-    warn = code in ("not_credible", "worsened")
-    text += f' <span class="{"warn" if warn else "tag"}" data-verdict="{escape(code or "")}">{escape(code_words(code))}</span>'
-    return text
+def _roi_percent(value: Any) -> str:
+    """ROI with a decimal when small, so that +0.2 % never reads "+0 %"."""
+    return f.percent(value, 1 if value is not None and abs(value) < 10 else 0, sign=True)
 
 
-# --------------------------------------------------------------------------- overview
+def _date(value: Any, pattern: str) -> str | None:
+    return format(value, pattern) if value else None
 
 
-def _overview_cells(data: ReportData, program: dict) -> dict[str, str]:
-    pid = program["program_id"]
-    sc = data.scorecard.get(pid, {})
-    impact = data.impact.get(pid, [])
-    roi = data.roi.get(pid, {})
-    enrolled = sc.get("activity_learners_enrolled") or 0
-    cells: dict[str, str] = {}
-    cells["program_name"] = (f'<a href="#{escape(pid)}">{_e(program.get("program_name"))}</a>'
-                             f'<div class="muted small">{escape(pid)}</div>')
-    if enrolled:
-        cells["activity"] = (
-            f'{f.integer(enrolled)} enrolled, {f.integer(sc.get("activity_learners_completed"))} completed '
-            f'({f.share(sc.get("activity_completion_rate"))})<div><span class="tag">activity, not impact</span></div>'
-        )
-    else:
-        cells["activity"] = 'no enrolments yet<div><span class="tag">activity, not impact</span></div>'
-    responses = sc.get("l1_reaction_responses") or 0
-    if not enrolled:
-        cells["l1_reaction_mean"] = f.MISSING
-    elif sc.get("l1_reaction_mean") is None:
-        cells["l1_reaction_mean"] = f'<span class="suppressed">{_e(sc.get("l1_not_shown_reason") or "no survey answers")}</span>'
-    else:
-        cells["l1_reaction_mean"] = f'<b>{f.number(sc.get("l1_reaction_mean"), 1)} of 5</b><div class="muted small">1–5 scale, {f.integer(responses)} responses</div>'
-    gain = sc.get("l2_mean_score_gain")
-    cells["l2_mean_score_gain"] = (f'<b>{f.number(gain, 1, sign=True)} points</b><div class="muted small">of 100; pass rate {f.share(sc.get("l2_pass_rate"))}</div>'
-                                   if gain is not None else f'<span class="muted">{_e(sc.get("l2_not_shown_reason") or "no assessment")}</span>')
-    behaviour = [r for r in impact if _kpi_level(data, r["kpi"]) == 3]
-    cells["l3_effects"] = "<br>".join(_effect_cell(data, r) for r in behaviour) or '<span class="muted">no behaviour KPI</span>'
-    results = [r for r in impact if _kpi_level(data, r["kpi"]) != 3]
-    cells["l4_effects"] = "<br>".join(_effect_cell(data, r) for r in results) or '<span class="muted">no results KPI</span>'
-    if not roi or not enrolled:
-        cells["l5_roi_pct"] = f.MISSING
-    elif roi.get("roi_status") != "measured":
-        cells["l5_roi_pct"] = f'<span class="suppressed" data-roi-status="{_e(roi.get("roi_status"))}">{escape(code_words(roi.get("roi_status")))}</span>'
-    else:
-        cells["l5_roi_pct"] = (f'<b>{escape(_roi_percent(roi.get("roi_pct")))}</b><div class="muted small">net '
-                               f'{escape(f.money(roi.get("net_benefit"), roi.get("currency"), sign=True))}</div>')
-    cells["verdict"] = f'<span data-verdict="{_e(sc.get("verdict_code"))}">{_e(sc.get("verdict_text"))}</span>'
-    progress = []
-    for e in data.expectations.get(pid, []):
-        name = escape(_kpi_name(data, e["kpi"]))
-        contributed = escape(e.get("contribution_status") or "")
-        if e.get("progress_pct") is None:
-            standing = '<span class="muted">where it stands: not measurable</span>'
-        else:
-            standing = (f'<span class="muted">where it stands: {escape(e.get("status") or "")}, '
-                        f'{escape(f.percent(e["progress_pct"]))} of the way</span>')
-        progress.append(f"{name}: <b>{contributed}</b><div class=\"small\">{standing}</div>")
-    cells["progress"] = "<br>".join(progress) or f.MISSING
-    return cells
+# --------------------------------------------------------------------------- a program, prepared
 
 
-def overview(data: ReportData) -> str:
-    rows = tables.pick(REPORT_OVERVIEW, [_overview_cells(data, p) for p in data.programs])
-    named = [f' data-program="{escape(p["program_id"])}"' for p in data.programs]
-    return (
-        '<section id="overview"><h2>Overview</h2>'
-        f'<p class="lede">One row per program. Participants and completion are <em>activity</em>: they say what happened, '
-        f"not what it changed. The effects (levels 3 and 4) compare the people trained with similar colleagues who were "
-        f"not, over the same weeks; the range in brackets is the 95 % interval. Groups of {escape(f.fewer_than(data.min_group_size))} "
-        "are not shown.</p>"
-        + tables.html(tables.headers(REPORT_OVERVIEW), rows, "overview", named) + "</section>"
-    )
-
-
-# --------------------------------------------------------------------------- a program's section
-
-
-def _effect_cells(data: ReportData, r: dict) -> dict[str, str]:
-    """A KPI's row of the effects table; a suppressed one says why and shows no figure."""
+def _effect(data: ReportData, r: dict) -> dict[str, Any]:
+    """A KPI's row of program_impact, its figures formatted in the KPI's unit."""
     unit = r.get("kpi_unit")
-    cells = {"kpi": escape(_kpi_name(data, r["kpi"])), "n_treated": f.integer(r.get("n_treated")),
-             "n_comparison": f.integer(r.get("n_comparison"))}
-    cells["verdict_text"] = escape(r.get("verdict_text") or "")
-    if r.get("suppressed"):
-        return {**cells, "before_after": _fewer(data), "effect": "", "effect_interval": "", "effect_p_adjusted": "",
-                "pretrend_ok": ""}
-    before_after = f"{escape(f.kpi_value(r.get('pre_treated'), unit))} → {escape(f.kpi_value(r.get('post_treated'), unit))}"
-    if r.get("pre_treated") is None:
-        before_after = escape(f.kpi_value(r.get("post_treated"), unit)) + ' <span class="muted">(after; no before)</span>'
+    breakdown = r.get("breakdown_relative_magnitude")
     return {
-        **cells,
-        "before_after": before_after,
-        "effect": f"<b>{escape(f.kpi_change(r.get('effect'), unit))}</b>",
-        "effect_interval": escape(f.interval(r.get("effect_ci_low"), r.get("effect_ci_high"), unit)),
-        "effect_p_adjusted": escape(f.p_value(r.get("effect_p_adjusted"))),
-        "pretrend_ok": {True: "yes", False: '<span class="warn">no</span>', None: "not testable"}[r.get("pretrend_ok")],
+        "name": _kpi_name(data, r["kpi"]),
+        "level": _kpi_level(data, r["kpi"]),
+        "grain": r.get("kpi_grain"),
+        "method": r.get("method"),
+        "suppressed": bool(r.get("suppressed")),
+        "verdict_code": r.get("verdict_code"),
+        "verdict_text": r.get("verdict_text"),
+        "n_treated": f.integer(r.get("n_treated")),
+        "n_comparison": f.integer(r.get("n_comparison")),
+        "pre": None if r.get("pre_treated") is None else f.kpi_value(r["pre_treated"], unit),
+        "post": f.kpi_value(r.get("post_treated"), unit),
+        "change": f.kpi_change(r.get("effect"), unit),
+        "interval": f.interval(r.get("effect_ci_low"), r.get("effect_ci_high"), unit),
+        "p_adjusted": f.p_value(r.get("effect_p_adjusted")),
+        "pretrend_ok": r.get("pretrend_ok"),
+        "pretrend": {
+            "bins": f.integer(r.get("pretrend_bins_tested")),
+            "wald": f.p_value(r.get("pretrend_wald_p_value")),
+            "trend": f.p_value(r.get("pretrend_trend_p_value")),
+            "breakdown": None if breakdown is None else f.number(breakdown, 1),
+            "breakdown_below_one": breakdown is not None and breakdown < 1,
+        },
+        # Teammates' spillover, when one could be measured: the effect is adjusted for it, and ROI leaves it out.
+        "spillover": None if r.get("suppressed") or r.get("spillover_effect") is None else {
+            "change": f.kpi_change(r["spillover_effect"], unit),
+            "interval": f.interval(r.get("spillover_ci_low"), r.get("spillover_ci_high"), unit),
+        },
+        "caveats": _caveats(data, r),
     }
 
 
-def _effects(data: ReportData, pid: str) -> str:
-    impact = data.impact.get(pid, [])
-    if not impact:
-        return "<p class=\"muted\">No KPI is configured for this program in programs.csv.</p>"
+def _caveats(data: ReportData, r: dict) -> list[tuple[str, Any]]:
+    """Which of the method's caveats apply to a KPI's effect, with their figures (the
+    template words each kind)."""
+    caveats: list[tuple[str, Any]] = []
+    kpi = data.kpis.get(r["kpi"]) or {}
+    if kpi.get("value_cap") is not None:
+        caveats.append(("cap", {"cap": f.kpi_value(kpi["value_cap"], r.get("kpi_unit")),
+                                "at_cap": f.integer(kpi.get("n_events_at_cap")),
+                                "measured": f.integer(kpi.get("n_events_measured"))}))
+    for kind, column in (("unmatched", "n_treated_unmatched"), ("overlap", "n_treated_overlap"),
+                         ("censored", "n_events_censored")):
+        if r.get(column):
+            caveats.append((kind, f.integer(r[column])))
+    if r.get("data_as_of"):
+        caveats.append(("data_as_of", _date(r["data_as_of"], "%d %B %Y")))
+    return caveats
+
+
+def _forest(data: ReportData, impact: list[dict]) -> Markup:
     rows = []
     for r in impact:
         note = "" if r.get("verdict_code") in ("improved", "worsened") else code_words(r.get("verdict_code"))
@@ -166,77 +162,27 @@ def _effects(data: ReportData, pid: str) -> str:
             effect=None if r.get("suppressed") else r.get("effect"), low=r.get("effect_ci_low"), high=r.get("effect_ci_high"),
             p_adjusted=r.get("effect_p_adjusted"), note=note,
         ))
-    caption = ("Effect of completing the program on each KPI, in the KPI's own unit, with its 95 % interval; "
-               "p-values are adjusted for multiplicity (Holm) across every program's KPIs, the one rule that the "
-               "verdicts and ROI use.")
-    table = tables.html(tables.headers(REPORT_EFFECTS), tables.pick(REPORT_EFFECTS, [_effect_cells(data, r) for r in impact]),
-                        "numbers")
-    spill = "".join(f"<li>{sentence}</li>" for r in impact if (sentence := _spillover_sentence(data, r)))
-    spillover = (f"<p>Untrained teammates of the trained (their manager's or organisation's team had someone "
-                 f"trained), against untrained people in teams without:</p><ul>{spill}</ul>") if spill else ""
-    return "<h3>Effects on the KPIs</h3>" + charts.forest_plot(rows, caption) + table + spillover
+    return _chart(charts.forest_plot(rows, FOREST_CAPTION))
 
 
-def _spillover_sentence(data: ReportData, r: dict) -> str:
-    """A KPI's teammates' spillover, when one could be measured; the effect is adjusted
-    for it, and ROI leaves it out."""
-    if r.get("suppressed") or r.get("spillover_effect") is None:
-        return ""
-    unit = r.get("kpi_unit")
-    return (f"<b>{escape(_kpi_name(data, r['kpi']))}</b>: {escape(f.kpi_change(r['spillover_effect'], unit))} "
-            f"({escape(f.interval(r.get('spillover_ci_low'), r.get('spillover_ci_high'), unit))}) for a whole window "
-            "with a trained teammate. The effect above is measured against people without one; this spillover is "
-            "not counted in ROI.")
-
-
-def _pretrend_sentence(data: ReportData, r: dict) -> str:
-    name = f"<b>{escape(_kpi_name(data, r['kpi']))}</b>"
-    if r.get("suppressed"):
-        return f"{name}: {_fewer(data)} to test."
-    if r.get("kpi_grain") == "person":
-        return f"{name}: no pre-period to test — new starters are compared by hire cohort, from their first day."
-    ok, bins = r.get("pretrend_ok"), r.get("pretrend_bins_tested")
-    tests = (f"joint test of {f.integer(bins)} pre-period bins {escape(f.p_value(r.get('pretrend_wald_p_value')))}, "
-             f"linear trend {escape(f.p_value(r.get('pretrend_trend_p_value')))}")
-    breakdown = r.get("breakdown_relative_magnitude")
-    robust = ""
-    if ok is True and breakdown is not None:
-        robust = (f" A change after training {escape(f.number(breakdown, 1))} times the largest change seen between "
-                  "pre-period bins, bin after bin, would be needed to overturn the effect's sign"
-                  + (" — no larger than those already seen, so read it with care." if breakdown < 1 else "."))
-    if ok is False:
-        return (f'{name}: <span class="warn">groups diverged before training; effect not credible</span> '
-                f"({tests}). It earns no ROI benefit.")
-    if ok is True:
-        return (f"{name}: the trained and comparison groups moved alike before training ({tests}), "
-                f"so the comparison is a fair stand-in.{robust}")
-    return f"{name}: not testable (too few pre-period bins with data)."
-
-
-def _event_studies(data: ReportData, pid: str) -> str:
+def _event_studies(data: ReportData, pid: str) -> list[Markup]:
     parts = []
     for r in data.impact.get(pid, []):
         bins = data.event_study.get((pid, r["kpi"]))
         if not bins:
             continue
-        parts.append(charts.event_study_chart(
+        parts.append(_chart(charts.event_study_chart(
             [charts.Bin(b["relative_bin"], b.get("period") or "", b.get("treated_value"), b.get("comparison_value"),
                         b.get("n_treated"), b.get("n_comparison"), bool(b.get("suppressed"))) for b in bins],
             r.get("kpi_unit"), _kpi_name(data, r["kpi"]), data.min_group_size,
-        ))
-    sentences = "".join(f"<li>{_pretrend_sentence(data, r)}</li>" for r in data.impact.get(pid, []))
-    anticipation = data.info.get("anticipation_weeks")
-    intro = ("<p>The KPI in 2-week bins before registration and after completion. The <em>pre window</em> is the baseline; "
-             f"the <em>anticipation gap</em> ({_e(anticipation)} weeks before registration) is shown but not used, since people "
-             "are often nominated after a bad spell. Parallel lines before training make the comparison credible.</p>")
-    body = "".join(parts) or '<p class="muted">No event study for this program (its KPIs are measured per person, or too few people).</p>'
-    return f"<h3>Before and after, week by week</h3>{intro}{body}<h4>Did the groups move alike before training?</h4><ul>{sentences}</ul>"
+        )))
+    return parts
 
 
-def _roi(data: ReportData, pid: str) -> str:
+def _roi(data: ReportData, pid: str) -> dict[str, Any] | None:
     roi = data.roi.get(pid)
     if not roi:
-        return ""
+        return None
     cur = roi.get("currency")
     other = sum(roi.get(c) or 0.0 for c in ("cost_needs_assessment", "cost_design", "cost_delivery", "cost_evaluation",
                                            "cost_overhead", "cost_other"))
@@ -247,269 +193,199 @@ def _roi(data: ReportData, pid: str) -> str:
         *([(label("cost_other"), -other)] if other else []),
         (label("benefit"), roi.get("benefit") if measured else None),
     ]
-    caption = ("Fully loaded costs (courses, participants' time at their pay, other costs) against the first-year benefit, "
-               "following each KPI's measured path after completion at the end of its interval nearest zero "
-               "(Phillips ROI, the most conservative alternative).")
-    chart = charts.waterfall(steps, cur, caption, "Net benefit" if measured else "Costs so far")
-    if not measured:
-        words = (f'<p data-roi-status="{_e(roi.get("roi_status"))}">ROI: {_e(roi.get("roi_status_text"))}. '
-                 f"Costs so far: {escape(f.money(roi.get('cost_total'), cur))}.</p>")
-    else:
-        words = (f"<p>ROI {escape(_roi_percent(roi.get('roi_pct')))} (net benefit ÷ total cost), benefit-cost ratio "
-                 f"{escape(f.number(roi.get('bcr'), 2))}: the {_e(roi.get('roi_status_text'))}. Costs count all "
-                 f"{f.integer(roi.get('participants'))} participants; the benefit counts all {f.integer(roi.get('n_benefiting'))} "
-                 f"completers at the measured effect, for the first year only: "
-                 f"{escape(f.money(roi.get('benefit_measured'), cur))} over the weeks measured after completion{_horizon(roi)}, "
-                 f"and {escape(f.money(roi.get('benefit_projected'), cur))} projected to the year's end (never above the last "
-                 "measured interval's end nearest zero, fading as the effect faded).</p>")
-    words += _kpi_roi(data, pid)
-    return f"<h3>Return on investment</h3>{chart}{words}"
-
-
-def _kpi_roi(data: ReportData, pid: str) -> str:
-    """Each earning KPI's part of the benefit (program_kpi_roi), when more than one KPI earns."""
-    rows = [r for r in data.kpi_roi.get(pid, []) if r.get("earns_benefit")]
-    if len(rows) < 2:
-        return ""
-    items = "".join(
-        f"<li>{escape(_kpi_name(data, r['kpi']))}: {escape(f.money(r.get('benefit'), r.get('currency')))}"
-        + (f" ({escape(f.share(r.get('share_of_program_benefit')))} of the benefit)" if r.get("share_of_program_benefit") is not None else "")
-        + ("" if r.get("benefit_per_unit") else " — not valued in money")
-        + "</li>"
-        for r in rows
-    )
-    return f"<p>Of which, per KPI:</p><ul>{items}</ul>"
-
-
-def _horizon(roi: dict) -> str:
     weeks = roi.get("benefit_horizon_weeks")
-    return f" ({f.integer(weeks)} weeks)" if weeks is not None else ""
+    return {
+        "status": roi.get("roi_status"),
+        "status_text": roi.get("roi_status_text"),
+        "measured": measured,
+        "chart": _chart(charts.waterfall(steps, cur, WATERFALL_CAPTION, "Net benefit" if measured else "Costs so far")),
+        "roi_pct": _roi_percent(roi.get("roi_pct")),
+        "net_benefit": f.money(roi.get("net_benefit"), cur, sign=True),
+        "cost_total": f.money(roi.get("cost_total"), cur),
+        "bcr": f.number(roi.get("bcr"), 2),
+        "participants": f.integer(roi.get("participants")),
+        "n_benefiting": f.integer(roi.get("n_benefiting")),
+        "benefit_measured": f.money(roi.get("benefit_measured"), cur),
+        "benefit_projected": f.money(roi.get("benefit_projected"), cur),
+        "horizon_weeks": None if weeks is None else f.integer(weeks),
+        # Each earning KPI's part of the benefit (program_kpi_roi).
+        "per_kpi": [
+            {"name": _kpi_name(data, r["kpi"]), "benefit": f.money(r.get("benefit"), r.get("currency")),
+             "share": None if r.get("share_of_program_benefit") is None else f.share(r["share_of_program_benefit"]),
+             "valued": bool(r.get("benefit_per_unit"))}
+            for r in data.kpi_roi.get(pid, []) if r.get("earns_benefit")
+        ],
+    }
 
 
-def _expectations(data: ReportData, pid: str) -> str:
-    items = []
-    for e in data.expectations.get(pid, []):
-        unit = (e.get("kpi_unit") or (data.kpis.get(e["kpi"]) or {}).get("kpi_unit")
-                or next((r.get("kpi_unit") for r in data.impact.get(pid, []) if r["kpi"] == e["kpi"]), None))
-        name = escape(_kpi_name(data, e["kpi"]))
-        expected = (e.get("target_value") or 0) - (e.get("baseline_value") or 0)
-        owner = escape(e.get("kpi_owner") or "the KPI owner")
-        status = f'<b data-contribution="{_e(e.get("contribution_code"))}">{_e(e.get("contribution_status"))}</b>'
-        impact = next((r for r in data.impact.get(pid, []) if r["kpi"] == e["kpi"]), {})
-        if e.get("measured_effect") is None:
-            contributed = f"{status}."
-        else:
-            contributed = (f"{escape(f.kpi_change(e['measured_effect'], unit))} (95 % interval "
-                           f"{escape(f.interval(impact.get('effect_ci_low'), impact.get('effect_ci_high'), unit))}) against the "
-                           f"{escape(f.kpi_change(expected, unit))} {owner} expected: {status}.")
-        family = escape(e.get("target_job_family") or "the target job family")
-        if e.get("current_value") is None:
-            standing = f"not measurable for {family} (no recent measurable weeks, or a KPI measured per new starter)."
-            bar = ""
-        else:
-            standing = (f"{escape(f.kpi_value(e['current_value'], unit))} now for {family}, against a baseline of "
-                        f"{escape(f.kpi_value(e.get('baseline_value'), unit))} and a target of {escape(f.kpi_value(e.get('target_value'), unit))}: "
-                        f"{escape(f.percent(e.get('progress_pct')))} of the way — <b>{escape(e.get('status') or '')}</b>.")
-            bar = charts.progress_bar(e.get("progress_pct"), f.kpi_value(e.get("baseline_value"), unit),
-                                      f.kpi_value(e.get("target_value"), unit), f.kpi_value(e["current_value"], unit), e.get("status") or "",
-                                      kpi=_kpi_name(data, e["kpi"]), unit=unit)
-        items.append(
-            f'<div class="roe"><h4>{name}</h4><p><span class="part">What training contributed:</span> {contributed}</p>'
-            f'<p><span class="part">Where the KPI stands overall:</span> {standing}</p>{bar}</div>'
-        )
-    if not items:
-        return ""
-    return ("<h3>Return on expectation</h3><p>Two different questions: how much of the change the KPI owner asked for did the "
-            "program itself cause, and where does the KPI stand for everyone in the target job family (training and everything "
-            "else together)?</p>" + "".join(items))
+def _expectation(data: ReportData, pid: str, e: dict) -> dict[str, Any]:
+    """A KPI owner's expectation: what training contributed, and where the KPI stands."""
+    unit = (e.get("kpi_unit") or (data.kpis.get(e["kpi"]) or {}).get("kpi_unit")
+            or next((r.get("kpi_unit") for r in data.impact.get(pid, []) if r["kpi"] == e["kpi"]), None))
+    impact = next((r for r in data.impact.get(pid, []) if r["kpi"] == e["kpi"]), {})
+    expected = (e.get("target_value") or 0) - (e.get("baseline_value") or 0)
+    current = e.get("current_value")
+    baseline, target = f.kpi_value(e.get("baseline_value"), unit), f.kpi_value(e.get("target_value"), unit)
+    return {
+        "name": _kpi_name(data, e["kpi"]),
+        "kpi_owner": e.get("kpi_owner"),
+        "target_job_family": e.get("target_job_family"),
+        "contribution_code": e.get("contribution_code"),
+        "contribution_status": e.get("contribution_status"),
+        "status": e.get("status"),
+        "measured_effect": None if e.get("measured_effect") is None else f.kpi_change(e["measured_effect"], unit),
+        "interval": f.interval(impact.get("effect_ci_low"), impact.get("effect_ci_high"), unit),
+        "expected": f.kpi_change(expected, unit),
+        "current": None if current is None else f.kpi_value(current, unit),
+        "baseline": baseline,
+        "target": target,
+        "progress": f.percent(e.get("progress_pct")),
+        "progress_measured": e.get("progress_pct") is not None,
+        "bar": None if current is None else _chart(charts.progress_bar(
+            e.get("progress_pct"), baseline, target, f.kpi_value(current, unit), e.get("status") or "",
+            kpi=_kpi_name(data, e["kpi"]), unit=unit)),
+    }
 
 
-def _reaction(data: ReportData, pid: str) -> str:
-    sc = data.scorecard.get(pid, {})
-    responses = sc.get("l1_reaction_responses") or 0
-    if sc.get("l1_reaction_mean") is None:
-        reaction = f"Reaction (level 1): not shown ({_e(sc.get('l1_not_shown_reason') or 'no survey answers')})."
-    else:
-        reaction = (f"Reaction (level 1): <b>{escape(f.number(sc.get('l1_reaction_mean'), 1))} of 5</b> on a 1–5 scale, from "
-                    f"{f.integer(responses)} responses ({escape(f.share(sc.get('l1_reaction_response_rate')))} of course completions).")
-    if sc.get("l2_mean_score_gain") is None:
-        learning = f"Learning (level 2): not shown ({_e(sc.get('l2_not_shown_reason') or 'no assessment')})."
-    else:
-        learning = (f"Learning (level 2): a score gain of <b>{escape(f.number(sc.get('l2_mean_score_gain'), 1, sign=True))} points</b> "
-                    f"of 100 from {escape(f.number(sc.get('l2_mean_pre_score'), 0))} to "
-                    f"{escape(f.number(sc.get('l2_mean_post_score'), 0))}, pass rate {escape(f.share(sc.get('l2_pass_rate')))}, "
-                    f"{f.integer(sc.get('l2_people_assessed'))} people assessed.")
-    head = f"<p>{reaction} {learning}</p>"
-    comments = data.comments.get(pid, [])
-    if comments:
-        quotes = "".join(
-            f'<blockquote class="comment">{escape(c.get("comment_scrubbed") or "")}'
-            f'<footer>{escape(c["submitted_month"].strftime("%B %Y") if c.get("submitted_month") else "")}</footer></blockquote>'
-            for c in comments
-        )
-        body = (f"<p class=\"muted\">The newest comments (emails removed; comments naming a colleague left out), from "
-                f"{f.integer(comments[0].get('program_respondents'))} respondents:</p>{quotes}")
-    else:
-        body = (f"<p class=\"muted\">No comments shown: comments are published only for programs with at least "
-                f"{data.min_group_size} respondents.</p>")
-    return f"<h3>What participants said</h3>{head}{body}"
-
-
-def _cohorts(data: ReportData, pid: str) -> str:
+def _cohorts(data: ReportData, pid: str) -> list[Markup]:
     parts = []
     for r in data.impact.get(pid, []):
         rows = data.cohorts.get((pid, r["kpi"]))
         if not rows:
             continue
-        parts.append(charts.cohort_bars(
-            rows, r.get("kpi_unit"), r.get("better_direction"), data.min_group_size,
-            f"{_kpi_name(data, r['kpi'])}: each completion month's people and their mean own effect (their change minus their "
-            f"matched comparisons'); months with {f.fewer_than(data.min_group_size)} are not shown, nor the smallest "
-            "other month when the hidden ones together are fewer.",
-            kpi=_kpi_name(data, r["kpi"]),
-        ))
-    if not parts:
-        return ""
-    return "<h3>Cohorts by completion month</h3>" + "".join(parts)
+        name = _kpi_name(data, r["kpi"])
+        caption = COHORT_CAPTION.format(kpi=name, fewer=f.fewer_than(data.min_group_size))
+        parts.append(_chart(charts.cohort_bars(rows, r.get("kpi_unit"), r.get("better_direction"), data.min_group_size,
+                                               caption, kpi=name)))
+    return parts
 
 
-def _method(data: ReportData, pid: str) -> str:
-    items = []
-    for r in data.impact.get(pid, []):
-        name = f"<b>{escape(_kpi_name(data, r['kpi']))}</b>"
-        if r.get("kpi_grain") == "person":
-            text = f"{name}: {escape(r.get('method') or '')}."
-        else:
-            text = (f"{name}: {f.integer(r.get('n_treated'))} people who completed the program against "
-                    f"{f.integer(r.get('n_comparison'))} similar colleagues who had not, over the same calendar weeks "
-                    '(<a href="#method">how</a>).')
-        caveats = []
-        kpi = data.kpis.get(r["kpi"]) or {}
-        if kpi.get("value_cap") is not None:
-            caveats.append(f"each value is capped at {escape(f.kpi_value(kpi['value_cap'], r.get('kpi_unit')))} (the KPI "
-                           f"catalogue's definition; {f.integer(kpi.get('n_events_at_cap'))} of "
-                           f"{f.integer(kpi.get('n_events_measured'))} events sat at the cap)")
-        if r.get("n_treated_unmatched"):
-            caveats.append(f"{f.integer(r['n_treated_unmatched'])} completers had no comparable colleague and are left out")
-        if r.get("n_treated_overlap"):
-            caveats.append(f"{f.integer(r['n_treated_overlap'])} also took another program aimed at the same KPI and are left out of both")
-        if r.get("n_events_censored"):
-            caveats.append(f"{f.integer(r['n_events_censored'])} recent events are too recent to have finished and are not counted yet")
-        if r.get("data_as_of"):
-            caveats.append(f"the KPI's data run to {r['data_as_of']:%d %B %Y}")
-        if caveats:
-            text += " Caveats: " + "; ".join(caveats) + "."
-        items.append(f"<li>{text}</li>")
-    if not items:
-        return ""
-    return ("<h3>How this was measured, and its limits</h3><ul>" + "".join(items) + "</ul>"
-            "<p class=\"muted\">This is not a randomised trial: people chosen for training may differ from their colleagues in ways "
-            "the matching does not see. An interval that includes zero means no effect could be told apart from chance.</p>")
-
-
-def program_section(data: ReportData, program: dict) -> str:
+def _program(data: ReportData, program: dict) -> dict[str, Any]:
+    """Everything the overview's row and the program's section show."""
     pid = program["program_id"]
     sc = data.scorecard.get(pid, {})
-    return (
-        f'<section class="program" id="{escape(pid)}" data-program="{escape(pid)}">'
-        f'<h2>{_e(program.get("program_name"))} <span class="muted small">{escape(pid)}</span></h2>'
-        f'<p class="verdict" data-verdict="{_e(sc.get("verdict_code"))}">{_e(sc.get("verdict_text"))}</p>'
-        + _effects(data, pid) + _event_studies(data, pid) + _roi(data, pid) + _expectations(data, pid)
-        + _reaction(data, pid) + _cohorts(data, pid) + _method(data, pid)
-        + "</section>"
-    )
+    impact = data.impact.get(pid, [])
+    effects = [_effect(data, r) for r in impact]
+    enrolled = sc.get("activity_learners_enrolled") or 0
+    comments = data.comments.get(pid, [])
+    return {
+        "id": pid,
+        "name": program.get("program_name"),
+        "verdict_code": sc.get("verdict_code"),
+        "verdict_text": sc.get("verdict_text"),
+        "activity": {
+            "enrolled": f.integer(enrolled) if enrolled else None,
+            "completed": f.integer(sc.get("activity_learners_completed")),
+            "completion_rate": f.share(sc.get("activity_completion_rate")),
+        },
+        "reaction": {
+            "mean": None if sc.get("l1_reaction_mean") is None else f.number(sc["l1_reaction_mean"], 1),
+            "not_shown_reason": sc.get("l1_not_shown_reason"),
+            "responses": f.integer(sc.get("l1_reaction_responses") or 0),
+            "response_rate": f.share(sc.get("l1_reaction_response_rate")),
+        },
+        "learning": {
+            "gain": None if sc.get("l2_mean_score_gain") is None else f.number(sc["l2_mean_score_gain"], 1, sign=True),
+            "not_shown_reason": sc.get("l2_not_shown_reason"),
+            "pass_rate": f.share(sc.get("l2_pass_rate")),
+            "pre_score": f.number(sc.get("l2_mean_pre_score"), 0),
+            "post_score": f.number(sc.get("l2_mean_post_score"), 0),
+            "people_assessed": f.integer(sc.get("l2_people_assessed")),
+        },
+        "effects": effects,
+        "behaviour": [e for e in effects if e["level"] == 3],  # level 3; the rest are results (level 4)
+        "results": [e for e in effects if e["level"] != 3],
+        "forest": _forest(data, impact) if impact else None,
+        "event_studies": _event_studies(data, pid),
+        "roi": _roi(data, pid),
+        "expectations": [_expectation(data, pid, e) for e in data.expectations.get(pid, [])],
+        "comments": [{"text": c.get("comment_scrubbed") or "", "month": _date(c.get("submitted_month"), "%B %Y") or ""}
+                     for c in comments],
+        "respondents": f.integer(comments[0].get("program_respondents")) if comments else None,
+        "cohorts": _cohorts(data, pid),
+    }
 
 
-# --------------------------------------------------------------------------- glossary and page
+# --------------------------------------------------------------------------- the method and the glossary
+
+# The few Markdown marks a doc block uses: `code`, and *emphasis* (which may hold code).
+_MARK = re.compile(r"`(?P<code>[^`]+)`|\*(?P<em>(?:[^*`]|`[^`]*`)+)\*")
 
 
-def _inline(text: str) -> str:
-    """The few Markdown marks a doc block uses: `code` and *emphasis*."""
-    text = escape(text)
-    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
-    return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", text)
+def _marks(text: str) -> list[tuple[str, Any]]:
+    """A text as ("text" | "code", str) and ("em", parts) parts."""
+    parts: list[tuple[str, Any]] = []
+    at = 0
+    for mark in _MARK.finditer(text):
+        if mark.start() > at:
+            parts.append(("text", text[at:mark.start()]))
+        parts.append(("code", mark["code"]) if mark["code"] is not None else ("em", _marks(mark["em"])))
+        at = mark.end()
+    if at < len(text):
+        parts.append(("text", text[at:]))
+    return parts
 
 
-def markdown_block(text: str) -> str:
-    """A doc block as HTML: paragraphs, and numbered lists whose items may wrap."""
-    out: list[str] = []
-    items: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text.strip()):
+def _method(data: ReportData) -> list[tuple[str, Any]]:
+    """The method, as the serving file describes program_impact (one doc block feeds the
+    dbt docs, the serving file's comments and this section): its paragraphs and numbered
+    lists (whose items may wrap), each text as parts."""
+    blocks: list[tuple[str, Any]] = []
+    text = data.table_comments.get("program_impact") or ""
+    for paragraph in re.split(r"\n\s*\n", text.strip()) if text else []:
         lines = [line.strip() for line in paragraph.splitlines()]
         if lines and re.match(r"\d+\. ", lines[0]):
-            items = []
+            items: list[str] = []
             for line in lines:
                 if re.match(r"\d+\. ", line):
                     items.append(line.split(". ", 1)[1])
                 else:
                     items[-1] += " " + line
-            out.append("<ol>" + "".join(f"<li>{_inline(item)}</li>" for item in items) + "</ol>")
+            blocks.append(("list", [_marks(item) for item in items]))
         else:
-            out.append(f"<p>{_inline(' '.join(lines))}</p>")
-    return "".join(out)
+            blocks.append(("paragraph", _marks(" ".join(lines))))
+    return blocks
 
 
-def method_section(data: ReportData) -> str:
-    """The method, as the serving file describes program_impact (one doc block feeds the
-    dbt docs, the serving file's comments and this section)."""
-    text = data.table_comments.get("program_impact") or ""
-    if not text:
-        return ""
-    return f'<section id="method" class="method"><h2>Method</h2>{markdown_block(text)}</section>'
-
-
-
-def glossary(data: ReportData) -> str:
+def _glossary(data: ReportData) -> list[dict[str, str]]:
     seen: dict[str, tuple[list[str], str]] = {}
     for table, column, comment in data.columns:
         in_tables, description = seen.get(column, ([], comment))
         in_tables.append(table)
         seen[column] = (in_tables, description or comment)
-    rows = [
-        {"label": escape(label(column)), "column": f"<code>{escape(column)}</code>", "tables": escape(", ".join(in_tables)),
-         "definition": escape(description)}
+    return [
+        {"label": label(column), "column": column, "tables": ", ".join(in_tables), "definition": description or ""}
         for column, (in_tables, description) in sorted(seen.items(), key=lambda kv: label(kv[0]).lower())
     ]
-    return ('<section id="glossary" class="glossary"><h2>Glossary: labels and the serving file\'s columns</h2>'
-            "<p>Every label of this report beside the column of <code>serving.duckdb</code> (and the Parquet exports) it shows, "
-            "with the column's description as stored in the file.</p>"
-            + tables.html(tables.headers(REPORT_GLOSSARY), tables.pick(REPORT_GLOSSARY, rows)) + "</section>")
 
 
-# The page's style sheet, inlined so that the report opens offline as one file.
-CSS = (Path(__file__).parent / "report.css").read_text(encoding="utf-8")
+# --------------------------------------------------------------------------- the page
 
 
-def _facts(data: ReportData) -> str:
+def _facts(data: ReportData) -> dict[str, Any]:
     info = data.info
-    published = info.get("published_at")
-    facts = [
-        ("Published", f"{published:%d %B %Y, %H:%M} UTC" if published else f.MISSING),
-        ("By run", f"<code>{_e(info.get('run_id'))}</code>"),
-        ("Data as of", f"{info['landing_as_of']:%d %B %Y}" if info.get("landing_as_of") else f.MISSING),
-        ("Windows", f"{_e(info.get('window_days'))} days before and after, the pre window ending "
-                    f"{_e(info.get('anticipation_weeks'))} weeks before registration"),
-        ("Smallest group shown", f"{data.min_group_size} people"),
-    ]
-    return '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>"
+    return {
+        "published": f"{info['published_at']:%d %B %Y, %H:%M} UTC" if info.get("published_at") else f.MISSING,
+        "run_id": info.get("run_id"),
+        "data_as_of": _date(info.get("landing_as_of"), "%d %B %Y") or f.MISSING,
+        "window_days": info.get("window_days"),
+        "anticipation_weeks": info.get("anticipation_weeks"),
+    }
 
 
 def render_html(data: ReportData) -> str:
-    toc = " ".join(f'<a href="#{escape(p["program_id"])}">{_e(p.get("program_name"))}</a>' for p in data.programs)
-    sections = "".join(program_section(data, p) for p in data.programs)
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<link rel="icon" href="data:,">'
-        "<title>Learning impact report</title>"
-        f"<style>{CSS}</style></head><body><main>"
-        '<header class="top"><h1>Learning impact report</h1>'
-        "<p class=\"lede\">Which programs work, why we think so, and whether they paid: for L&amp;D teams, KPI owners and "
-        "sponsors. Figures come from the published serving file of the run below.</p>"
-        f"{_facts(data)}</header>"
-        f'<nav class="toc"><b>Programs:</b> <a href="#overview">Overview</a> {toc} <a href="#method">Method</a> <a href="#glossary">Glossary</a></nav>'
-        + overview(data) + sections + method_section(data) + glossary(data)
-        + "</main></body></html>\n"
+    return TEMPLATES.get_template("report.html").render(
+        css=Markup(CSS),  # the package's own style sheet
+        facts=_facts(data),
+        programs=[_program(data, p) for p in data.programs],
+        min_group_size=data.min_group_size,
+        fewer=f.fewer_than(data.min_group_size),
+        anticipation_weeks=data.info.get("anticipation_weeks"),
+        overview_columns=REPORT_OVERVIEW,
+        effects_columns=REPORT_EFFECTS,
+        glossary_columns=REPORT_GLOSSARY,
+        method=_method(data),
+        glossary=_glossary(data),
     )
 
 

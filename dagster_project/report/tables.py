@@ -1,6 +1,7 @@
 """One table renderer for every table people read: the run summary `make run` prints
 (text), the previews on the Dagster asset pages and the report's Markdown twin
-(Markdown), and the report's tables (HTML).
+(Markdown). The report's HTML tables are the `table` macro of templates/macros.html,
+headed by the same Columns.
 
 A table is a list of Columns (which ones each view shows: columns.py) and its rows.
 Each header is the column's label (labels.py) and each value reads through its column's
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 import duckdb
@@ -63,7 +63,7 @@ def query(conn: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[di
     return list(rel.columns), [dict(zip(rel.columns, r)) for r in rel.fetchall()]
 
 
-# --------------------------------------------------------------------------- the three renderings
+# --------------------------------------------------------------------------- the two renderings
 
 
 def markdown(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -85,17 +85,3 @@ def text(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in rows]
     return "\n".join(lines)
 
-
-def html(head: Sequence[str], rows: Sequence[Sequence[str]], css: str = "", row_attributes: Sequence[str] | None = None) -> str:
-    """An HTML table that scrolls sideways on a narrow screen. Headers are escaped here;
-    cells are HTML already (the report marks up its figures). Each cell carries its
-    column's header as `data-label`, so that a table laid out as one card per row on a
-    narrow screen (report.css) still names each value. `row_attributes` adds attributes
-    to each <tr> (the report names each program's row)."""
-    attributes = row_attributes or [""] * len(rows)
-    th = "".join(f"<th>{escape(h)}</th>" for h in head)
-    labels = [f' data-label="{escape(h)}"' for h in head]
-    body = "".join(
-        f"<tr{a}>" + "".join(f"<td{d}>{c}</td>" for d, c in zip(labels, row)) + "</tr>" for row, a in zip(rows, attributes)
-    )
-    return f'<div class="scroll"><table class="{css}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'

@@ -143,6 +143,29 @@ def test_comments_are_escaped_and_the_glossary_names_each_column_with_its_descri
     assert "Difference-in-differences in KPI units." in glossary
 
 
+def test_markup_in_a_name_or_comment_reads_as_text_escaped_once(tmp_path):
+    """The templates escape every value, the charts escape their own texts: a program's name,
+    a comment or a KPI's label holding markup shows as text, and nothing is escaped twice."""
+    path = _serving(tmp_path / "serving.duckdb")
+    markup = "<script>alert(1)</script> & co"
+    conn = duckdb.connect(str(path))
+    conn.execute("update programs set program_name = ? where program_id = 'BIG'", [markup])
+    conn.execute("update program_comments set comment_scrubbed = ?", [markup])
+    conn.execute("update kpis set kpi_label = ? where kpi = 'sales_cycle_days'", [markup])
+    conn.close()
+    html = render_html(load(path))
+    shown = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
+    assert "<script" not in html and "alert(1)</script>" not in html
+    assert "&amp;lt;" not in html and "&amp;amp;" not in html, "escaped twice"
+    assert f'<a href="#BIG">{shown}</a>' in html[:html.index('<section id="overview"')]  # the table of contents
+    row = re.search(r'<tr data-program="BIG">(.*?)</tr>', html, re.S).group(1)
+    assert f'<a href="#BIG">{shown}</a>' in row and f"{shown}: <b>" in row  # the program, its KPI's effect
+    big = html[html.index('<section class="program" id="BIG"'):html.index('<section class="program" id="TINY"')]
+    assert f"<h2>{shown} <span" in big
+    assert f'<blockquote class="comment">{shown}<footer>' in big
+    assert f'<td data-label="KPI">{shown}</td>' in big and f"<b>{shown}</b>:" in big  # the effects table, the method
+    assert f'aria-label="Effect on each KPI: Knowledge article use (percentage points); {shown}' in big  # a chart
+
 def test_markdown_twin_lists_every_program_and_verdict(report_data):
     md = render_markdown(report_data, "/data/report/index.html")
     assert "Big Program" in md and "Tiny Program" in md and "/data/report/index.html" in md
