@@ -18,6 +18,7 @@ from . import erasure, hashes, ledger
 from .contracts import FeedContract, raw_table_ddl
 from .landing import LandedFile, discover
 from .readers import UnreadableFileError, stage
+from .snapshots import check_quarantined_keys
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ def load_file(
     # Reading happens in connection-local temp tables, before the transaction: only the
     # swap itself (forget the old rows, insert the new, record them) must be atomic.
     stage(conn, contract, landed)
+    check_quarantined_keys(conn, contract, landed)  # a snapshot file that would end people's records fails
     if secret:
         erasure.filter_staged(conn, contract, secret)
     loaded, quarantined = _swap_in(conn, contract, landed, digest)

@@ -147,7 +147,7 @@ RUN_SUMMARY: list[TableView] = [
               (("program_id", "Program"), ("verdict_code", "Verdict"))),
 ]
 
-# The report's overview: one row per program (render.py writes each cell).
+# The report's overview: one row per program (templates/overview.html writes each cell).
 REPORT_OVERVIEW = [
     Column("program_name"),
     Column("activity", title="Participants and completion"),

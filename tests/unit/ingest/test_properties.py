@@ -12,6 +12,7 @@ What counts as a record:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import gzip
 import io
@@ -198,6 +199,9 @@ def snapshot(conn, contract):
 @given(csv_feed())
 def test_every_csv_record_is_loaded_or_quarantined_exactly_once(feed):
     contract, files = feed
+    # Every file loads here: a snapshot file whose quarantined row holds a key of the
+    # previous snapshot fails instead (test_snapshots.py), which random keys can hit.
+    contract = dataclasses.replace(contract, kind="incremental")
     columns = [c.name for c in contract.columns]
     with tempfile.TemporaryDirectory() as tmp:
         landing = Path(tmp) / "landing"
