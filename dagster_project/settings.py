@@ -82,7 +82,7 @@ class Settings:
     duckdb_memory_limit: str = "3GB"
     # Which engine builds the dbt models: duckdb (the warehouse file), or spark (the
     # `spark` dbt target over the Parquet lake; `pip install -e '.[spark]'` and Java 17).
-    # Ingest, audits and publish are the same on both (README: "Running on Spark").
+    # Ingest, audits and publish are the same on both (docs/spark.md).
     engine: str = "duckdb"
     # dbt's unit tests check the models' SQL against fixed rows: CI runs them (make test);
     # a run on the same code would only repeat them, so it leaves them out unless asked.
