@@ -70,19 +70,19 @@ def _deliver_again(landing: Path, email: str) -> Path:
     return target
 
 
-def test_an_erased_person_leaves_every_copy_and_does_not_come_back(tmp_path, small_landing):
+def test_an_erased_person_leaves_every_copy_and_does_not_come_back(tmp_path, small_landing, pipeline):
     landing = tmp_path / "landing"
     shutil.copytree(small_landing, landing)
     config = tmp_path / "config"
-    shutil.copytree(make_settings(tmp_path, landing).config_dir, config)
+    shutil.copytree(pipeline.settings.config_dir, config)
+    # Yesterday's run: the session's, copied in (its published run is kept for rollback).
     data = tmp_path / "data"
+    shutil.copytree(pipeline.settings.data_dir, data, symlinks=True)
     settings = make_settings(data, landing, config_dir=config)
     home = data / "dagster_home"
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, exist_ok=True)
     write_instance_config(home)
     with DagsterInstance.local_temp(str(home)) as instance:
-        first = run_pipeline(settings, instance)
-        assert first.success
         person = _person(settings.warehouse_path)
         key = person_key(TEST_SECRET, person["employee_id"])
         needles = [*person.values(), key]
