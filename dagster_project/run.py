@@ -162,7 +162,7 @@ def _main(argv: list[str] | None = None) -> int:
         # instance, where `make dev` shows them. dbt's own per-model lines, which
         # dagster-dbt echoes to stdout, go to the run's log file.
         run_log = settings.data_dir / RUN_LOG
-        with run_log.open("w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+        with run_log.open("w", encoding="utf-8", buffering=1) as log_file, contextlib.redirect_stdout(log_file):
             result = _execute(job, instance, args)
         print_summary(settings, result, time.monotonic() - started, run_log)
     return 0 if result.success else 1

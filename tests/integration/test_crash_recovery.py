@@ -119,23 +119,43 @@ def _env(data: Path, landing: Path) -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], env: dict, kill_when=None, timeout: float = 600) -> Run:
-    """Runs the CLI; `kill_when(line, process)` may SIGKILL it when a line shows up."""
+def _run(args: list[str], env: dict, kill_when=None, timeout: float = 600, watch: Path | None = None) -> Run:
+    """Runs the CLI; `kill_when(line, process)` may SIGKILL it when a line shows up on its
+    output, or, with `watch`, in that file (the run's log, where dbt's lines go)."""
     started = time.monotonic()
+    if watch is not None:
+        watch.unlink(missing_ok=True)
     process = subprocess.Popen(
         args, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
     watchdog = threading.Timer(timeout, process.kill)
     watchdog.start()
     lines = []
+
+    def tail() -> None:
+        while process.poll() is None and not watch.exists():
+            time.sleep(0.02)
+        with watch.open(encoding="utf-8", errors="replace") as log:
+            while process.poll() is None:
+                line = log.readline()
+                if not line:
+                    time.sleep(0.02)
+                elif kill_when(line, process):
+                    return
+
+    tailer = threading.Thread(target=tail, daemon=True) if watch is not None and kill_when is not None else None
+    if tailer is not None:
+        tailer.start()
     try:
         for line in process.stdout:
             lines.append(line)
-            if kill_when is not None and kill_when(line, process):
+            if tailer is None and kill_when is not None and kill_when(line, process):
                 kill_when = None
         process.wait()
     finally:
         watchdog.cancel()
+        if tailer is not None:
+            tailer.join(timeout=30)
     return Run(process.returncode, "".join(lines), time.monotonic() - started)
 
 
@@ -238,7 +258,7 @@ def story(pipeline, small_landing, tmp_path_factory) -> Story:
                 story.dbt_gone_after = time.monotonic() - killed
             return True
 
-        story.runs["B"] = _run(RUN, env, kill_during_dbt)
+        story.runs["B"] = _run(RUN, env, kill_during_dbt, watch=data / "last_run.log")  # dbt's lines go there
         story.warehouse_note = check_warehouse(data / "warehouse.duckdb")
 
         # C: the rerun, killed right after the switch; E: the next run.

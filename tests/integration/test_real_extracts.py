@@ -112,19 +112,17 @@ def test_a_mart_shrinking_by_90_percent_is_not_published_without_accept_shrink(p
 
 
 def test_a_file_that_lost_a_large_share_of_its_rows_to_the_quarantine_is_not_published(pipeline, tmp_path):
-    """One bad byte in a name (not a key) for the newest snapshot's recent hires: their
-    rows are quarantined, and without them they would read as leavers on the snapshot
-    date. More than IMPACT_MAX_QUARANTINE_SHARE of a file set aside stops the publish,
-    and data_quality says which file and lines."""
+    """A tenth of the newest incidents file cut short (its last column missing): those
+    rows are quarantined, and the KPIs would be built on the rest as if they were all.
+    More than IMPACT_MAX_QUARANTINE_SHARE of a file set aside stops the publish, and
+    data_quality says which file and lines."""
     landing = tmp_path / "landing"
     shutil.copytree(pipeline.settings.landing_dir, landing)
-    newest = sorted((landing / "hris" / "workers").glob("workers_*.csv"))[-1]
+    newest = sorted((landing / "servicedesk" / "incidents").glob("incidents_*.csv"))[-1]
     lines = newest.read_bytes().splitlines(keepends=True)
-    broken = lines[1:1 + len(lines) // 10]  # a tenth of the snapshot
+    broken = lines[1:1 + len(lines) // 10]
     for i, line in enumerate(broken, start=1):
-        fields = line.split(b",")
-        fields[2] = fields[2][:3] + b"\xff" + fields[2][3:]  # Legal_Name
-        lines[i] = b",".join(fields)
+        lines[i] = line.rstrip(b"\r\n").rsplit(b",", 1)[0] + b"\n"  # the last column cut off
     newest.write_bytes(b"".join(lines))
 
     settings = make_settings(tmp_path / "data", landing)
