@@ -117,7 +117,8 @@ def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
         with duckdb.get_connection() as conn:
             try:
                 result = load_feed(
-                    conn, contract, settings.landing_dir, settings.config_dir, secret=settings.person_key_secret
+                    conn, contract, settings.landing_dir, settings.config_dir, secret=settings.person_key_secret,
+                    keep_lines=settings.max_quarantined_lines_per_file,
                 )
             except FeedFailed as failed:
                 raise Failure(description=str(failed), metadata=_metadata(failed.result)) from None

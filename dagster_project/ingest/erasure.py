@@ -426,14 +426,21 @@ def close_over(conn: duckdb.DuckDBPyConnection, contract: FeedContract, table: s
     return removed
 
 
-def filter_staged(conn: duckdb.DuckDBPyConnection, contract: FeedContract, secret: str) -> int:
+def filter_staged(conn: duckdb.DuckDBPyConnection, contract: FeedContract, secret: str, keep_lines: int | None = None) -> int:
     """A file being loaded loses the rows (and rejected lines) of people already erased
-    (and, from an identity feed, learns their other identifiers first)."""
+    (and, from an identity feed, learns their other identifiers first). Only the rejected
+    lines the quarantine will keep are searched (ledger.record_quarantine keeps the
+    first `keep_lines`; the rest are counted, without their text)."""
     if not erased_identities(conn, secret):
         return 0
     close_over(conn, contract, "_incoming", secret)
     erased = erased_identities(conn, secret)
-    removed = erase_table(conn, contract, "_incoming", erased) + erase_lines(conn, "_rejected", erased)
+    if keep_lines is None:
+        from ..settings import get_settings
+
+        keep_lines = get_settings().max_quarantined_lines_per_file
+    kept = f"line in (select line from _rejected order by line limit {int(keep_lines)})"
+    removed = erase_table(conn, contract, "_incoming", erased) + erase_lines(conn, "_rejected", erased, kept)
     if removed:
         log.info("%s: %d row(s) of erased people left out", contract.name, removed)
     return removed

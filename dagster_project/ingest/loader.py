@@ -97,6 +97,7 @@ def load_file(
     landed: LandedFile,
     known: hashes.Known | None = None,
     secret: str | None = None,
+    keep_lines: int | None = None,
 ) -> FileResult:
     digest, entry = hashes.digest(landed, known or {})
     if entry:
@@ -109,20 +110,22 @@ def load_file(
     stage(conn, contract, landed)
     check_quarantined_keys(conn, contract, landed)  # a snapshot file that would end people's records fails
     if secret:
-        erasure.filter_staged(conn, contract, secret)
-    loaded, quarantined = _swap_in(conn, contract, landed, digest)
+        erasure.filter_staged(conn, contract, secret, keep_lines)
+    loaded, quarantined = _swap_in(conn, contract, landed, digest, keep_lines)
     if quarantined:
         log.warning("%s: %d row(s) quarantined", landed.shown, quarantined)
     return FileResult(landed.key, "replaced" if previous else "loaded", loaded, quarantined)
 
 
-def _swap_in(conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, digest: str) -> tuple[int, int]:
+def _swap_in(
+    conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, digest: str, keep_lines: int | None
+) -> tuple[int, int]:
     """Replace the file's rows, quarantine and ledger entry with the staged ones, all or nothing."""
     conn.execute("begin transaction")
     try:
         ledger.forget_file(conn, contract.table, landed.key)
         conn.execute(f"insert into {contract.table} by name select * from _incoming")
-        ledger.record_quarantine(conn, contract.name, landed.key)
+        ledger.record_quarantine(conn, contract.name, landed.key, keep_lines)
         loaded = conn.execute("select count(*) from _incoming").fetchall()[0][0]
         quarantined = conn.execute("select count(*) from _rejected").fetchall()[0][0]
         ledger.record_file(
@@ -169,6 +172,7 @@ def load_feed(
     landing_dir: Path,
     config_dir: Path,
     secret: str | None = None,
+    keep_lines: int | None = None,
 ) -> FeedResult:
     """Load every new or changed file of a feed; raise FeedFailed after the good files
     are in if any file could not be read at all (e.g. a required column is missing).
@@ -184,15 +188,13 @@ def load_feed(
     known = hashes.known_hashes(conn)
     for landed in landed_files:
         try:
-            result.files.append(load_file(conn, contract, landed, known, secret))
+            result.files.append(load_file(conn, contract, landed, known, secret, keep_lines))
         except UnreadableFileError as error:
             result.errors.append(str(error))
         except duckdb.Error as error:
             result.errors.append(f"{landed.shown}: {error}")
     result.table_rows = conn.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
-    result.quarantined_total = conn.execute(
-        f"select count(*) from {ledger.QUARANTINE} where feed = ?", [contract.name]
-    ).fetchall()[0][0]
+    result.quarantined_total = ledger.quarantined_total(conn, contract.name)
     if result.errors:
         raise FeedFailed(result, contract)
     return result
