@@ -22,12 +22,13 @@ from . import lake
 from .contracts import FeedContract, load_contracts
 from .erasure_asset import ERASURE_KEY, build_erasure_asset
 from .landing import LandingError, check_landing, shown, survey
-from .ledger import LEDGER, QUARANTINE
+from .ledger import LEDGER, QUARANTINE, RETRACTIONS
 from .loader import FeedFailed, FeedResult, load_feed
 
 LANDING_KEY = AssetKey(["raw", "landing_folder"])
 LEDGER_TABLE = LEDGER.removeprefix("raw.")
 QUARANTINE_TABLE = QUARANTINE.removeprefix("raw.")
+RETRACTIONS_TABLE = RETRACTIONS.removeprefix("raw.")
 
 
 def raw_asset_key(contract: FeedContract) -> AssetKey:
@@ -123,9 +124,9 @@ def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
             except FeedFailed as failed:
                 raise Failure(description=str(failed), metadata=_metadata(failed.result)) from None
             if settings.engine == "spark":
-                # The spark target reads raw from the lake: this feed's table, the ledger and the
-                # quarantine, as loaded.
-                lake.export_tables(conn, settings.lake_dir, [contract.name, LEDGER_TABLE, QUARANTINE_TABLE])
+                # The spark target reads raw from the lake: this feed's table, the ledger, the
+                # quarantine and the retractions, as loaded.
+                lake.export_tables(conn, settings.lake_dir, [contract.name, LEDGER_TABLE, QUARANTINE_TABLE, RETRACTIONS_TABLE])
         context.log.info(
             f"{contract.name}: {result.count('loaded')} new, {result.count('replaced')} replaced, "
             f"{result.count('skipped')} unchanged, {result.count('retracted')} retracted file(s); "
