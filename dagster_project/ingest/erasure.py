@@ -413,8 +413,7 @@ def close_over(conn: duckdb.DuckDBPyConnection, contract: FeedContract, table: s
             continue
         remember(conn, request_id, secret, new_ids, names)
         fresh = Erased(secret, ids={_id_hash(secret, v) for v in new_ids})
-        counts = {c.table: erase_table(conn, c, c.table, fresh) for c in load_contracts()}
-        counts[QUARANTINE] = erase_lines(conn, QUARANTINE, fresh)
+        counts = erase_everywhere(conn, fresh)
         identifier_hash, requested_at = conn.execute(
             f"select any_value(identifier_hash), any_value(requested_at) from {LOG} where request_id = ?", [request_id]
         ).fetchone()
@@ -424,6 +423,14 @@ def close_over(conn: duckdb.DuckDBPyConnection, contract: FeedContract, table: s
         removed += sum(counts.values())
         log.info("erasure request %s: %d more identifier(s) found through %s", request_id, len(new_ids), contract.name)
     return removed
+
+
+def erase_everywhere(conn: duckdb.DuckDBPyConnection, erased: Erased) -> dict[str, int]:
+    """Removes the erased people from every raw table and the quarantine; the rows
+    removed (or changed) per table."""
+    counts = {contract.table: erase_table(conn, contract, contract.table, erased) for contract in load_contracts()}
+    counts[QUARANTINE] = erase_lines(conn, QUARANTINE, erased)
+    return counts
 
 
 def filter_staged(conn: duckdb.DuckDBPyConnection, contract: FeedContract, secret: str, keep_lines: int | None = None) -> int:
@@ -473,10 +480,7 @@ def erase_requested(conn: duckdb.DuckDBPyConnection, config_dir: Path, secret: s
         try:
             remember(conn, request.request_id, secret, ids, names)
             erased = erased_identities(conn, secret, request.request_id)
-            counts = {}
-            for contract in load_contracts():
-                counts[contract.table] = erase_table(conn, contract, contract.table, erased)
-            counts[QUARANTINE] = erase_lines(conn, QUARANTINE, erased)
+            counts = erase_everywhere(conn, erased)
             identifier_hash = _id_hash(secret, request.identifier)
             conn.executemany(
                 f"insert into {LOG} values (?, ?, ?, now(), ?, ?)",
