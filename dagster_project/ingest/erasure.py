@@ -413,6 +413,8 @@ def close_over(conn: duckdb.DuckDBPyConnection, contract: FeedContract, table: s
             continue
         remember(conn, request_id, secret, new_ids, names)
         fresh = Erased(secret, ids={_id_hash(secret, v) for v in new_ids})
+        for name in names:  # a comment or quarantined line naming them, loaded before they were linked
+            fresh.names.setdefault(len(name.split()), set()).add(_name_hash(secret, name))
         counts = erase_everywhere(conn, fresh)
         identifier_hash, requested_at = conn.execute(
             f"select any_value(identifier_hash), any_value(requested_at) from {LOG} where request_id = ?", [request_id]
