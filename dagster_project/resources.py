@@ -33,56 +33,57 @@ GUARDED_DBT = Path(__file__).resolve().parent / "bin" / "guarded-dbt"
 SPARK_DBT = Path(__file__).resolve().parent / "bin" / "spark-dbt"
 
 
-SECRET_FIELD, SECRET_ID_FIELD = "person_key_secret", "person_key_secret_id"
-
-
-def _setting_types() -> dict[str, type]:
-    """Each Settings field's type (Settings' annotations are text: `from __future__`)."""
-    return {
-        field.name: field.type if isinstance(field.type, type) else eval(field.type, {"Path": Path})  # noqa: S307
-        for field in dataclasses.fields(Settings)
-    }
-
-
-SETTING_TYPES = _setting_types()
-
-
-def _config_fields() -> dict[str, type]:
-    """The resource's fields, one per Settings field (paths as text), the secret replaced
-    by its fingerprint: written once, in Settings."""
-    return {
-        SECRET_ID_FIELD if name == SECRET_FIELD else name: str if kind is Path else kind
-        for name, kind in SETTING_TYPES.items()
-    }
-
+# Settings' fields that are paths: a resource's configuration holds them as text.
+PATH_FIELDS = ("landing_dir", "config_dir", "data_dir")
 
 # The runs whose resources took the data directory's run lock (a `make run` takes it
 # before its run starts, and lets go when it ends).
 _LOCKS_TAKEN: set[str] = set()
 
 
-class _ImpactSettings(ConfigurableResource):
-    """The run's settings, visible in the Dagster UI's resource page."""
+class ImpactSettings(ConfigurableResource):
+    """The run's settings, visible in the Dagster UI's resource page.
+
+    One field per Settings field, each default written once, in Settings
+    (tests/unit/test_settings.py keeps the two in step): paths as text, and the
+    person-key secret as its fingerprint, person_key_secret_id."""
+
+    landing_dir: str
+    config_dir: str
+    data_dir: str
+    person_key_secret_id: str
+    landing_is_sample: bool
+    secret_is_default: bool
+    window_days: int
+    min_group_size: int
+    match_rate_threshold: float
+    serving_storage_version: str
+    sample_scale: str
+    row_rule_tolerance: float
+    max_quarantine_share: float
+    max_quarantined_lines_per_file: int
+    max_shrink: float
+    anticipation_weeks: int
+    keep_published: int
+    pay_load_factor: float
+    max_comparisons_per_cell: int
+    bootstrap_samples: int
+    duckdb_threads: int
+    duckdb_memory_limit: str
+    engine: str
+    dbt_unit_tests: bool
+    publish_group: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ImpactSettings:
-        values = {}
-        for name in SETTING_TYPES:
-            value = getattr(settings, name)
-            if name == SECRET_FIELD:
-                values[SECRET_ID_FIELD] = keys.register(value)
-            else:
-                values[name] = str(value) if isinstance(value, Path) else value
-        return cls(**values)
+        values = {field.name: getattr(settings, field.name) for field in dataclasses.fields(Settings)}
+        values["person_key_secret_id"] = keys.register(values.pop("person_key_secret"))
+        return cls(**{name: str(value) if name in PATH_FIELDS else value for name, value in values.items()})
 
     def settings(self) -> Settings:
-        values = {}
-        for name, kind in SETTING_TYPES.items():
-            if name == SECRET_FIELD:
-                values[name] = keys.lookup(getattr(self, SECRET_ID_FIELD))
-            else:
-                values[name] = Path(getattr(self, name)) if kind is Path else getattr(self, name)
-        return Settings(**values)
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        values["person_key_secret"] = keys.lookup(values.pop("person_key_secret_id"))
+        return Settings(**{name: Path(value) if name in PATH_FIELDS else value for name, value in values.items()})
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         """At the start of every run, however launched (`make run`, the UI, the schedule):
@@ -107,15 +108,6 @@ class _ImpactSettings(ConfigurableResource):
         if context.run is not None and context.run.run_id in _LOCKS_TAKEN:
             _LOCKS_TAKEN.discard(context.run.run_id)
             release_run_lock(Path(self.data_dir))
-
-
-
-# A Dagster resource is a typed (pydantic) class: its fields come from Settings.
-ImpactSettings = type(
-    "ImpactSettings",
-    (_ImpactSettings,),
-    {"__annotations__": _config_fields(), "__module__": __name__, "__doc__": _ImpactSettings.__doc__},
-)
 
 
 @contextmanager
@@ -173,7 +165,9 @@ def require_spark_stack() -> None:
             "pip install -e '.[spark]' (or `make test-spark`, which installs it), with Java 17 on the PATH"
         )
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        raise RuntimeError("IMPACT_ENGINE=spark needs Java 17 (`java` on the PATH, or JAVA_HOME): Debian's openjdk-17-jre-headless")
+        raise RuntimeError(
+            "IMPACT_ENGINE=spark needs Java 17 (`java` on the PATH, or JAVA_HOME): Debian's openjdk-17-jre-headless"
+        )
 
 
 def build_resources(settings: Settings, dbt_project_dir: Path) -> dict:

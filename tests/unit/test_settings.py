@@ -1,5 +1,7 @@
 """Settings come from IMPACT_* variables, each parsed as its field's type; a value that
-does not parse names its variable."""
+does not parse names its variable. The Dagster resource carries them field for field."""
+
+from pathlib import Path
 
 import pytest
 
@@ -23,10 +25,13 @@ def test_the_unit_tests_are_off_unless_asked(env):
     assert Settings.from_env().dbt_unit_tests is False
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("IMPACT_DBT_UNIT_TESTS", "maybe", "IMPACT_DBT_UNIT_TESTS: expected true or false, not 'maybe'"),
-    ("IMPACT_DUCKDB_THREADS", "two", "IMPACT_DUCKDB_THREADS: invalid literal"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("IMPACT_DBT_UNIT_TESTS", "maybe", "IMPACT_DBT_UNIT_TESTS: expected true or false, not 'maybe'"),
+        ("IMPACT_DUCKDB_THREADS", "two", "IMPACT_DUCKDB_THREADS: invalid literal"),
+    ],
+)
 def test_a_value_that_does_not_parse_names_its_variable(env, name, value, message):
     env.setenv(name, value)
     with pytest.raises(ValueError, match=message):
@@ -44,3 +49,30 @@ def test_the_switch_reaches_dbts_command_line(env):
     env.setenv("IMPACT_DBT_UNIT_TESTS", "false")
     args = dbt_build_args(ImpactSettings.from_settings(Settings.from_env()).settings(), full_refresh=True)
     assert args[0] == "build" and args[-3:] == ["--exclude-resource-type", "unit_test", "--full-refresh"]
+
+
+def test_the_settings_resource_has_one_field_per_setting():
+    """ImpactSettings writes its fields out for the reader; Settings holds the defaults.
+    The two stay in step: the same settings in the same order, paths as text, and the
+    person-key secret as its fingerprint (resource configuration is shown and stored)."""
+    from typing import get_type_hints
+
+    from dagster_project.resources import PATH_FIELDS, ImpactSettings
+
+    settings_types = get_type_hints(Settings)
+    expected = {
+        "person_key_secret_id" if name == "person_key_secret" else name: str if kind is Path else kind
+        for name, kind in settings_types.items()
+    }
+    declared = {name: field.annotation for name, field in ImpactSettings.model_fields.items()}
+    assert list(declared.items()) == list(expected.items())
+    assert set(PATH_FIELDS) == {name for name, kind in settings_types.items() if kind is Path}
+    assert all(field.is_required() for field in ImpactSettings.model_fields.values())
+
+
+def test_a_run_sees_the_settings_it_was_built_with(tmp_path):
+    from dagster_project.resources import ImpactSettings
+    from tests.helpers import make_settings
+
+    settings = make_settings(tmp_path / "data", tmp_path / "landing", engine="spark", window_days=45)
+    assert ImpactSettings.from_settings(settings).settings() == settings
