@@ -1,6 +1,5 @@
 """The code location loads, and is what the UI and the CLI will see."""
 
-import json
 import os
 import subprocess
 import sys
@@ -8,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from dagster import AssetKey, Definitions
+from syrupy.extensions.json import JSONSnapshotExtension
 
 from dagster_project.definitions import JOB_NAME, build_definitions
 from dagster_project.ingest.contracts import load_contracts
@@ -20,8 +20,13 @@ def test_definitions_load_with_every_layer(tmp_path):
     keys = set(defs.resolve_asset_graph().get_all_asset_keys())
     for contract in load_contracts():
         assert AssetKey(["raw", contract.name]) in keys
-    for key in (["staging", "stg_lms__xapi_statements"], ["intermediate", "int_people__person_versions"],
-                ["marts", "program_impact"], ["marts", "program_roi"], ["serving", "published_marts"]):
+    for key in (
+        ["staging", "stg_lms__xapi_statements"],
+        ["intermediate", "int_people__person_versions"],
+        ["marts", "program_impact"],
+        ["marts", "program_roi"],
+        ["serving", "published_marts"],
+    ):
         assert AssetKey(key) in keys
     job = defs.resolve_job_def(JOB_NAME)
     assert job.executor_def.name == "in_process"
@@ -43,12 +48,13 @@ def test_dagster_cli_validates_the_workspace(tmp_path):
     env = {**os.environ, "IMPACT_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(tmp_path)}
     completed = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
-        capture_output=True, text=True, env=env, timeout=300, cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-
-
-SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 
 
 def asset_graph_snapshot(defs: Definitions) -> dict:
@@ -66,22 +72,19 @@ def asset_graph_snapshot(defs: Definitions) -> dict:
     }
 
 
-def test_the_asset_graph_matches_its_snapshot(tmp_path):
-    """An asset, check, group, job, schedule or sensor added, renamed or dropped shows
-    in review as a diff of tests/unit/snapshots/asset_graph.json, and fails here until
-    the snapshot is refreshed on purpose:
+@pytest.fixture
+def snapshot_json(snapshot):
+    return snapshot.use_extension(JSONSnapshotExtension)
 
-        UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/unit/test_definitions.py -k snapshot
 
-    writes the snapshot from the current definitions (the test then skips); review the
-    diff and commit it with the change. (Not an IMPACT_* variable: the tests clear those.)"""
+def test_the_asset_graph_matches_its_snapshot(tmp_path, snapshot_json):
+    """An asset, check, group, job, schedule or sensor added, renamed or dropped shows in
+    review as a diff of tests/unit/__snapshots__/test_definitions/ (syrupy's JSON
+    extension), and fails here until the snapshot is refreshed on purpose:
+
+        .venv/bin/python -m pytest tests/unit/test_definitions.py -k snapshot --snapshot-update
+
+    writes the snapshot from the current definitions; review the diff and commit it with
+    the change."""
     defs = build_definitions(make_settings(tmp_path / "data", tmp_path / "landing"))
-    text = json.dumps(asset_graph_snapshot(defs), indent=2, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_SNAPSHOTS"):
-        SNAPSHOT.parent.mkdir(exist_ok=True)
-        SNAPSHOT.write_text(text)
-        pytest.skip(f"wrote {SNAPSHOT}: review its diff")
-    assert SNAPSHOT.exists(), "no snapshot yet: write it with UPDATE_SNAPSHOTS=1 (see this test's docstring)"
-    assert text == SNAPSHOT.read_text(), (
-        "the asset graph changed: if on purpose, refresh the snapshot with UPDATE_SNAPSHOTS=1 (see this test's docstring)"
-    )
+    assert asset_graph_snapshot(defs) == snapshot_json
