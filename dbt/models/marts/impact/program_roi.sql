@@ -1,149 +1,36 @@
-{#- Phillips ROI per program, the most conservative alternative at every step:
-    fully loaded costs (direct course costs + participants' time at their HRIS pay x
-    the pay load factor for benefits and overhead + the program's other costs from
-    program_costs.csv, by type) against first-year benefits (int_impact__kpi_benefits:
-    each KPI's measured path at the end of its interval nearest zero). Costs count
-    every participant; benefits every completer at the measured effect (n_benefiting).
-    ROI is published only when at least one KPI's effect was measured, credible and
-    significant (roi_status measured); otherwise roi_status says why there is none. -#}
+{#- Phillips ROI per program, the most conservative alternative at every step: fully
+    loaded costs (int_roi__program_costs: direct course costs + participants' time at
+    their HRIS pay x the pay load factor for benefits and overhead + the program's other
+    costs from program_costs.csv, by type) against first-year benefits
+    (int_roi__program_benefits, from int_impact__kpi_benefits: each KPI's measured path
+    at the end of its interval nearest zero). Costs count every participant; benefits
+    every completer at the measured effect (n_benefiting). ROI is published only when at
+    least one KPI's effect was measured, credible and significant (roi_status measured);
+    otherwise roi_status says why there is none. -#}
 {%- set cost_types = ['needs_assessment', 'design', 'delivery', 'evaluation', 'overhead'] -%}
-with programs as (
+
+with program_costs as (
+    select * from {{ ref('int_roi__program_costs') }}
+),
+
+program_benefits as (
+    select * from {{ ref('int_roi__program_benefits') }}
+),
+
+costed as (
     select
-        program_id,
-        max(program_name) as program_name,
-        max(currency) as currency
-    from {{ ref('stg_config__programs') }}
-    group by program_id
-),
-
-registrations as (
-    select * from {{ ref('int_learning__course_enrolments') }}
-    where registered_at is not null
-),
-
--- Hourly pay as of registration: Annual_Base_Pay / (2080 x FTE).
-paid as (
-    select
-        registrations.*,
-        person.annual_base_pay / (2080.0 * nullif(person.fte, 0)) as hourly_pay
-    from registrations
-    left join {{ ref('int_people__person_versions') }} as person
-        on registrations.person_key = person.person_key
-            and person.valid_from <= cast(registrations.registered_at as date)
-            and (person.valid_to is null or person.valid_to > cast(registrations.registered_at as date))
-),
-
--- One pay per matched participant (as of their first registration in the program).
-participant_pay as (
-    {{ latest_by("(select * from paid where hourly_pay is not null) as known", 'program_id, learner_key', 'registered_at') }}
-),
-
-median_pay as (
-    select
-        program_id,
-        {{ median('hourly_pay') }} as median_hourly_pay
-    from participant_pay
-    group by program_id
-),
-
-costs as (
-    select
-        paid.program_id,
-        count(distinct paid.learner_key) as participants,
-        sum(paid.cost_per_learner) as cost_per_learner_total,
-        sum(paid.duration_hours * coalesce(paid.hourly_pay, median_pay.median_hourly_pay)) as cost_participant_time
-    from paid
-    left join median_pay on paid.program_id = median_pay.program_id
-    group by paid.program_id
-),
-
-fixed as (
-    select * from {{ ref('int_learning__program_courses') }}
-),
-
-other_costs as (
-    select
-        program_id,
-        {%- for cost_type in cost_types %}
-            sum(case when cost_type = '{{ cost_type }}' then amount else 0 end) as cost_{{ cost_type }},
-        {%- endfor %}
-        sum(
-            case
-                when
-                    cost_type not in ('{{ cost_types | join("', '") }}')
-                    then amount else
-                    0
-            end
-        )
-            as cost_other
-    from {{ ref('stg_config__program_costs') }}
-    group by program_id
-),
-
-kpi_benefits as (
-    select * from {{ ref('int_impact__kpi_benefits') }}
-),
-
-benefits as (
-    select
-        program_id,
-        max(n_benefiting) as n_benefiting,
-        sum(benefit_measured) as benefit_measured,
-        sum(benefit_projected) as benefit_projected,
-        max(benefit_horizon_weeks) as benefit_horizon_weeks,
-        avg(case when benefit_basis = 'per_event' then events_per_participant_month end) as events_per_participant_month,
-        count(*) as n_kpis,
-        sum(case when earns then 1 else 0 end) as n_kpis_earning,
-        sum(case when verdict_code = 'not_measured' then 1 else 0 end) as n_kpis_not_measured,
-        sum(case when verdict_code = 'inconclusive' then 1 else 0 end) as n_kpis_inconclusive,
-        sum(case when verdict_code = 'not_credible' then 1 else 0 end) as n_kpis_not_credible
-    from kpi_benefits
-    group by program_id
-),
-
-totals as (
-    select
-        programs.program_id,
-        programs.program_name,
-        programs.currency,
-        coalesce(costs.participants, 0) as participants,
-        coalesce(benefits.n_benefiting, 0) as n_benefiting,
-        coalesce(fixed.fixed_cost, 0) + coalesce(costs.cost_per_learner_total, 0) as cost_direct,
-        coalesce(costs.cost_participant_time, 0) * {{ var('pay_load_factor') }} as cost_participant_time,
-        {%- for cost_type in cost_types %}
-            coalesce(other_costs.cost_{{ cost_type }}, 0) as cost_{{ cost_type }},
-        {%- endfor %}
-        coalesce(other_costs.cost_other, 0) as cost_other,
-        coalesce(benefits.benefit_measured, 0) as benefit_measured,
-        coalesce(benefits.benefit_projected, 0) as benefit_projected,
-        coalesce(benefits.benefit_measured, 0) + coalesce(benefits.benefit_projected, 0) as benefit,
-        benefits.benefit_horizon_weeks,
-        benefits.events_per_participant_month,
-        -- Why there is an ROI, or why not: decided here, rendered everywhere.
-        case
-            when coalesce(benefits.n_kpis, 0) = 0 then 'no_kpi'
-            when benefits.n_kpis_earning > 0 then 'measured'
-            when benefits.n_kpis_not_measured = benefits.n_kpis then 'not_measured'
-            when benefits.n_kpis_inconclusive > 0 then 'inconclusive'
-            when benefits.n_kpis_not_credible > 0 then 'not_credible'
-            else 'no_effect'
-        end as roi_status,
-        coalesce(benefits.n_kpis, 0) as n_kpis,
-        coalesce(benefits.n_kpis_earning, 0) as n_kpis_earning
-    from programs
-    left join costs on programs.program_id = costs.program_id
-    left join fixed on programs.program_id = fixed.program_id
-    left join other_costs on programs.program_id = other_costs.program_id
-    left join benefits on programs.program_id = benefits.program_id
-),
-
-loaded as (
-    select
-        totals.*,
-        totals.cost_direct + totals.cost_participant_time
-        {%- for cost_type in cost_types %}             + cost_{{ cost_type }}                                                {% endfor %}
-        + totals.cost_other as cost_total
-    from totals
+        program_costs.*,
+        program_benefits.n_benefiting,
+        program_benefits.benefit_measured,
+        program_benefits.benefit_projected,
+        program_benefits.benefit,
+        program_benefits.benefit_horizon_weeks,
+        program_benefits.events_per_participant_month,
+        program_benefits.roi_status,
+        program_benefits.n_kpis,
+        program_benefits.n_kpis_earning
+    from program_costs
+    inner join program_benefits on program_costs.program_id = program_benefits.program_id
 )
 
 select
@@ -185,4 +72,4 @@ select
     cast(events_per_participant_month as {{ type_double() }}) as events_per_participant_month,
     cast({{ var('pay_load_factor') }} as {{ type_double() }}) as pay_load_factor,
     cast(currency as {{ dbt.type_string() }}) as currency
-from loaded
+from costed
