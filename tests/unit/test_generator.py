@@ -878,8 +878,8 @@ def test_an_appended_day_continues_the_folder_the_same_way_every_time(small_land
         append_day(copies[0], day)
 
 
-# No carriage return: whether csv.writer quotes one changes with Python's version; the
-# generator's writer always does (test below).
+# No carriage return: whether csv.writer quotes one changes with Python's version; DuckDB's
+# writer, which the generator's uses, always does (test below).
 _FIELD = st.text(alphabet=st.sampled_from(list('ab ,"\n\t\'é;')), max_size=6)
 
 
@@ -893,8 +893,8 @@ def _tables(draw):
 
 @given(table=_tables())
 @hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_the_column_writer_writes_the_bytes_of_the_csv_module(tmp_path, monkeypatch, table):
-    """The generator's column-at-a-time CSV writer against csv.writer on awkward fields:
+def test_the_landing_writer_writes_the_bytes_of_the_csv_module(tmp_path, monkeypatch, table):
+    """The generator's CSV files (DuckDB's writer) against csv.writer on awkward fields:
     commas, quotes, line breaks, empty fields and rows, one-column tables, broken extra
     rows, a table given as columns or as row dicts."""
     import sources.generator.writers as writers
@@ -918,13 +918,23 @@ def test_the_column_writer_writes_the_bytes_of_the_csv_module(tmp_path, monkeypa
     assert out.rows == {"s/f": len(expected_rows)}
 
 
-def test_the_column_writer_quotes_a_carriage_return(tmp_path, monkeypatch):
+def test_the_landing_writer_quotes_a_carriage_return(tmp_path, monkeypatch):
     import sources.generator.writers as writers
 
     monkeypatch.setattr(writers, "csv_columns", lambda system, feed: ["a", "b"])
     out = writers.LandingWriter(tmp_path)
     out.write_csv("s", "f", date(2025, 1, 31), {"a": ["x\ry"], "b": [""]})
     assert out.path("s", "f", date(2025, 1, 31), "csv").read_bytes() == b'a,b\n"x\ry",\n'
+
+
+def test_an_extra_line_goes_between_the_rows_or_after_them(tmp_path, monkeypatch):
+    import sources.generator.writers as writers
+
+    monkeypatch.setattr(writers, "csv_columns", lambda system, feed: ["a", "b"])
+    out = writers.LandingWriter(tmp_path)
+    with pytest.raises(ValueError, match=r"row position in \[0, 1\], not 2"):
+        out.write_csv("s", "f", date(2025, 1, 31), {"a": ["x"], "b": ["y"]}, extra_lines=[(2, ["z"])])
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 # --------------------------------------------------------------------------- the hard worlds
