@@ -343,24 +343,19 @@ def gx_context(data_dir: Path):
         return _CONTEXTS[data_dir]
     import great_expectations as gx
 
-    context = gx.get_context(mode="file", project_root_dir=str(data_dir / "gx"))
+    root = str(data_dir / "gx")
+    context = gx.get_context(mode="file", project_root_dir=root)
+    if context.variables.config_variables_file_path:
+        # GX parses config_variables.yml again at every look-up of a store's name, some
+        # 40 per suite. The pipeline keeps no variables there: the project names no such
+        # file, and the context is opened again, since it reads the setting when opened.
+        context.variables.config_variables_file_path = None
+        context.variables.save()
+        context = gx.get_context(mode="file", project_root_dir=root)
     context.variables.progress_bars = {"globally": False}
-    _read_config_variables_once(context)
     _skip_frame_fingerprints()
     _CONTEXTS[data_dir] = context
     return context
-
-
-def _read_config_variables_once(context) -> None:
-    """GX reads and parses its config_variables.yml again at every look-up of a store's
-    name, hundreds of times per suite (some 40 % of a nightly run's audit time). Nothing
-    writes that file during a run, so its values are read once per context."""
-    from great_expectations.core.config_provider import _ConfigurationVariablesConfigurationProvider
-
-    provider = context.config_provider.get_provider(_ConfigurationVariablesConfigurationProvider)
-    if provider is not None:
-        values = provider.get_values()
-        provider.get_values = lambda: values
 
 
 def _skip_frame_fingerprints() -> None:
@@ -376,19 +371,25 @@ def _skip_frame_fingerprints() -> None:
 def _forget_batches(context) -> None:
     """GX's execution engine keeps every batch's frame it was given, for as long as the
     context lives (here, the process): release them once validated, so that memory holds
-    one chunk at a time, not the last frame of every suite."""
-    batches = context.data_sources.get("warehouse").get_execution_engine().batch_manager
+    one chunk at a time, not the last frame of every suite. GX has no public way to
+    release them: dropping the datasource after each suite frees them too, but rewrites
+    great_expectations.yml as each suite adds it back (docs/upgrading.md: 45 % more of
+    the audits' CPU time)."""
+    batches = context.data_sources.get(DATASOURCE).get_execution_engine().batch_manager
     batches.batch_data_cache.clear()
     batches.reset_batch_cache()
+
+
+DATASOURCE = "warehouse"
 
 
 def _validation_definition(context, name: str, expectations: list[dict[str, Any]]):
     import great_expectations as gx
 
     try:
-        source = context.data_sources.get("warehouse")
+        source = context.data_sources.get(DATASOURCE)
     except (KeyError, ValueError):
-        source = context.data_sources.add_pandas("warehouse")
+        source = context.data_sources.add_pandas(DATASOURCE)
     try:
         asset = source.get_asset(name)
     except LookupError:

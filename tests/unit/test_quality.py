@@ -294,18 +294,44 @@ def test_frames_are_not_hashed_for_a_fingerprint(tmp_path):
     assert not [p for p in stored if "pandas_data_fingerprint" in p.read_text()]
 
 
-def test_validated_frames_are_released_after_each_suite(tmp_path):
-    """GX's execution engine would keep each batch's frame for the life of the context
-    (the process): a nightly run's suites would hold the last frame of every one."""
+def test_validated_frames_are_released_after_each_suite(tmp_path, monkeypatch):
+    """GX's datasource would keep, in its execution engine, each batch's frame for the
+    life of the context (the process): a nightly run's suites would hold the last frame
+    of every one."""
+    import gc
+    import weakref
+
     import duckdb
 
     from dagster_project.quality import engine
 
+    given = []
+    real_chunks = engine._chunks
+
+    def watched(*args):
+        for frame in real_chunks(*args):
+            given.append(weakref.ref(frame))
+            yield frame
+
+    monkeypatch.setattr(engine, "_chunks", watched)
     conn = duckdb.connect()
     _incidents_table(conn, 5_000, 2)
     suite = next(s for s in load_suites() if s.name == "stg_servicedesk__incidents")
     settings = make_settings(tmp_path, tmp_path / "landing")
     assert engine.validate_suite(conn, suite, settings).rows_audited == 5_000
 
-    batches = engine.gx_context(settings.data_dir).data_sources.get("warehouse").get_execution_engine().batch_manager
-    assert batches.batch_data_cache == {} and batches.batch_cache == {}
+    gc.collect()
+    kept = [ref for ref in given if ref() is not None]
+    assert given and not kept, f"{len(kept)} of the {len(given)} validated frames are still held"
+
+
+def test_the_gx_project_names_no_config_variables_file(tmp_path):
+    """GX would parse config_variables.yml again at every look-up of a store's name, some
+    40 per suite; the pipeline keeps no variables in it."""
+    import great_expectations as gx
+
+    from dagster_project.quality import engine
+
+    assert engine.gx_context(tmp_path).variables.config_variables_file_path is None
+    reopened = gx.get_context(mode="file", project_root_dir=str(tmp_path / "gx"))
+    assert reopened.variables.config_variables_file_path is None

@@ -165,20 +165,21 @@ def test_dbt_runs_in_its_own_process_group_and_dies_with_the_run():
 
 
 def test_a_run_left_started_by_a_dead_process_is_marked_failed():
-    from dagster import DagsterInstance, DagsterRunStatus
-    from dagster._core.events import DagsterEventType
-    from dagster._core.test_utils import create_run_for_test
+    from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, GraphDefinition
 
     gone = subprocess.Popen(["sleep", "30"])
     dead_identity = process_identity(gone.pid)
     gone.kill()
     gone.wait()
+    job = GraphDefinition(name="started", node_defs=[]).to_job()
     with DagsterInstance.ephemeral() as instance:
-        dead = create_run_for_test(instance, status=DagsterRunStatus.STARTED, tags={PROCESS_TAG: dead_identity})
-        alive = create_run_for_test(instance, status=DagsterRunStatus.STARTED, tags={PROCESS_TAG: process_identity()})
-        elsewhere = create_run_for_test(
-            instance, status=DagsterRunStatus.STARTED, tags={PROCESS_TAG: "another-host/boot/1/2"}
-        )
+
+        def started_by(identity: str):
+            return instance.create_run_for_job(job, status=DagsterRunStatus.STARTED, tags={PROCESS_TAG: identity})
+
+        dead = started_by(dead_identity)
+        alive = started_by(process_identity())
+        elsewhere = started_by("another-host/boot/1/2")
         said = mark_dead_runs_failed(instance)
 
         assert len(said) == 1 and dead.run_id in said[0]
