@@ -1,7 +1,8 @@
 """The expectation suites: every suite is a file, `expectations/<layer>/<name>.json`, in
 GX's suite format with a `meta` block saying which asset and table it audits and how
 severe a failure is. The raw layer's suites are derived from the feed contracts (keys
-present, no duplicated key in a file, row count equal to the file ledger)."""
+present, no duplicated key in a file, row count equal to the file ledger); the staging
+suites' plausibility rules from the row rules dbt declares (dbt/macros/row_rules.sql)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..ingest.contracts import FeedContract, load_contracts
-from ..settings import EXPECTATIONS_DIR
+from ..settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 
 SCHEMA_EXPECTATIONS = {
     "expect_table_columns_to_match_set",
@@ -21,6 +24,8 @@ SCHEMA_EXPECTATIONS = {
 }
 _COLUMN_KWARGS = ("column", "column_A", "column_B")
 _COLUMN_LIST_KWARGS = ("column_list",)
+
+ROW_RULES_MACRO = DBT_PROJECT_DIR / "macros" / "row_rules.sql"
 
 # A suite's expectation may name a value known only when it runs: the rows the file
 # ledger holds for the feed, or a setting ($settings.<field>).
@@ -142,10 +147,63 @@ def contract_suite(contract: FeedContract) -> SuiteSpec:
     )
 
 
+class _Returned(Exception):  # noqa: N818 - dbt's return(), which ends a macro with a value
+    def __init__(self, value: Any):
+        self.value = value
+
+
+def _dbt_return(value: Any):
+    raise _Returned(value)
+
+
+def load_row_rules(path: Path = ROW_RULES_MACRO) -> list[dict[str, Any]]:
+    """The row rules as dbt sees them: the macro row_rules() evaluated as dbt would
+    (its list is YAML; return() ends it), so that GX checks the very rules staging flags."""
+    import jinja2
+
+    env = jinja2.Environment(extensions=["jinja2.ext.do"], undefined=jinja2.StrictUndefined)
+    env.globals.update({"return": _dbt_return, "fromyaml": yaml.safe_load})
+    try:
+        env.from_string(path.read_text()).module.row_rules()
+    except _Returned as returned:
+        return returned.value
+    raise ValueError(f"{path}: row_rules() returned nothing")
+
+
+def row_rule_expectation(rule: dict[str, Any]) -> dict[str, Any]:
+    """A rule's GX expectation: its flag is never set (within the tolerance, engine.py)."""
+    return {
+        "type": "expect_column_values_to_be_in_set",
+        "kwargs": {"column": rule["flag"], "value_set": [False]},
+        "meta": {"plausibility": rule["rule"]},
+    }
+
+
+def with_row_rules(suites: list[SuiteSpec], rules: list[dict[str, Any]]) -> list[SuiteSpec]:
+    """Each staging model's blocking suite (the one named after it) gets its rules'
+    expectations; a model with rules and no suite file gets a suite of its own."""
+    by_name = {s.name: s for s in suites if s.layer == "staging" and s.blocking}
+    for rule in rules:
+        model = rule["model"]
+        if model not in by_name:
+            by_name[model] = SuiteSpec(
+                name=model,
+                layer="staging",
+                asset_path=("staging", model),
+                table=f"staging.{model}",
+                severity="ERROR",
+                description="Its plausibility rules (dbt/macros/row_rules.sql), with a tolerance (IMPACT_ROW_RULE_TOLERANCE).",
+                expectations=[],
+            )
+            suites.append(by_name[model])
+        by_name[model].expectations.append(row_rule_expectation(rule))
+    return suites
+
+
 def load_suites(expectations_dir: Path = EXPECTATIONS_DIR) -> list[SuiteSpec]:
     suites = [contract_suite(c) for c in load_contracts()]
     suites += [load_suite_file(p) for p in sorted(expectations_dir.glob("*/*.json"))]
-    return suites
+    return with_row_rules(suites, load_row_rules())
 
 
 def plausibility_rule(expectation: dict[str, Any]) -> str | None:

@@ -2,7 +2,7 @@
     see the catalogue's dated_by), when its outcome became known (ended_at, null while
     the work is still open) and the value it adds once known. Censoring and capping
     happen in int_kpis__measured_events. A row flagged in staging is left out only of
-    the KPIs its flaw corrupts. -#}
+    the KPIs its flaw corrupts (kept_by_row_rules, macros/row_rules.sql). -#}
 with incidents as (
     select
         incidents.*,
@@ -40,7 +40,7 @@ select
     resolved_at as ended_at,
     {{ dbt.datediff('opened_at', 'resolved_at', 'second') }} / {{ double_literal('3600.0') }} as event_value
 from incidents
-where not has_resolution_before_open
+where {{ kept_by_row_rules('ticket_resolution_hours') }}
 union all
 select
     person_key,
@@ -51,7 +51,7 @@ select
     {{ dbt.datediff('opened_at', 'first_response_at', 'second') }} / {{ double_literal('60.0') }} as event_value
 from incidents
 -- A ticket resolved with no first response recorded has no response time (missing, not open).
-where not has_response_before_open and not has_resolution_before_response
+where {{ kept_by_row_rules('first_response_minutes') }}
     and not (first_response_at is null and resolved_at is not null)
 union all
 -- An unrated resolved ticket is no csat event; an open one may still be rated.
@@ -63,7 +63,8 @@ select
     resolved_at as ended_at,
     cast(csat_score as double) as event_value
 from incidents
-where csat_score is not null or resolved_at is null
+where (csat_score is not null or resolved_at is null)
+    and {{ kept_by_row_rules('csat') }}
 union all
 select
     person_key,
@@ -73,6 +74,7 @@ select
     resolved_at as ended_at,
     case when resolved_at is not null then (case when used_knowledge then {{ double_literal('1.0') }} else {{ double_literal('0.0') }} end) end as event_value
 from incidents
+where {{ kept_by_row_rules('knowledge_use_rate') }}
 union all
 select
     person_key,
@@ -82,7 +84,7 @@ select
     closed_at as ended_at,
     case when is_closed then cast({{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }} as double) end as event_value
 from deals
-where not has_close_before_creation
+where {{ kept_by_row_rules('sales_cycle_days') }}
 union all
 select
     person_key,
@@ -92,3 +94,4 @@ select
     closed_at as ended_at,
     case when is_closed then (case when is_won then {{ double_literal('1.0') }} else {{ double_literal('0.0') }} end) end as event_value
 from deals
+where {{ kept_by_row_rules('win_rate') }}

@@ -5,13 +5,13 @@
     materialized=versioned_materialization(),
     unique_key='opportunity_id',
     incremental_strategy='delete+insert',
-    pre_hook="{{ rebuild_after_retraction('crm__opportunities') }}",
+    pre_hook="{{ rebuild_after_file_retraction('crm__opportunities') }}",
     post_hook="{{ drop_tombstones() }}",
 ) }}
--- depends_on: {{ source('ingest', 'file_retractions') }}
+-- depends_on: {{ ref('base_ingest__file_retractions') }}
 
 with versions as (
-    {{ versions_of_changed_keys(source('crm', 'opportunities'), 'Id') }}
+    {{ versions_of_changed_keys(ref('base_crm__opportunities'), 'Id') }}
 ),
 
 latest as (
@@ -32,8 +32,8 @@ select
     IsClosed as is_closed,
     IsWon as is_won,
     LastModifiedDate as last_modified_at,
-    -- Plausibility flag: kept, and left out of the sales cycle only (int_kpis__events).
-    coalesce(IsClosed and CloseDate < cast(CreatedDate as date), false) as has_close_before_creation,
+    -- Kept, flagged: a flaw costs the row only what it corrupts (macros/row_rules.sql).
+    {{ row_rule_flags('stg_crm__opportunities') }},
     _loaded_at,
     {{ batch_built_at() }} as _built_at,
     coalesce(IsDeleted, false) as _is_tombstone

@@ -22,6 +22,6 @@ select
     FTE as fte,
     Annual_Base_Pay as annual_base_pay,
     upper(trim(Currency)) as currency,
-    -- Plausibility flag: kept, and its pay left out of participant-time costs (program_roi).
-    coalesce(not (FTE > 0 and FTE <= 1), false) as has_fte_out_of_range
+    -- Kept, flagged: a flaw costs the row only what it corrupts (macros/row_rules.sql).
+    {{ row_rule_flags('stg_hris__workers') }}
 from snapshots

@@ -8,13 +8,13 @@
     materialized=versioned_materialization(),
     unique_key='statement_id',
     incremental_strategy='delete+insert',
-    pre_hook="{{ rebuild_after_retraction('lms__xapi_statements') }}",
+    pre_hook="{{ rebuild_after_file_retraction('lms__xapi_statements') }}",
     post_hook="{{ drop_tombstones() }}",
 ) }}
--- depends_on: {{ source('ingest', 'file_retractions') }}
+-- depends_on: {{ ref('base_ingest__file_retractions') }}
 
 with delivered as (
-    select * from {{ source('lms', 'xapi_statements') }}
+    select * from {{ ref('base_lms__xapi_statements') }}
 ),
 
 -- Every voiding statement ever delivered: a target delivered again after it was

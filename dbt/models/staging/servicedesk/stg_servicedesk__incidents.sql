@@ -4,12 +4,12 @@
     materialized=versioned_materialization(),
     unique_key='incident_id',
     incremental_strategy='delete+insert',
-    pre_hook="{{ rebuild_after_retraction('servicedesk__incidents') }}",
+    pre_hook="{{ rebuild_after_file_retraction('servicedesk__incidents') }}",
 ) }}
--- depends_on: {{ source('ingest', 'file_retractions') }}
+-- depends_on: {{ ref('base_ingest__file_retractions') }}
 
 with versions as (
-    {{ versions_of_changed_keys(source('servicedesk', 'incidents'), 'sys_id') }}
+    {{ versions_of_changed_keys(ref('base_servicedesk__incidents'), 'sys_id') }}
 ),
 
 latest as (
@@ -34,12 +34,8 @@ select
     reassignment_count,
     coalesce(knowledge, false) as used_knowledge,
     u_csat_score as csat_score,
-    -- Plausibility flags: the row is kept, and left out only of the KPIs its flaw corrupts
-    -- (int_kpis__events). ServiceNow holds such rows: a ticket fixed on the spot, or a
-    -- first response logged late.
-    coalesce(first_response_at < opened_at, false) as has_response_before_open,
-    coalesce(resolved_at < first_response_at, false) as has_resolution_before_response,
-    coalesce(resolved_at < opened_at, false) as has_resolution_before_open,
+    -- Kept, flagged: a flaw costs the row only what it corrupts (macros/row_rules.sql).
+    {{ row_rule_flags('stg_servicedesk__incidents') }},
     _loaded_at,
     {{ batch_built_at() }} as _built_at
 from latest

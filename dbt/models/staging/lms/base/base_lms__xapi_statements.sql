@@ -1,0 +1,6 @@
+{#- Every raw xAPI statement, as loaded: a base model, so that stg_lms__xapi_statements
+    reads models only, this and base_ingest__file_retractions. A view on every engine: a
+    copy would cost a scan of raw per build and change no row. -#}
+{{ config(materialized='view') }}
+
+select * from {{ source('lms', 'xapi_statements') }}
