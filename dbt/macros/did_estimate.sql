@@ -54,7 +54,9 @@
 
   influence=true returns, instead of the estimates, each person's influence on each
   one, scaled so that the sum of their squares is the estimate's variance (and the
-  sum of their products across two estimates, the covariance).
+  sum of their products across two estimates, the covariance), and on the two
+  spillover slopes (what an estimate built on the slopes, taken as known, adds for
+  their uncertainty: its derivative in each slope times these).
 -#}
 {% macro did_estimate(units, before, after, by=[], influence=false, spillover_from=none) %}
     {%- set key = ['program_id', 'kpi'] + by -%}
@@ -224,7 +226,10 @@
             end) as u,
             sum(case when adjusted.unit_role = 'comparison'
                     then (adjusted.a11 * adjusted.exposure_deviation + adjusted.a12 * adjusted.other_deviation) * adjusted.residual
-                    else 0 end) as u_spillover
+                    else 0 end) as u_spillover,
+            sum(case when adjusted.unit_role = 'comparison'
+                    then (adjusted.a12 * adjusted.exposure_deviation + adjusted.a22 * adjusted.other_deviation) * adjusted.residual
+                    else 0 end) as u_other_spillover
         from adjusted
         inner join totals on {{ on_key | replace('{left}', 'adjusted') | replace('{right}', 'totals') }}
         group by {% for col in key %}adjusted.{{ col }}, {% endfor %}adjusted.person_key
@@ -245,7 +250,12 @@
     -- tests that combine several estimates (int_impact__pretrend_tests).
     select
         {% for col in key %}influence.{{ col }}, {% endfor %}influence.person_key,
-        influence.u * sqrt(cast(variance.clusters as {{ type_double() }}) / (variance.clusters - 1)) as influence
+        influence.u * sqrt(cast(variance.clusters as {{ type_double() }}) / (variance.clusters - 1)) as influence,
+        -- on the two spillover slopes (0 when they were taken as known)
+        influence.u_spillover * sqrt(cast(variance.clusters as {{ type_double() }}) / (variance.clusters - 1))
+            as spillover_influence,
+        influence.u_other_spillover * sqrt(cast(variance.clusters as {{ type_double() }}) / (variance.clusters - 1))
+            as other_spillover_influence
     from influence
     inner join variance on {{ on_key | replace('{left}', 'influence') | replace('{right}', 'variance') }}
     where variance.clusters > 1

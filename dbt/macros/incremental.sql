@@ -41,22 +41,6 @@
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
 {%- endmacro %}
 
-{#- Pre-hook: empty the model when a file of the feed was retracted after its last batch.
-    A model with this hook names the source in a `-- depends_on:` line, so that lineage
-    shows it (dbt does not read a hook's refs). -#}
-{% macro rebuild_after_retraction(feed) -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }}
-        where exists (
-            select 1 from {{ source('ingest', 'file_retractions') }}
-            where feed = '{{ feed }}'
-                and retracted_at > (select max(_built_at) from {{ this }})
-        )
-    {%- else -%}
-        select 1
-    {%- endif -%}
-{%- endmacro %}
-
 {#- true in an incremental batch, whose tombstones must reach the table. -#}
 {% macro keeps_tombstones() -%}
     {{ 'true' if is_incremental() else 'false' }}

@@ -170,13 +170,14 @@ def test_second_run_on_same_landing_changes_no_row_count(pipeline):
     assert pipeline.query("select count(*), max(loaded_at) from raw._file_ledger")[0] == ledger_before
 
 
-def test_learner_outcomes_average_to_the_program_effect(pipeline):
+def test_learner_outcomes_average_to_the_pooled_estimate_behind_the_program_effect(pipeline):
     rows = pipeline.query(
-        """select i.program_id, i.kpi, i.effect, avg(o.did_value)
+        """select i.program_id, i.kpi, e.pooled_effect, avg(o.did_value)
            from marts.program_impact i
+           join intermediate.int_impact__effects e on e.program_id = i.program_id and e.kpi = i.kpi
            join marts.learner_outcomes o on o.program_id = i.program_id and o.kpi = i.kpi and o.is_matched
            where not i.suppressed
-           group by i.program_id, i.kpi, i.effect"""
+           group by i.program_id, i.kpi, e.pooled_effect"""
     )
     # Every published difference-in-differences row (person-grain KPIs have no learner rows).
     assert len(rows) == pipeline.query(

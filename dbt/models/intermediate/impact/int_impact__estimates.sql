@@ -1,6 +1,5 @@
 {#- Every estimate behind program_impact, per program x KPI, before publishing: the
-    difference-in-differences (did_estimate over int_impact__matched_units), its
-    standard error, degrees of freedom and p-value, the pre-trend tests over the event
+    difference-in-differences (int_impact__effects), its standard error, degrees of freedom and p-value, the pre-trend tests over the event
     study's bins (int_impact__pretrend_tests), and the counts of what was left out.
     program_impact adjusts the p-values for multiplicity and suppresses small groups. -#}
 with programs as (
@@ -17,7 +16,7 @@ units as (
 ),
 
 main as (
-    select * from {{ ref('int_impact__did') }}
+    select * from {{ ref('int_impact__effects') }}
 ),
 
 -- The joint (Wald) and linear-trend tests over the event-study bins the estimate
@@ -43,10 +42,6 @@ overlapping as (
         count(distinct person_key) as n_treated_overlap
     from {{ ref('int_impact__overlaps') }}
     group by program_id, kpi
-),
-
-coverage as (
-    select * from {{ ref('int_kpis__coverage') }}
 ),
 
 -- Work the completers began after completing that is too recent to have finished.
@@ -141,7 +136,7 @@ estimates as (
     left join unmatched on programs.program_id = unmatched.program_id and programs.kpi = unmatched.kpi
     left join overlapping on programs.program_id = overlapping.program_id and programs.kpi = overlapping.kpi
     left join censored on programs.program_id = censored.program_id and programs.kpi = censored.kpi
-    left join coverage on programs.kpi = coverage.kpi
+    left join {{ ref('int_kpis__coverage') }} as coverage on programs.kpi = coverage.kpi
     left join completers on programs.program_id = completers.program_id
 )
 

@@ -1,8 +1,9 @@
 {#- Per treated person x program x KPI: the KPI before and after, beside the matched
     comparisons' change over the same calendar windows, adjusted for teammates'
-    spillover (of this program and of the KPI's others) as the program's effect is (so that the matched people's did_value
-    averages to program_impact.effect). For drill-down in BI: people appear only as
-    person_key. -#}
+    spillover (of this program and of the KPI's others) as the program's effect is. The
+    matched people's did_value averages to the pooled estimate (int_impact__did);
+    program_impact.effect averages over event time instead (int_impact__effects). For
+    drill-down in BI: people appear only as person_key. -#}
 with units as (
     select
         units.*,
