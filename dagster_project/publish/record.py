@@ -21,13 +21,19 @@ import duckdb
 from ..ingest import erasure, hashes, ledger
 from ..ingest.contracts import load_contracts
 from ..ingest.landing import discover
-from ..settings import CONTRACTS_DIR, EXPECTATIONS_DIR, Settings
+from ..settings import CONTRACTS_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
 from .switch import RECORD, Layout
+
+
+# Python the dbt models run, which the manifest does not hold: the new starters'
+# estimators, the person-key and comment-scrubbing functions.
+_PACKAGE = REPO_ROOT / "dagster_project"
+_MODEL_PYTHON = [*(_PACKAGE / "stats").glob("*.py"), *(_PACKAGE / "dbt_plugins").glob("*.py"), _PACKAGE / "text_scrub.py"]
 
 
 def code_fingerprint(settings: Settings, manifest: Path) -> str:
     digest = hashlib.sha256(manifest.read_bytes())
-    for path in sorted([*EXPECTATIONS_DIR.rglob("*.json"), *CONTRACTS_DIR.glob("*.yml")]):
+    for path in sorted([*EXPECTATIONS_DIR.rglob("*.json"), *CONTRACTS_DIR.glob("*.yml"), *_MODEL_PYTHON]):
         digest.update(path.read_bytes())
     digest.update(json.dumps(settings.dbt_vars(), sort_keys=True).encode())
     # Another secret makes other keys: a change of secret is a change of code.
