@@ -11,7 +11,6 @@
     (int_impact__treated_cells). A cohort that loses more than half of a full pool to
     its own windows (people who leave or start during a long training) gets fewer than
     the cap. Beyond a few dozen comparisons per stratum the interval barely narrows. -#}
-{{ config(materialized='ephemeral') }}
 
 with cohort_cells as (
     select distinct

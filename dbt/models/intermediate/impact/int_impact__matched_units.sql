@@ -17,13 +17,12 @@
     - int_impact__units and int_impact__unit_windows: the units, their teams' exposure
       to training, and their KPI in the windows.
 
-    The steps are ephemeral: dbt compiles them into this model's query as the CTEs
-    they were when the panel was one model, so the panel is still one query writing
-    one table, with the same plan, cost and rows. (On the medium sample a step built
-    as a table or view added a dbt node's overhead, 50 to 150 ms, to a chain of about
-    1.3 s, and some cuts changed the plan enough to move float sums in their last
-    bit.) Their keys are tested where their rows land, by this model's
-    unique_combination; their logic has unit tests.
+    Two steps are tables, int_impact__treated_cells and int_impact__comparisons: the
+    cohorts' cells and the draw, each read by several steps after it. The others are
+    ephemeral, compiled into the query of the table after them (a table costs a dbt
+    node's overhead, 50 to 150 ms a step on the medium sample), so that no chain of
+    steps runs longer than five. Every step's key has a test; their logic has unit
+    tests.
 
     Here, coarsened exact matching: stratum = cohort x job family, job level and tenure
     band (all as of the registration week). Never the level of the KPI in a window the

@@ -9,7 +9,6 @@
     whether they were employed through both windows (is_employed_through: a leaver who
     vanished from HRIS without a date left after the last snapshot that showed them);
     only those become treated units. -#}
-{{ config(materialized='ephemeral') }}
 
 with cohorts as (
     select * from {{ ref('int_impact__cohorts') }}
