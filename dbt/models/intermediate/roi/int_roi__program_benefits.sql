@@ -1,4 +1,4 @@
-{#- Each program's first-year benefits, summed over its KPIs (int_impact__kpi_benefits:
+{#- Each program's first-year benefits, summed over its KPIs (int_roi__kpi_benefits:
     each KPI's measured path at the end of its interval nearest zero, every completer at
     the measured effect), and why there is an ROI or why not (roi_status), decided here
     once. One row per program in programs.csv. -#}
@@ -8,7 +8,7 @@ with programs as (
 ),
 
 kpi_benefits as (
-    select * from {{ ref('int_impact__kpi_benefits') }}
+    select * from {{ ref('int_roi__kpi_benefits') }}
 ),
 
 benefits as (

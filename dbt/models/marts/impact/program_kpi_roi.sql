@@ -3,7 +3,7 @@
     cost is not split between its KPIs (no split would be true): each KPI's benefit is
     set against the program's whole cost. -#}
 with kpi_benefits as (
-    select * from {{ ref('int_impact__kpi_benefits') }}
+    select * from {{ ref('int_roi__kpi_benefits') }}
 ),
 
 roi as (
