@@ -24,7 +24,6 @@ from ..ingest.landing import discover
 from ..settings import CONTRACTS_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
 from .switch import RECORD, Layout
 
-
 # Python the dbt models run, which the manifest does not hold: the new starters'
 # estimators, the person-key and comment-scrubbing functions.
 _PACKAGE = REPO_ROOT / "dagster_project"

@@ -2,7 +2,7 @@
     loaded costs (int_roi__program_costs: direct course costs + participants' time at
     their HRIS pay x the pay load factor for benefits and overhead + the program's other
     costs from program_costs.csv, by type) against first-year benefits
-    (int_roi__program_benefits, from int_impact__kpi_benefits: each KPI's measured path
+    (int_roi__program_benefits, from int_roi__kpi_benefits: each KPI's measured path
     at the end of its interval nearest zero). Costs count every participant; benefits
     every completer at the measured effect (n_benefiting). ROI is published only when at
     least one KPI's effect was measured, credible and significant (roi_status measured);
