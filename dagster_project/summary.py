@@ -28,6 +28,24 @@ def _check_counts(result: ExecuteInProcessResult) -> tuple[int, int, list[str]]:
     return passed, failed, names
 
 
+def _ingested(result: ExecuteInProcessResult) -> str | None:
+    """One line for every feed's ingest: files new, replaced and unchanged, rows loaded."""
+    totals = dict.fromkeys(("files_loaded", "files_replaced", "files_skipped_unchanged",
+                            "rows_loaded_this_run", "rows_quarantined_this_run"), 0)
+    feeds = 0
+    for event in result.get_asset_materialization_events():
+        metadata = event.event_specific_data.materialization.metadata
+        if "files_loaded" in metadata:
+            feeds += 1
+            for name in totals:
+                totals[name] += metadata[name].value
+    if not feeds:
+        return None
+    return (f"Ingest: {feeds} feeds, {totals['files_loaded']:,} new, {totals['files_replaced']:,} replaced and "
+            f"{totals['files_skipped_unchanged']:,} unchanged file(s); {totals['rows_loaded_this_run']:,} row(s) "
+            f"loaded, {totals['rows_quarantined_this_run']:,} quarantined")
+
+
 def _retracted(result: ExecuteInProcessResult) -> list[tuple[str, int, int]]:
     out = []
     for event in result.get_asset_materialization_events():
@@ -52,10 +70,13 @@ def _view(conn: duckdb.DuckDBPyConnection, view: TableView) -> str:
     return tables.text(tables.headers(view.columns), tables.cells(view.columns, rows))
 
 
-def _quarantined(conn: duckdb.DuckDBPyConnection) -> str:
-    columns = [tables.Column("feed"), tables.Column("rows")]
-    rows = [{"feed": feed, "rows": count} for feed, count in quarantine_counts(conn).items()]
-    return tables.text(tables.headers(columns), tables.cells(columns, rows))
+def _layers(conn: duckdb.DuckDBPyConnection) -> str:
+    rows = conn.execute("""
+        select schema_name, sum(estimated_size)
+        from duckdb_tables() where schema_name in ('raw', 'reference', 'staging', 'intermediate', 'marts')
+        group by 1 order by case schema_name when 'raw' then 1 when 'reference' then 2 when 'staging' then 3
+                              when 'intermediate' then 4 else 5 end""").fetchall()
+    return ", ".join(f"{layer} {count:,}" for layer, count in rows)
 
 
 def print_summary(settings: Settings, result: ExecuteInProcessResult | None, seconds: float,
@@ -65,6 +86,9 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
     print()
     if result is not None:
         print(f"Run {result.run_id}: {'SUCCESS' if result.success else 'FAILED'} in {seconds:.1f} s")
+        ingested = _ingested(result)
+        if ingested:
+            print(ingested)
         passed, failed, names = _check_counts(result)
         print(f"Checks: {passed} passed, {failed} failed" + ("".join(f"\n  failed: {n}" for n in names)))
         retracted = _retracted(result)
@@ -78,14 +102,9 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
         return
     conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        print("\nRows per layer:")
-        print(_table(conn, """
-            select schema_name as layer, count(*) as tables, sum(estimated_size) as approx_rows
-            from duckdb_tables() where schema_name in ('raw', 'staging', 'intermediate', 'marts', 'reference')
-            group by 1 order by case schema_name when 'raw' then 1 when 'reference' then 2 when 'staging' then 3
-                                  when 'intermediate' then 4 else 5 end"""))
-        print("\nQuarantined rows per feed:")
-        print(_quarantined(conn))
+        print(f"\nRows per layer (approx.): {_layers(conn)}")
+        quarantined = quarantine_counts(conn)
+        print("Quarantined rows: " + (", ".join(f"{feed} {rows:,}" for feed, rows in quarantined.items()) or "none"))
         print("\nRows flagged by plausibility rules (kept; left out of the KPIs their flaw corrupts):")
         print(_table(conn, """select model_name as model, rule, flagged_rows, round(100 * flagged_share, 3) as flagged_pct
                               from intermediate.int_quality__row_flags order by 1, 2"""))
