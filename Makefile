@@ -16,10 +16,11 @@ CHECK_PYTHON = $(1) -c 'import sys; sys.exit(0 if $(SUPPORTED_PYTHON) else 1)'
 $(STAMP): pyproject.toml
 	@$(call CHECK_PYTHON,$(PYTHON)) 2>/dev/null || { echo "ERROR: '$(PYTHON)' is not Python 3.11 or 3.12, which this project needs: run make PYTHON=python3.12 (or python3.11)." >&2; exit 2; }
 	@if [ -x $(BIN)/python ] && ! $(call CHECK_PYTHON,$(BIN)/python); then echo "removing $(VENV), made with another Python"; rm -rf $(VENV); fi
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -qq --upgrade pip
-	$(BIN)/pip install -qq -e .
-	touch $(STAMP)
+	@echo "Installing the pipeline into $(VENV) (a few minutes, once) ..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -qq --upgrade pip
+	@$(BIN)/pip install -qq -e .
+	@touch $(STAMP)
 
 DEV_STAMP := $(VENV)/.installed-dev
 $(DEV_STAMP): $(STAMP)
@@ -37,7 +38,7 @@ $(SPARK_STAMP): $(DEV_STAMP)
 ## Generate the sample (if IMPACT_LANDING_DIR is unset), run the whole pipeline once, print a summary.
 ## Everything under the data directory is owner-only (umask 077; the run sets it too).
 run: $(STAMP)
-	umask 077 && $(BIN)/python -m dagster_project.run $(ARGS)
+	@umask 077 && $(BIN)/python -m dagster_project.run $(ARGS)
 
 ## Write the HTML report of the published run again ($IMPACT_DATA_DIR/report/index.html), from its serving file.
 report: $(STAMP)

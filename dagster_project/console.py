@@ -6,7 +6,8 @@ data engineer reading `make run` needs what failed, in which file, against which
 contract: the failing step's own message says that (the stack trace stays in the run's
 event log, where `make dev` shows it). dagster-dbt's lines about the dbt command (its
 full command line, its default selection) are said in a few words: the command is in
-the run's event log and dbt's own output in the run's log file."""
+the run's event log and dbt's own output in the run's log file. dagster-dbt's warning
+that a test of a model that is not an asset is logged as an observation is not shown."""
 
 import logging
 import re
@@ -17,6 +18,10 @@ _PREFIX = re.compile(r"^[\w.]+ - [0-9a-f-]{36} - (\d+ - )?")
 _EXCEPTION = re.compile(r"^(dagster\._core\.definitions\.events\.Failure|[\w.]+Error): ", re.MULTILINE)
 _SAID_SHORTER = (
     ("A dbt subsetted execution is not being performed", None),
+    # The keys of the matched panel's ephemeral steps are tested (dbt-project-evaluator
+    # asks every model for a key test); an ephemeral model is no asset, so its tests are
+    # observations, not checks. A failing one still fails dbt's build, and the step.
+    ("Logging an `AssetObservation` instead of an `AssetCheckResult` for dbt test", None),
     ("Running dbt command: ", "dbt build: running"),
     ("Finished dbt command: ", "dbt build: finished"),
 )

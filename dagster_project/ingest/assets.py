@@ -127,10 +127,9 @@ def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
                 # The spark target reads raw from the lake: this feed's table, the ledger, the
                 # quarantine and the retractions, as loaded.
                 lake.export_tables(conn, settings.lake_dir, [contract.name, LEDGER_TABLE, QUARANTINE_TABLE, RETRACTIONS_TABLE])
-        # The run summary totals the feeds in one line; a feed's own line reaches the
-        # console when it quarantined or retracted something.
-        notable = result.rows_quarantined or result.count("retracted")
-        (context.log.info if notable else context.log.debug)(
+        # The run summary totals the feeds in one line, and the loader names each file it
+        # quarantined from; a feed's own line reaches the console when it retracted a file.
+        (context.log.info if result.count("retracted") else context.log.debug)(
             f"{contract.name}: {result.count('loaded')} new, {result.count('replaced')} replaced, "
             f"{result.count('skipped')} unchanged, {result.count('retracted')} retracted file(s); "
             f"{result.rows_loaded} row(s) loaded, {result.rows_quarantined} quarantined"

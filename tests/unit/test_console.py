@@ -19,6 +19,7 @@ def test_dagster_dbt_command_lines_are_said_in_a_few_words():
     assert _said(command) == "dbt_models - dbt build: running"
     assert _said("dbt_models - Finished dbt command: `guarded-dbt build - x`.") == "dbt_models - dbt build: finished"
     assert _said("dbt_models - A dbt subsetted execution is not being performed. Using the default") is None
+    assert _said("dbt_models - Logging an `AssetObservation` instead of an `AssetCheckResult` for dbt test `t`.") is None
     assert _said("raw__hris__workers - hris__workers: 1 new - 3 rows") == "raw__hris__workers - hris__workers: 1 new - 3 rows"
 
 
