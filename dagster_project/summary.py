@@ -105,7 +105,7 @@ def print_summary(settings: Settings, result: ExecuteInProcessResult | None, sec
         print(f"\nRows per layer (approx.): {_layers(conn)}")
         quarantined = quarantine_counts(conn)
         print("Quarantined rows: " + (", ".join(f"{feed} {rows:,}" for feed, rows in quarantined.items()) or "none"))
-        rules = conn.execute("select count(*) from intermediate.int_quality__row_flags").fetchone()[0]
+        rules = conn.execute("select count(*) from intermediate.int_quality__row_flags").fetchall()[0][0]
         print(f"\nRows flagged by plausibility rules (kept; left out of the KPIs their flaw corrupts), of {rules} rules:")
         print(_table(conn, """select model_name as model, rule, flagged_rows, round(100 * flagged_share, 3) as flagged_pct
                               from intermediate.int_quality__row_flags where flagged_rows > 0 order by 1, 2"""))

@@ -30,7 +30,8 @@ def build_report_asset(publish_key: AssetKey, group_name: str, owner: str):
         except NothingPublished as error:
             raise Failure(description=str(error)) from None
         stable = Layout(settings.data_dir).report / REPORT_PAGE
-        context.log.info(f"report of run {written.run_folder.name}: {stable}")
+        # The run summary ends with the report's path; the UI shows this line.
+        context.log.debug(f"report of run {written.run_folder.name}: {stable}")
         return MaterializeResult(
             metadata={
                 "report": MetadataValue.path(str(stable)),
