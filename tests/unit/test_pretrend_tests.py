@@ -1,19 +1,13 @@
-"""The pre-trend tests of the dbt Python model int_impact__pretrend_tests: its
-distributions against scipy, and its tests on simulated event studies with a planted
+"""The pre-trend tests (dagster_project/stats/pretrend.py, called by the dbt Python model
+int_impact__pretrend_tests): their distributions against scipy, and its tests on simulated event studies with a planted
 trend, a planted jump and none."""
-
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-MODEL = Path(__file__).resolve().parents[2] / "dbt" / "models" / "intermediate" / "impact" / "int_impact__pretrend_tests.py"
-spec = importlib.util.spec_from_file_location("int_impact__pretrend_tests", MODEL)
-pretrend = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(pretrend)
+from dagster_project.stats import pretrend
 
 PRE_BINS = list(range(-13, -3))  # the tested bins of a 13-week pre window ending 6 weeks before registration
 
