@@ -20,8 +20,9 @@ def rebuild_panel(pipeline, tmp_path: Path, cap: int) -> Path:
     tmp_path.mkdir(parents=True, exist_ok=True)
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(pipeline.settings.warehouse_path, warehouse)
-    run_dbt(pipeline.settings, warehouse, tmp_path, "run", "--select", "int_impact__matched_units",
-            max_comparisons_per_cell=cap)
+    # The draw (a table) and the panel over it; the cells do not depend on the cap.
+    run_dbt(pipeline.settings, warehouse, tmp_path, "run", "--select", "int_impact__comparisons",
+            "int_impact__matched_units", max_comparisons_per_cell=cap)
     return warehouse
 
 
