@@ -74,6 +74,9 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--wait", action="store_true", help="when another run is using the data directory, wait for it instead of exiting 2"
     )
+    parser.add_argument(
+        "--verbose", action="store_true", help="every event on the console (each feed's ingest, each audit's rules, Dagster's steps)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # A run's events reach the console through the run's own logger; Dagster's builtin
@@ -176,7 +179,7 @@ def _execute(job, instance, args):
         raise_on_error=False,
         tags={PROCESS_TAG: process_identity()},
         run_config={
-            "loggers": {"console": {"config": {"log_level": "INFO"}}},
+            "loggers": {"console": {"config": {"log_level": "DEBUG" if args.verbose else "INFO"}}},
             "ops": {
                 "dbt_models": {"config": {"full_refresh": args.full_refresh}},
                 "serving__published_marts": {"config": {"accept_shrink": args.accept_shrink}},

@@ -230,8 +230,8 @@ def story(pipeline, small_landing, tmp_path_factory) -> Story:
         [sys.executable, "-c", READER, str(data), str(stop_file)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
-        # A: killed during ingest, once the first feed is loaded.
-        ingested = re.compile(r"INFO\s+raw__\w+ - ")
+        # A: killed during ingest, once the first feed is loaded (its line shows with --verbose).
+        ingested = re.compile(r"DEBUG\s+raw__\w+ - \w+: \d+ new, ")
 
         def kill_during_ingest(line, process):
             if not ingested.search(line):
@@ -239,7 +239,7 @@ def story(pipeline, small_landing, tmp_path_factory) -> Story:
             os.kill(process.pid, signal.SIGKILL)
             return True
 
-        story.runs["A"] = _run(RUN, env, kill_during_ingest)
+        story.runs["A"] = _run([*RUN, "--verbose"], env, kill_during_ingest)
         story.published_after_a = sorted(p.name for p in layout.root.iterdir())
 
         # B: killed (the run process alone, not its group) once dbt has written a table.
