@@ -240,7 +240,9 @@
             {{ key | join(', ') }},
             count(*) as clusters,
             case when count(*) > 1 then sum(u * u) * count(*) / (count(*) - 1) end as effect_variance,
-            case when count(*) > 1 then sum(u_spillover * u_spillover) * count(*) / (count(*) - 1) end as spillover_variance
+            case when count(*) > 1 then sum(u_spillover * u_spillover) * count(*) / (count(*) - 1) end as spillover_variance,
+            -- sqrt(G / (G - 1)): each influence scaled so that its squares sum to the variance
+            case when count(*) > 1 then sqrt(cast(count(*) as {{ type_double() }}) / (count(*) - 1)) end as cluster_factor
         from influence
         group by {{ key | join(', ') }}
     )
@@ -250,12 +252,10 @@
     -- tests that combine several estimates (int_impact__pretrend_tests).
     select
         {% for col in key %}influence.{{ col }}, {% endfor %}influence.person_key,
-        influence.u * sqrt(cast(variance.clusters as {{ type_double() }}) / (variance.clusters - 1)) as influence,
+        influence.u * variance.cluster_factor as influence,
         -- on the two spillover slopes (0 when they were taken as known)
-        influence.u_spillover * sqrt(cast(variance.clusters as {{ type_double() }}) / (variance.clusters - 1))
-            as spillover_influence,
-        influence.u_other_spillover * sqrt(cast(variance.clusters as {{ type_double() }}) / (variance.clusters - 1))
-            as other_spillover_influence
+        influence.u_spillover * variance.cluster_factor as spillover_influence,
+        influence.u_other_spillover * variance.cluster_factor as other_spillover_influence
     from influence
     inner join variance on {{ on_key | replace('{left}', 'influence') | replace('{right}', 'variance') }}
     where variance.clusters > 1
