@@ -16,7 +16,9 @@
 
     DuckDB only: on other engines these models are tables, rebuilt every run. -#}
 
-{% macro versioned_materialization() -%}
+{#- Incremental on DuckDB; a table, rebuilt every run, on other engines (dbt-spark's
+    incremental strategies need a table format this project does not require). -#}
+{% macro incremental_materialization() -%}
     {{ return('incremental' if target.type == 'duckdb' else 'table') }}
 {%- endmacro %}
 
@@ -53,4 +55,56 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- true when a and b are equal or both null (portable IS NOT DISTINCT FROM). -#}
+{% macro same_value(a, b) -%}
+    coalesce({{ a }} = {{ b }}, {{ a }} is null and {{ b }} is null)
+{%- endmacro %}
+
+{#- Pre-hook of an incremental model whose rows without a person_key are tombstones that
+    its consumers (models of the same schema, reading the rows built since their own
+    last batch) must see: drop the tombstones every consumer has built since. Until
+    every consumer exists and has built, they stay. -#}
+{% macro prune_consumed_tombstones(consumers) -%}
+    {%- set built = [] -%}
+    {%- if is_incremental() -%}
+        {%- for consumer in consumers -%}
+            {%- set relation = adapter.get_relation(database=this.database, schema=this.schema, identifier=consumer) -%}
+            {%- if relation is not none -%}
+                {%- do built.append('_built_at <= (select max(_built_at) from ' ~ relation ~ ')') -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if built and built | length == consumers | length -%}
+        delete from {{ this }} where person_key is null and {{ built | join(' and ') }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of a model computed from upstream's rows built since its own last batch:
+    rebuild it (empty it, so that the batch is everything) when upstream was rebuilt
+    whole since, after a retraction or a --full-refresh of upstream alone, which leaves
+    no trace of the rows upstream no longer holds. -#}
+{% macro rebuild_when_rebuilt(upstream) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where coalesce((select min(_built_at) from {{ upstream }}), cast('9999-12-31' as timestamp))
+            > (select max(_built_at) from {{ this }})
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The KPIs whose events come from feed (the catalogue's source_feed), as a condition on kpi. -#}
+{% macro kpi_of_feed(feed) -%}
+    kpi in (select kpi from {{ ref('kpi_catalogue') }} where source_feed = '{{ feed }}')
+{%- endmacro %}
+
+{#- The newest _loaded_at of the feed's versions int_kpis__events holds: raw rows loaded
+    later are the night's (1900 when it holds none: everything is). -#}
+{% macro feed_watermark(feed) -%}
+    select coalesce(max(_loaded_at), cast('1900-01-01' as timestamp)) from {{ this }}
+    where {{ kpi_of_feed(feed) }}
 {%- endmacro %}

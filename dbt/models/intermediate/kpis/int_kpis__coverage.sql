@@ -36,7 +36,12 @@ as_of as (
 ),
 
 events as (
-    select * from {{ ref('int_kpis__events') }}
+    select
+        person_key,
+        kpi,
+        started_at
+    from {{ ref('int_kpis__events') }}
+    where person_key is not null  -- not the night's tombstones
 ),
 
 deliveries as (

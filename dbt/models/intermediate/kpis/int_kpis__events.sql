@@ -2,16 +2,82 @@
     see the catalogue's dated_by), when its outcome became known (ended_at, null while
     the work is still open) and the value it adds once known. Censoring and capping
     happen in int_kpis__measured_events. A row flagged in staging is left out only of
-    the KPIs its flaw corrupts (kept_by_row_rules, macros/row_rules.sql). -#}
-with incidents as (
+    the KPIs its flaw corrupts (kept_by_row_rules, macros/row_rules.sql).
+
+    Incremental (delete+insert on kpi x event_id): a night recomputes the events of
+    - the tickets and deals with a raw version loaded since the events of their feed
+      were last written (updates and deletions alike),
+    - the assignees and CRM users whose person_key changed (int_kpis__identities),
+    and writes only the events that changed, each with its previous person_key and
+    started_at, so that the person-week and person-month facts recompute the keys an
+    event left as well as those it joined. An event that no longer counts is a row
+    without a person_key (a tombstone), kept until both have read it. A retraction of
+    either feed's files, which no new row reveals, rebuilds the model. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key=['kpi', 'event_id'],
+    incremental_strategy='delete+insert',
+    pre_hook=[
+        "{{ rebuild_after_file_retraction('servicedesk__incidents') }}",
+        "{{ rebuild_after_file_retraction('crm__opportunities') }}",
+        "{{ prune_consumed_tombstones(['int_kpis__person_weeks', 'int_kpis__person_months']) }}",
+    ],
+) }}
+-- depends_on: {{ ref('base_ingest__file_retractions') }}
+-- depends_on: {{ ref('base_servicedesk__incidents') }}
+-- depends_on: {{ ref('base_crm__opportunities') }}
+-- depends_on: {{ ref('kpi_catalogue') }}
+
+with identities as (
+    select * from {{ ref('int_kpis__identities') }}
+    where person_key is not null
+),
+
+{% if is_incremental() %}
+changed_identities as (
+    select
+        source_system,
+        source_identity
+    from {{ ref('int_kpis__identities') }}
+    where _built_at > (select coalesce(max(_built_at), cast('1900-01-01' as timestamp)) from {{ this }})
+),
+
+changed_incidents as (
+    select trim(sys_id) as event_id
+    from {{ ref('base_servicedesk__incidents') }}
+    where _loaded_at > ({{ feed_watermark('servicedesk__incidents') }})
+    union
+    select incident_id as event_id
+    from {{ ref('stg_servicedesk__incidents') }}
+    where assignee_email in (
+        select source_identity from changed_identities where source_system = 'servicedesk_assignee'
+    )
+),
+
+changed_deals as (
+    select trim(Id) as event_id
+    from {{ ref('base_crm__opportunities') }}
+    where _loaded_at > ({{ feed_watermark('crm__opportunities') }})
+    union
+    select opportunity_id as event_id
+    from {{ ref('stg_crm__opportunities') }}
+    where owner_crm_user_id in (
+        select source_identity from changed_identities where source_system = 'crm_user'
+    )
+),
+
+{% endif %}
+incidents as (
     select
         incidents.*,
         crosswalk.person_key
     from {{ ref('stg_servicedesk__incidents') }} as incidents
-    inner join {{ ref('int_people__identity_crosswalk') }} as crosswalk
+    inner join identities as crosswalk
         on crosswalk.source_system = 'servicedesk_assignee'
             and incidents.assignee_email = crosswalk.source_identity
-    where crosswalk.person_key is not null
+    {%- if is_incremental() %}
+    where incidents.incident_id in (select event_id from changed_incidents)
+    {%- endif %}
 ),
 
 opportunities as (
@@ -19,10 +85,12 @@ opportunities as (
         opportunities.*,
         crosswalk.person_key
     from {{ ref('stg_crm__opportunities') }} as opportunities
-    inner join {{ ref('int_people__identity_crosswalk') }} as crosswalk
+    inner join identities as crosswalk
         on crosswalk.source_system = 'crm_user'
             and opportunities.owner_crm_user_id = crosswalk.source_identity
-    where crosswalk.person_key is not null
+    {%- if is_incremental() %}
+    where opportunities.opportunity_id in (select event_id from changed_deals)
+    {%- endif %}
 ),
 
 deals as (
@@ -30,68 +98,116 @@ deals as (
         opportunities.*,
         case when opportunities.is_closed then cast(opportunities.close_date as timestamp) end as closed_at
     from opportunities
+),
+
+events as (
+    select
+        person_key,
+        _loaded_at,
+        'ticket_resolution_hours' as kpi,
+        incident_id as event_id,
+        opened_at as started_at,
+        resolved_at as ended_at,
+        {{ dbt.datediff('opened_at', 'resolved_at', 'second') }} / {{ double_literal('3600.0') }} as event_value
+    from incidents
+    where {{ kept_by_row_rules('ticket_resolution_hours') }}
+    union all
+    select
+        person_key,
+        _loaded_at,
+        'first_response_minutes' as kpi,
+        incident_id as event_id,
+        opened_at as started_at,
+        first_response_at as ended_at,
+        {{ dbt.datediff('opened_at', 'first_response_at', 'second') }} / {{ double_literal('60.0') }} as event_value
+    from incidents
+    -- A ticket resolved with no first response recorded has no response time (missing, not open).
+    where {{ kept_by_row_rules('first_response_minutes') }}
+        and not (first_response_at is null and resolved_at is not null)
+    union all
+    -- An unrated resolved ticket is no csat event; an open one may still be rated.
+    select
+        person_key,
+        _loaded_at,
+        'csat' as kpi,
+        incident_id as event_id,
+        opened_at as started_at,
+        resolved_at as ended_at,
+        cast(csat_score as double) as event_value
+    from incidents
+    where (csat_score is not null or resolved_at is null)
+        and {{ kept_by_row_rules('csat') }}
+    union all
+    select
+        person_key,
+        _loaded_at,
+        'knowledge_use_rate' as kpi,
+        incident_id as event_id,
+        opened_at as started_at,
+        resolved_at as ended_at,
+        case when resolved_at is not null then (case when used_knowledge then {{ double_literal('1.0') }} else {{ double_literal('0.0') }} end) end as event_value
+    from incidents
+    where {{ kept_by_row_rules('knowledge_use_rate') }}
+    union all
+    select
+        person_key,
+        _loaded_at,
+        'sales_cycle_days' as kpi,
+        opportunity_id as event_id,
+        created_at as started_at,
+        closed_at as ended_at,
+        case when is_closed then cast({{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }} as double) end as event_value
+    from deals
+    where {{ kept_by_row_rules('sales_cycle_days') }}
+    union all
+    select
+        person_key,
+        _loaded_at,
+        'win_rate' as kpi,
+        opportunity_id as event_id,
+        created_at as started_at,
+        closed_at as ended_at,
+        case when is_closed then (case when is_won then {{ double_literal('1.0') }} else {{ double_literal('0.0') }} end) end as event_value
+    from deals
+    where {{ kept_by_row_rules('win_rate') }}
+),
+
+previous as (
+    -- What the batch's events were; a full build is a night with nothing before it.
+    select
+        kpi,
+        event_id,
+        person_key,
+        started_at,
+        ended_at,
+        event_value
+    from {{ this if is_incremental() else 'events' }}
+    where {{ 'person_key is not null' if is_incremental() else 'false' }}
+    {%- if is_incremental() %}
+        and (
+            ({{ kpi_of_feed('servicedesk__incidents') }} and event_id in (select event_id from changed_incidents))
+            or ({{ kpi_of_feed('crm__opportunities') }} and event_id in (select event_id from changed_deals))
+        )
+    {%- endif %}
 )
 
 select
-    person_key,
-    'ticket_resolution_hours' as kpi,
-    incident_id as event_id,
-    opened_at as started_at,
-    resolved_at as ended_at,
-    {{ dbt.datediff('opened_at', 'resolved_at', 'second') }} / {{ double_literal('3600.0') }} as event_value
-from incidents
-where {{ kept_by_row_rules('ticket_resolution_hours') }}
-union all
-select
-    person_key,
-    'first_response_minutes' as kpi,
-    incident_id as event_id,
-    opened_at as started_at,
-    first_response_at as ended_at,
-    {{ dbt.datediff('opened_at', 'first_response_at', 'second') }} / {{ double_literal('60.0') }} as event_value
-from incidents
--- A ticket resolved with no first response recorded has no response time (missing, not open).
-where {{ kept_by_row_rules('first_response_minutes') }}
-    and not (first_response_at is null and resolved_at is not null)
-union all
--- An unrated resolved ticket is no csat event; an open one may still be rated.
-select
-    person_key,
-    'csat' as kpi,
-    incident_id as event_id,
-    opened_at as started_at,
-    resolved_at as ended_at,
-    cast(csat_score as double) as event_value
-from incidents
-where (csat_score is not null or resolved_at is null)
-    and {{ kept_by_row_rules('csat') }}
-union all
-select
-    person_key,
-    'knowledge_use_rate' as kpi,
-    incident_id as event_id,
-    opened_at as started_at,
-    resolved_at as ended_at,
-    case when resolved_at is not null then (case when used_knowledge then {{ double_literal('1.0') }} else {{ double_literal('0.0') }} end) end as event_value
-from incidents
-where {{ kept_by_row_rules('knowledge_use_rate') }}
-union all
-select
-    person_key,
-    'sales_cycle_days' as kpi,
-    opportunity_id as event_id,
-    created_at as started_at,
-    closed_at as ended_at,
-    case when is_closed then cast({{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }} as double) end as event_value
-from deals
-where {{ kept_by_row_rules('sales_cycle_days') }}
-union all
-select
-    person_key,
-    'win_rate' as kpi,
-    opportunity_id as event_id,
-    created_at as started_at,
-    closed_at as ended_at,
-    case when is_closed then (case when is_won then {{ double_literal('1.0') }} else {{ double_literal('0.0') }} end) end as event_value
-from deals
-where {{ kept_by_row_rules('win_rate') }}
+    events.person_key,
+    coalesce(events.kpi, previous.kpi) as kpi,
+    coalesce(events.event_id, previous.event_id) as event_id,
+    events.started_at,
+    events.ended_at,
+    events.event_value,
+    events._loaded_at,
+    previous.person_key as _previous_person_key,
+    previous.started_at as _previous_started_at,
+    {{ batch_built_at() }} as _built_at
+from events
+full outer join previous
+    on events.kpi = previous.kpi
+        and events.event_id = previous.event_id
+-- An event recomputed to what it was is not written: nothing downstream moves.
+where not {{ same_value('events.person_key', 'previous.person_key') }}
+    or not {{ same_value('events.started_at', 'previous.started_at') }}
+    or not {{ same_value('events.ended_at', 'previous.ended_at') }}
+    or not {{ same_value('events.event_value', 'previous.event_value') }}

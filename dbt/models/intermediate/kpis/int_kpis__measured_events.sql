@@ -5,9 +5,14 @@
       and work still open but begun before measurable_until counts at the cap (it has
       run at least that long), so every window sees the same, fully observed measure;
     - decided_within_buffer KPIs (rates): an event counts when its outcome was known
-      within the buffer, in every window alike. -#}
+      within the buffer, in every window alike.
+    A view on DuckDB: a row's measure follows from its event and its KPI's coverage, so
+    nothing needs keeping between nights; each reader computes what it reads. -#}
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
+
 with events as (
     select * from {{ ref('int_kpis__events') }}
+    where person_key is not null  -- not the night's tombstones
 ),
 
 coverage as (

@@ -2,7 +2,7 @@
     Incremental: a night reads again only the deals it brought a version of
     (macros/incremental.sql); a deal deleted since is a tombstone until the post-hook. -#}
 {{ config(
-    materialized=versioned_materialization(),
+    materialized=incremental_materialization(),
     unique_key='opportunity_id',
     incremental_strategy='delete+insert',
     pre_hook="{{ rebuild_after_file_retraction('crm__opportunities') }}",

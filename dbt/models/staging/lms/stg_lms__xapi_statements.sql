@@ -5,7 +5,7 @@
     name (macros/incremental.sql); a target voided since is a tombstone until the
     post-hook. -#}
 {{ config(
-    materialized=versioned_materialization(),
+    materialized=incremental_materialization(),
     unique_key='statement_id',
     incremental_strategy='delete+insert',
     pre_hook="{{ rebuild_after_file_retraction('lms__xapi_statements') }}",

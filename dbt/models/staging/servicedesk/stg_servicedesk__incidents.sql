@@ -1,7 +1,7 @@
 {#- The current state of each incident: its latest version wins. Incremental: a night
     reads again only the incidents it brought a version of (macros/incremental.sql). -#}
 {{ config(
-    materialized=versioned_materialization(),
+    materialized=incremental_materialization(),
     unique_key='incident_id',
     incremental_strategy='delete+insert',
     pre_hook="{{ rebuild_after_file_retraction('servicedesk__incidents') }}",
