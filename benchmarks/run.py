@@ -6,6 +6,7 @@ pipeline/floor and nightly/full.
 
     .venv/bin/python -m benchmarks.run --scale medium          # or: make benchmark SCALE=medium
     .venv/bin/python -m benchmarks.run --scale large --skip-pipeline
+    .venv/bin/python -m benchmarks.run --scale medium --history-start 2024-01-01   # one more year
 
 Prints Markdown tables and writes benchmarks/results/<scale>.json.
 """
@@ -28,11 +29,11 @@ from benchmarks.memory import DescendantPeak, high_water_gb
 from sources.generator import SCALES
 
 
-def bench_generate(landing: Path, scale: str) -> float:
+def bench_generate(landing: Path, scale: str, history_start: date | None = None) -> float:
     from sources.generator import generate
 
     started = time.perf_counter()
-    generate(landing, scale=scale)
+    generate(landing, scale=scale, history_start=history_start)
     return time.perf_counter() - started
 
 
@@ -220,6 +221,10 @@ def main() -> None:
     parser.add_argument("--skip-pipeline", action="store_true", help="only generation and ingest")
     parser.add_argument("--keep-in", metavar="DIR", help="work in DIR (landing, warehouse, data dir) and keep it, "
                         "to look into a run afterwards; DIR must not hold an earlier bench")
+    parser.add_argument("--history-start", type=date.fromisoformat, metavar="DATE",
+                        help="generate from this first extract month (more years of history than the scale's own)")
+    parser.add_argument("--landing", metavar="DIR", help="an existing landing folder (of --scale) instead of "
+                        "generating one; the nightly run appends a day to it")
     parser.add_argument("--pipeline-once", nargs=2, metavar=("LANDING", "DATA_DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--full-refresh", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -234,16 +239,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix=f"impact-bench-{args.scale}-") as tmp:
         root = Path(args.keep_in or tmp)
         root.mkdir(parents=True, exist_ok=True)
-        report: dict = {"scale": args.scale, "cpus": os.cpu_count()}
-        report["generate_seconds"] = bench_generate(root / "landing", args.scale)
-        report["ingest"] = bench_ingest(root / "landing", root / "ingest.duckdb", SAMPLE_CONFIG_DIR)
-        print(f"## Ingest, scale {args.scale} (generation took {report['generate_seconds']:.1f} s)\n")
+        report: dict = {"scale": args.scale, "cpus": os.cpu_count(), "history_start": args.history_start}
+        landing = Path(args.landing) if args.landing else root / "landing"
+        if not args.landing:
+            report["generate_seconds"] = bench_generate(landing, args.scale, args.history_start)
+        report["ingest"] = bench_ingest(landing, root / "ingest.duckdb", SAMPLE_CONFIG_DIR)
+        print(f"## Ingest, scale {args.scale} (generation took {report.get('generate_seconds', 0):.1f} s)\n")
         print(markdown(report["ingest"], ["feed", "files", "mb", "rows", "seconds", "rows_per_s", "mb_per_s"]))
         if not args.skip_pipeline:
-            bench_full_and_nightly(root / "landing", root / "data", report)
+            bench_full_and_nightly(landing, root / "data", report)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    (out / f"{args.scale}.json").write_text(json.dumps(report, indent=2, default=str))
+    name = args.scale + (f"-from-{args.history_start}" if args.history_start else "")
+    (out / f"{name}.json").write_text(json.dumps(report, indent=2, default=str))
 
 
 if __name__ == "__main__":

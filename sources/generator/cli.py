@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
                    help=f"which real-extract mess to plant: realistic (all of it) or clean (none) "
                         f"(default: {DEFAULT_PROFILE})")
+    p.add_argument("--history-start", type=date.fromisoformat, metavar="DATE",
+                   help="first extract month (a first of the month on or before 2025-01-01), for more years "
+                        "of history than the scale's own")
     p.add_argument("--append-day", type=date.fromisoformat, metavar="DATE",
                    help="add one more night's files (tickets, deals, statements, the HRIS snapshot) "
                         "dated DATE to the existing landing folder --out, instead of generating it")
@@ -47,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    summary = generate(args.out, scale=args.scale, seed=args.seed, profile=args.profile)
+    summary = generate(args.out, scale=args.scale, seed=args.seed, profile=args.profile,
+                       history_start=args.history_start)
     if not args.list_files:
         summary.pop("files")  # 144 paths; the counts are what people look at
     json.dump(summary, sys.stdout, indent=2)

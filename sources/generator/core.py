@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +109,7 @@ class World:
 
 
 def build_world(scale: str = "small", seed: int = 7, profile: str | Profile = DEFAULT_PROFILE,
-                **overrides) -> World:
+                history_start: date | None = None, **overrides) -> World:
     """The people and the training plan generate() writes feeds from.
 
     Each part of the realistic mess draws from its own substream, so that
@@ -117,7 +117,7 @@ def build_world(scale: str = "small", seed: int = 7, profile: str | Profile = DE
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {sorted(SCALES)}, not {scale!r}")
-    with history_from(HISTORY_START.get(scale, PERIOD_START)):
+    with history_from(history_start or HISTORY_START.get(scale, PERIOD_START)):
         return _build_world(scale, seed, profile, overrides)
 
 
@@ -146,7 +146,7 @@ def _build_world(scale: str, seed: int, profile: str | Profile, overrides: dict)
 
 
 def generate(out_dir: str | Path, scale: str = "small", seed: int = 7,
-             profile: str | Profile = DEFAULT_PROFILE, **overrides) -> dict:
+             profile: str | Profile = DEFAULT_PROFILE, history_start: date | None = None, **overrides) -> dict:
     """Write the sample landing folder under out_dir and return a summary.
 
     profile: "realistic" (the default: every kind of real-extract mess of
@@ -157,10 +157,11 @@ def generate(out_dir: str | Path, scale: str = "small", seed: int = 7,
     The same (scale, seed, profile, options) always gives byte-identical
     files: every draw comes from seeded numpy streams, nothing reads the
     clock, gzip headers carry mtime 0. Existing files of the same name are
-    replaced.
+    replaced. history_start (a first of the month on or before the period's
+    start) moves the first extract earlier than the scale's own.
     """
-    world = build_world(scale, seed, profile, **overrides)
-    with history_from(HISTORY_START.get(scale, PERIOD_START)):
+    world = build_world(scale, seed, profile, history_start, **overrides)
+    with history_from(history_start or HISTORY_START.get(scale, PERIOD_START)):
         return _write_world(Path(out_dir), world)
 
 
