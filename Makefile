@@ -61,7 +61,8 @@ test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
 
 ## The whole job on the small sample twice, IMPACT_ENGINE=duckdb and IMPACT_ENGINE=spark (local[2]), every
-## published table compared: the same rows, floats to 1e-9 relative, the rest exact (benchmarks/spark_compare.py).
+## published table compared: the same rows, floats to 1e-9 relative, the rest exact (benchmarks/spark_compare.py);
+## then one appended night on both, DuckDB's run incremental, compared again.
 test-spark: $(SPARK_STAMP)
 	umask 077 && $(BIN)/python -m benchmarks.spark_compare $(ARGS)
 

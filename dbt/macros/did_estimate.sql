@@ -56,9 +56,12 @@
   one, scaled so that the sum of their squares is the estimate's variance (and the
   sum of their products across two estimates, the covariance), and on the two
   spillover slopes (what an estimate built on the slopes, taken as known, adds for
-  their uncertainty: its derivative in each slope times these).
+  their uncertainty: its derivative in each slope times these). With totals=true, each
+  row also carries its estimate's totals (counts, means, effect, slopes), so that the
+  estimates follow from the influences without a second pass over the units (their
+  variance is the sum of the squared influences, their clusters the rows).
 -#}
-{% macro did_estimate(units, before, after, by=[], influence=false, spillover_from=none) %}
+{% macro did_estimate(units, before, after, by=[], influence=false, spillover_from=none, totals=false) %}
     {%- set key = ['program_id', 'kpi'] + by -%}
     {%- set stratum = key + ['registration_week', 'completion_week', 'job_family', 'job_level', 'tenure_band'] -%}
     {%- set on_key -%}
@@ -113,15 +116,14 @@
     {%- if spillover_from is not none %}
     slopes as (
         select
-            {% for col in key %}keys.{{ col }}, {% endfor %}
+            program_id,
+            kpi,
             cast(0 as {{ type_double() }}) as a11,
             cast(0 as {{ type_double() }}) as a12,
             cast(0 as {{ type_double() }}) as a22,
-            coalesce(known.spillover, 0) as spillover,
-            coalesce(known.other_spillover, 0) as other_spillover
-        from (select distinct {{ key | join(', ') }} from joined) as keys
-        left join {{ spillover_from }} as known
-            on keys.program_id = known.program_id and keys.kpi = known.kpi
+            spillover,
+            other_spillover
+        from {{ spillover_from }}
     ),
     {%- else %}
     slope_sums as (
@@ -174,19 +176,24 @@
     adjusted as (
         select
             joined.*,
-            slopes.a11,
-            slopes.a12,
-            slopes.a22,
-            slopes.spillover,
-            slopes.other_spillover,
+            coalesce(slopes.a11, 0) as a11,
+            coalesce(slopes.a12, 0) as a12,
+            coalesce(slopes.a22, 0) as a22,
+            coalesce(slopes.spillover, 0) as spillover,
+            coalesce(slopes.other_spillover, 0) as other_spillover,
             -- what unexposed comparisons of the stratum would have shown, at this unit's
             -- own exposure to the KPI's other programs
-            joined.comparison_change_s - slopes.spillover * joined.comparison_exposure_s
-            + slopes.other_spillover * joined.other_deviation as counterfactual_change,
-            joined.change_deviation - slopes.spillover * joined.exposure_deviation
-            - slopes.other_spillover * joined.other_deviation as residual
+            joined.comparison_change_s - coalesce(slopes.spillover, 0) * joined.comparison_exposure_s
+            + coalesce(slopes.other_spillover, 0) * joined.other_deviation as counterfactual_change,
+            joined.change_deviation - coalesce(slopes.spillover, 0) * joined.exposure_deviation
+            - coalesce(slopes.other_spillover, 0) * joined.other_deviation as residual
         from joined
+        {%- if spillover_from is not none %}
+        -- slopes known per program x KPI (none known: no spillover)
+        left join slopes on joined.program_id = slopes.program_id and joined.kpi = slopes.kpi
+        {%- else %}
         inner join slopes on {{ on_key | replace('{left}', 'joined') | replace('{right}', 'slopes') }}
+        {%- endif %}
     ),
 
     totals as (
@@ -208,31 +215,43 @@
         group by {{ key | join(', ') }}
     ),
 
-    influence as (
+    -- Each person's terms, summed over their units before the estimate's totals join
+    -- them: the treated's (d_i - effect) / n_treated is (their sum of d_i - effect x their
+    -- treated units) / n_treated, and the comparisons' slope terms are the totals'
+    -- weights times the person's sums, so a person's row, not each unit, meets the totals.
+    person_terms as (
         select
-            {% for col in key %}adjusted.{{ col }}, {% endfor %}adjusted.person_key,
-            sum(case
-                when adjusted.unit_role = 'treated'
-                    then (adjusted.change_value - adjusted.counterfactual_change - totals.effect) / totals.n_treated
-                else -(cast(adjusted.n_treated_s as {{ type_double() }}) / totals.n_treated)
-                     * adjusted.residual / adjusted.n_comparison_s
-                     * sqrt(cast(adjusted.n_comparison_s as {{ type_double() }}) / (adjusted.n_comparison_s - 1))
-                     -- the slopes' own uncertainty: each comparison's influence on them,
-                     -- times how much the effect moves with each
-                     + totals.exposure_weighted
-                     * (adjusted.a11 * adjusted.exposure_deviation + adjusted.a12 * adjusted.other_deviation) * adjusted.residual
-                     + totals.other_weighted
-                     * (adjusted.a12 * adjusted.exposure_deviation + adjusted.a22 * adjusted.other_deviation) * adjusted.residual
-            end) as u,
-            sum(case when adjusted.unit_role = 'comparison'
-                    then (adjusted.a11 * adjusted.exposure_deviation + adjusted.a12 * adjusted.other_deviation) * adjusted.residual
+            {{ key | join(', ') }},
+            person_key,
+            sum(case when unit_role = 'treated' then change_value - counterfactual_change else 0 end) as treated_change,
+            sum(case when unit_role = 'treated' then 1 else 0 end) as treated_units,
+            sum(case when unit_role = 'comparison'
+                    then cast(n_treated_s as {{ type_double() }}) * residual / n_comparison_s
+                         * sqrt(cast(n_comparison_s as {{ type_double() }}) / (n_comparison_s - 1))
+                    else 0 end) as comparison_term,
+            sum(case when unit_role = 'comparison'
+                    then (a11 * exposure_deviation + a12 * other_deviation) * residual
                     else 0 end) as u_spillover,
-            sum(case when adjusted.unit_role = 'comparison'
-                    then (adjusted.a12 * adjusted.exposure_deviation + adjusted.a22 * adjusted.other_deviation) * adjusted.residual
+            sum(case when unit_role = 'comparison'
+                    then (a12 * exposure_deviation + a22 * other_deviation) * residual
                     else 0 end) as u_other_spillover
         from adjusted
-        inner join totals on {{ on_key | replace('{left}', 'adjusted') | replace('{right}', 'totals') }}
-        group by {% for col in key %}adjusted.{{ col }}, {% endfor %}adjusted.person_key
+        group by {{ key | join(', ') }}, person_key
+    ),
+
+    influence as (
+        select
+            {% for col in key %}person_terms.{{ col }}, {% endfor %}person_terms.person_key,
+            (person_terms.treated_change - totals.effect * person_terms.treated_units - person_terms.comparison_term)
+            / totals.n_treated
+            -- the slopes' own uncertainty: each comparison's influence on them, times how
+            -- much the effect moves with each
+            + totals.exposure_weighted * person_terms.u_spillover
+            + totals.other_weighted * person_terms.u_other_spillover as u,
+            person_terms.u_spillover,
+            person_terms.u_other_spillover
+        from person_terms
+        inner join totals on {{ on_key | replace('{left}', 'person_terms') | replace('{right}', 'totals') }}
     ),
 
     variance as (
@@ -256,8 +275,18 @@
         -- on the two spillover slopes (0 when they were taken as known)
         influence.u_spillover * variance.cluster_factor as spillover_influence,
         influence.u_other_spillover * variance.cluster_factor as other_spillover_influence
+        {%- if totals %}
+        {%- for col in ['n_treated', 'n_comparison', 'before_treated', 'after_treated', 'before_comparison',
+                        'after_comparison', 'change_treated', 'effect', 'exposure_weighted', 'other_weighted',
+                        'spillover', 'other_spillover'] %},
+        totals.{{ col }}
+        {%- endfor %}
+        {%- endif %}
     from influence
     inner join variance on {{ on_key | replace('{left}', 'influence') | replace('{right}', 'variance') }}
+    {%- if totals %}
+    inner join totals on {{ on_key | replace('{left}', 'influence') | replace('{right}', 'totals') }}
+    {%- endif %}
     where variance.clusters > 1
     {%- else %}
     select

@@ -28,17 +28,6 @@ coverage as (
     from {{ ref('int_kpis__coverage') }}
 ),
 
-measured as (
-    select
-        person_key,
-        kpi,
-        event_at,
-        numerator,
-        denominator
-    from {{ ref('int_kpis__measured_events') }}
-    where not is_censored
-),
-
 {% if is_incremental() %}
 night as (
     select
@@ -54,33 +43,54 @@ night as (
 frontier as (
     select
         kpi,
-        max(_measurable_until) as measurable_until
+        cast(max(_measurable_until) as timestamp) as measurable_until
     from {{ this }}
     group by kpi
 ),
 
+-- Every event the frontier passed since: begun on or after the measurable_until the
+-- rows were computed with and before today's, whether it counts now or not (a key
+-- recomputed needlessly is recomputed to what it was).
+beyond_frontier as (
+    select
+        events.person_key,
+        events.kpi,
+        events.started_at
+    from {{ ref('int_kpis__events') }} as events
+    inner join frontier on events.kpi = frontier.kpi
+    inner join coverage on events.kpi = coverage.kpi
+    where events.person_key is not null
+        and events.started_at >= (select min(measurable_until) from frontier)
+        and events.started_at >= frontier.measurable_until
+        and events.started_at < cast(coverage.measurable_until as timestamp)
+),
+
+-- Where the night's events count now, and where they counted before (an event begun
+-- after a frontier counted nowhere).
 moved as (
+    select
+        night.person_key,
+        night.kpi,
+        night.started_at as event_at
+    from night
+    inner join coverage on night.kpi = coverage.kpi
+    where night.person_key is not null
+        and night.started_at < cast(coverage.measurable_until as timestamp)
+    union all
+    select
+        night._previous_person_key as person_key,
+        night.kpi,
+        night._previous_started_at as event_at
+    from night
+    inner join frontier on night.kpi = frontier.kpi
+    where night._previous_person_key is not null
+        and night._previous_started_at < frontier.measurable_until
+    union all
     select
         person_key,
         kpi,
         started_at as event_at
-    from night
-    where person_key is not null
-    union all
-    select
-        _previous_person_key as person_key,
-        kpi,
-        _previous_started_at as event_at
-    from night
-    where _previous_person_key is not null
-    union all
-    select
-        measured.person_key,
-        measured.kpi,
-        measured.event_at
-    from measured
-    inner join frontier on measured.kpi = frontier.kpi
-    where measured.event_at >= cast(frontier.measurable_until as timestamp)
+    from beyond_frontier
 ),
 
 touched as (
@@ -92,6 +102,21 @@ touched as (
 ),
 
 {% endif %}
+measured as (
+    select
+        person_key,
+        kpi,
+        event_at,
+        numerator,
+        denominator
+    from {{ ref('int_kpis__measured_events') }}
+    where not is_censored
+    {%- if is_incremental() %}
+        -- the touched people's events only: one narrow pass over the event table
+        and person_key in (select touched.person_key from touched)
+    {%- endif %}
+),
+
 aggregated as (
     select
         measured.person_key,

@@ -33,6 +33,17 @@ def test_the_pipeline_builds_and_tests_the_data_without_the_unit_tests(pipeline)
     run_results = pipeline.settings.dbt_target_dir / pipeline.result.run_id / "run_results.json"
     assert executed(run_results, "model") and executed(run_results, "test")
     assert executed(run_results, "unit_test") == {}
+    assert not [name for name in executed(run_results, "test") if "int_impact__unit_windows" in name]
+
+
+def test_the_ephemeral_steps_key_tests_pass(pipeline, tmp_path):
+    """The key tests of the ephemeral panel steps check their SQL, so they run here, not
+    in every pipeline run (which leaves them out with the unit tests)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(pipeline.settings.warehouse_path, warehouse)
+    run_dbt(pipeline.settings, warehouse, tmp_path, "test", "--select", "config.materialized:ephemeral")
+    results = executed(tmp_path / "target" / "run_results.json", "test")
+    assert len(results) >= 9 and set(results.values()) == {"pass"}, results
 
 
 def test_every_dbt_unit_test_passes(pipeline, tmp_path):

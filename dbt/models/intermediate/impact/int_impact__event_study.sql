@@ -3,13 +3,34 @@
     baseline), with the same matching, person-clustered inference and suppression as
     program_impact. Pre-period bins show whether the groups were already diverging;
     bins in the anticipation gap show a dip before nomination; post bins show an
-    effect that grows or fades. -#}
+    effect that grows or fades. The estimates come from int_impact__event_influence,
+    which computes them with each person's influence in one pass over the event panel. -#}
 {%- set n = window_weeks() -%}
 {%- set gap = anticipation_weeks() -%}
+{%- set totals = ['n_treated', 'n_comparison', 'before_treated', 'after_treated', 'before_comparison',
+                  'after_comparison', 'change_treated', 'effect', 'exposure_weighted', 'other_weighted',
+                  'spillover', 'other_spillover'] -%}
 
-with estimates as (
-    {{ did_estimate(ref('int_impact__event_panel'), 'pre_value', 'bin_value', by=['relative_bin'],
-                    spillover_from=ref('int_impact__did')) }}
+with influence as (
+    select * from {{ ref('int_impact__event_influence') }}
+),
+
+-- did_estimate's estimates, from its influences (macros/did_estimate.sql): the totals
+-- each row carries, the variance their squares sum to, the clusters they number.
+estimates as (
+    select
+        program_id,
+        kpi,
+        relative_bin,
+        {%- for col in totals %}
+            max({{ col }}) as {{ col }},
+        {%- endfor %}
+        count(*) as clusters,
+        sqrt(sum(influence * influence)) as effect_se,
+        sqrt(sum(spillover_influence * spillover_influence)) as spillover_se,
+        case when max(n_treated) < max(n_comparison) then max(n_treated) else max(n_comparison) end - 1 as df
+    from influence
+    group by program_id, kpi, relative_bin
 ),
 
 labelled as (
