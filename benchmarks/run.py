@@ -183,20 +183,23 @@ def print_pipeline(label: str, pipeline: dict) -> None:
     print("\nGX audits per layer: " + ", ".join(f"{k} {v:.1f} s" for k, v in pipeline["gx_seconds_per_layer"].items()))
 
 
-def bench_full_and_nightly(landing: Path, data_dir: Path, report: dict) -> None:
-    """A cold full run; the engine floor of its work; then one appended day, run nightly."""
+def bench_full_and_nightly(landing: Path, data_dir: Path, report: dict, floor: bool = True) -> None:
+    """A cold full run; the engine floor of its work (unless floor=False); then one
+    appended day, run nightly."""
     from sources.generator.append_day import append_day
 
     full = report["pipeline"] = bench_pipeline(landing, data_dir)
     print_pipeline("Cold full run", full)
     settings = bench_settings(landing, data_dir)
-    floor = {"readers": read_floor(landing, settings.duckdb_config()),
-             **model_floor(data_dir, settings.person_key_secret, settings.duckdb_config())}
-    floor_total = sum(floor["readers"].values()) + sum(floor["models"].values())
-    report["floor"] = floor
-    print(f"\n## Engine floor: {floor_total:.1f} s (DuckDB readers {sum(floor['readers'].values()):.1f} s, "
-          f"compiled model SQL {sum(floor['models'].values()):.1f} s; Python models excluded: "
-          f"{', '.join(floor['python_models']) or 'none'})\n")
+    floor_total = float("nan")
+    if floor:
+        floor = {"readers": read_floor(landing, settings.duckdb_config()),
+                 **model_floor(data_dir, settings.person_key_secret, settings.duckdb_config())}
+        floor_total = sum(floor["readers"].values()) + sum(floor["models"].values())
+        report["floor"] = floor
+        print(f"\n## Engine floor: {floor_total:.1f} s (DuckDB readers {sum(floor['readers'].values()):.1f} s, "
+              f"compiled model SQL {sum(floor['models'].values()):.1f} s; Python models excluded: "
+              f"{', '.join(floor['python_models']) or 'none'})\n")
 
     newest = max(f.name for f in (landing / "servicedesk" / "incidents").iterdir())
     day = date.fromisoformat(newest.split("_")[1][:10]) + timedelta(days=1)
@@ -223,6 +226,7 @@ def main() -> None:
                         "to look into a run afterwards; DIR must not hold an earlier bench")
     parser.add_argument("--history-start", type=date.fromisoformat, metavar="DATE",
                         help="generate from this first extract month (more years of history than the scale's own)")
+    parser.add_argument("--skip-floor", action="store_true", help="no engine floor (the ratios to it are left out)")
     parser.add_argument("--landing", metavar="DIR", help="an existing landing folder (of --scale) instead of "
                         "generating one; the nightly run appends a day to it")
     parser.add_argument("--pipeline-once", nargs=2, metavar=("LANDING", "DATA_DIR"), help=argparse.SUPPRESS)
@@ -247,7 +251,7 @@ def main() -> None:
         print(f"## Ingest, scale {args.scale} (generation took {report.get('generate_seconds', 0):.1f} s)\n")
         print(markdown(report["ingest"], ["feed", "files", "mb", "rows", "seconds", "rows_per_s", "mb_per_s"]))
         if not args.skip_pipeline:
-            bench_full_and_nightly(landing, root / "data", report)
+            bench_full_and_nightly(landing, root / "data", report, floor=not args.skip_floor)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     name = args.scale + (f"-from-{args.history_start}" if args.history_start else "")
