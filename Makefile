@@ -90,10 +90,13 @@ benchmark: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks.run --scale $(or $(SCALE),medium)
 
 ## The scale benchmark: medium and large, each a cold full run, its engine floor and a nightly run with one appended day,
-## then how each model's time grows from one scale to the other (benchmarks/results/).
+## and again with one more year of history; then how each model's time grows from one scale to the other, and how a
+## night's cost grows with history (benchmarks/results/). About 90 minutes on 2 cores, most of it large.
 bench: $(DEV_STAMP)
-	for scale in $(or $(SCALES),medium large); do $(BIN)/python -m benchmarks.run --scale $$scale || exit 1; done
+	for scale in $(or $(SCALES),medium large); do $(BIN)/python -m benchmarks.run --scale $$scale || exit 1; \
+		$(BIN)/python -m benchmarks.run --scale $$scale --one-more-year --skip-floor || exit 1; done
 	if [ $(words $(or $(SCALES),medium large)) -eq 2 ]; then $(BIN)/python -m benchmarks.growth $(or $(SCALES),medium large); fi
+	$(BIN)/python -m benchmarks.history $(or $(SCALES),medium large)
 
 ## Remove the venv, the default data directory, the generated sample and dbt's and lint's leftovers.
 clean:

@@ -6,7 +6,7 @@ pipeline/floor and nightly/full.
 
     .venv/bin/python -m benchmarks.run --scale medium          # or: make benchmark SCALE=medium
     .venv/bin/python -m benchmarks.run --scale large --skip-pipeline
-    .venv/bin/python -m benchmarks.run --scale medium --history-start 2024-01-01   # one more year
+    .venv/bin/python -m benchmarks.run --scale medium --one-more-year --skip-floor   # 30 months, not 18
 
 Prints Markdown tables and writes benchmarks/results/<scale>.json.
 """
@@ -226,6 +226,8 @@ def main() -> None:
                         "to look into a run afterwards; DIR must not hold an earlier bench")
     parser.add_argument("--history-start", type=date.fromisoformat, metavar="DATE",
                         help="generate from this first extract month (more years of history than the scale's own)")
+    parser.add_argument("--one-more-year", action="store_true",
+                        help="generate one more year of history than the scale's own (results/<scale>-plus-1y.json)")
     parser.add_argument("--skip-floor", action="store_true", help="no engine floor (the ratios to it are left out)")
     parser.add_argument("--landing", metavar="DIR", help="an existing landing folder (of --scale) instead of "
                         "generating one; the nightly run appends a day to it")
@@ -239,6 +241,11 @@ def main() -> None:
         return
 
     from dagster_project.settings import SAMPLE_CONFIG_DIR
+    from sources.generator.constants import HISTORY_START, PERIOD_START
+
+    if args.one_more_year:
+        own = HISTORY_START.get(args.scale, PERIOD_START)
+        args.history_start = own.replace(year=own.year - 1)
 
     with tempfile.TemporaryDirectory(prefix=f"impact-bench-{args.scale}-") as tmp:
         root = Path(args.keep_in or tmp)
@@ -254,7 +261,7 @@ def main() -> None:
             bench_full_and_nightly(landing, root / "data", report, floor=not args.skip_floor)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    name = args.scale + (f"-from-{args.history_start}" if args.history_start else "")
+    name = args.scale + ("-plus-1y" if args.one_more_year else f"-from-{args.history_start}" if args.history_start else "")
     (out / f"{name}.json").write_text(json.dumps(report, indent=2, default=str))
 
 
