@@ -45,10 +45,13 @@ def test_the_switch_reaches_dbts_command_line(env):
     env.setenv("IMPACT_DBT_UNIT_TESTS", "true")
     # Through the Dagster resource, as a run sees its settings.
     settings = ImpactSettings.from_settings(Settings.from_env()).settings()
-    assert "--exclude-resource-type" not in dbt_build_args(settings, full_refresh=False)
+    with_unit_tests = dbt_build_args(settings, full_refresh=False)
+    assert "--exclude-resource-type" not in with_unit_tests and "--exclude" not in with_unit_tests
     env.setenv("IMPACT_DBT_UNIT_TESTS", "false")
     args = dbt_build_args(ImpactSettings.from_settings(Settings.from_env()).settings(), full_refresh=True)
-    assert args[0] == "build" and args[-3:] == ["--exclude-resource-type", "unit_test", "--full-refresh"]
+    # the ephemeral steps' key tests check the code too, and go with the unit tests
+    assert args[0] == "build" and args[-5:] == [
+        "--exclude-resource-type", "unit_test", "--exclude", "config.materialized:ephemeral", "--full-refresh"]
 
 
 def test_the_settings_resource_has_one_field_per_setting():
