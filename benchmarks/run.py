@@ -241,10 +241,10 @@ def main() -> None:
         return
 
     from dagster_project.settings import SAMPLE_CONFIG_DIR
-    from sources.generator.constants import HISTORY_START, PERIOD_START
+    from sources.generator.core import first_extract_month
 
     if args.one_more_year:
-        own = HISTORY_START.get(args.scale, PERIOD_START)
+        own = first_extract_month(args.scale)
         args.history_start = own.replace(year=own.year - 1)
 
     with tempfile.TemporaryDirectory(prefix=f"impact-bench-{args.scale}-") as tmp:

@@ -276,9 +276,7 @@
         influence.u_spillover * variance.cluster_factor as spillover_influence,
         influence.u_other_spillover * variance.cluster_factor as other_spillover_influence
         {%- if totals %}
-        {%- for col in ['n_treated', 'n_comparison', 'before_treated', 'after_treated', 'before_comparison',
-                        'after_comparison', 'change_treated', 'effect', 'exposure_weighted', 'other_weighted',
-                        'spillover', 'other_spillover'] %},
+        {%- for col in did_totals() %},
         totals.{{ col }}
         {%- endfor %}
         {%- endif %}
@@ -299,3 +297,10 @@
     inner join variance on {{ on_key | replace('{left}', 'totals') | replace('{right}', 'variance') }}
     {%- endif %}
 {% endmacro %}
+
+{#- The totals each estimate of did_estimate carries (after its key), in order. -#}
+{% macro did_totals() -%}
+    {{ return(['n_treated', 'n_comparison', 'before_treated', 'after_treated', 'before_comparison',
+               'after_comparison', 'change_treated', 'effect', 'exposure_weighted', 'other_weighted',
+               'spillover', 'other_spillover']) }}
+{%- endmacro %}

@@ -22,12 +22,18 @@
     {{ return('incremental' if target.type == 'duckdb' else 'table') }}
 {%- endmacro %}
 
+{#- The newest value of a timestamp column of the model's rows (those matching where):
+    rows of other models newer than it are the night's (1900 when the model holds none:
+    everything is). -#}
+{% macro newest_in_this(column, where=none) -%}
+    select coalesce(max({{ column }}), cast('1900-01-01' as timestamp)) from {{ this }}
+    {%- if where is not none %} where {{ where }}{% endif %}
+{%- endmacro %}
+
 {#- The keys of the batch: raw rows loaded since the model's newest _loaded_at. -#}
 {% macro changed_keys(relation, key) -%}
     select {{ key }} from {{ relation }}
-    where _loaded_at > (
-        select coalesce(max(_loaded_at), cast('1900-01-01' as timestamp)) from {{ this }}
-    )
+    where _loaded_at > ({{ newest_in_this('_loaded_at') }})
 {%- endmacro %}
 
 {#- Every version of the batch's keys (every version of every key on a full build). -#}
@@ -102,9 +108,7 @@
     kpi in (select kpi from {{ ref('kpi_catalogue') }} where source_feed = '{{ feed }}')
 {%- endmacro %}
 
-{#- The newest _loaded_at of the feed's versions int_kpis__events holds: raw rows loaded
-    later are the night's (1900 when it holds none: everything is). -#}
+{#- The newest _loaded_at of the feed's versions int_kpis__events holds. -#}
 {% macro feed_watermark(feed) -%}
-    select coalesce(max(_loaded_at), cast('1900-01-01' as timestamp)) from {{ this }}
-    where {{ kpi_of_feed(feed) }}
+    {{ newest_in_this('_loaded_at', kpi_of_feed(feed)) }}
 {%- endmacro %}

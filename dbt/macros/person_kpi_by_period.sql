@@ -12,6 +12,16 @@
     tombstone until the post-hook; a change of a KPI's settings in the catalogue, or
     a rebuild of int_kpis__events, rebuilds the model (its pre-hooks). -#}
 {% macro person_kpi_by_period(period) %}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key=['person_key', 'kpi', 'period_start'],
+    incremental_strategy='delete+insert',
+    pre_hook=[
+        "{{ rebuild_when_rebuilt(ref('int_kpis__events')) }}",
+        "{{ rebuild_after_kpi_settings_change() }}",
+    ],
+    post_hook="{{ drop_tombstones() }}",
+) }}
 {%- set period_of_event = 'cast(' ~ dbt.date_trunc(period, 'measured.event_at') ~ ' as date)' -%}
 with catalogue as (
     select
@@ -37,7 +47,7 @@ night as (
         _previous_person_key,
         _previous_started_at
     from {{ ref('int_kpis__events') }}
-    where _built_at > (select coalesce(max(_built_at), cast('1900-01-01' as timestamp)) from {{ this }})
+    where _built_at > ({{ newest_in_this('_built_at') }})
 ),
 
 frontier as (

@@ -108,6 +108,11 @@ class World:
         return Ramp(workers, substream(self.seed, stream)) if self.profile.onboarding else None
 
 
+def first_extract_month(scale: str, history_start: date | None = None) -> date:
+    """history_start when given, else the scale's own first extract month."""
+    return history_start or HISTORY_START.get(scale, PERIOD_START)
+
+
 def build_world(scale: str = "small", seed: int = 7, profile: str | Profile = DEFAULT_PROFILE,
                 history_start: date | None = None, **overrides) -> World:
     """The people and the training plan generate() writes feeds from.
@@ -117,7 +122,7 @@ def build_world(scale: str = "small", seed: int = 7, profile: str | Profile = DE
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {sorted(SCALES)}, not {scale!r}")
-    with history_from(history_start or HISTORY_START.get(scale, PERIOD_START)):
+    with history_from(first_extract_month(scale, history_start)):
         return _build_world(scale, seed, profile, overrides)
 
 
@@ -161,7 +166,7 @@ def generate(out_dir: str | Path, scale: str = "small", seed: int = 7,
     start) moves the first extract earlier than the scale's own.
     """
     world = build_world(scale, seed, profile, history_start, **overrides)
-    with history_from(history_start or HISTORY_START.get(scale, PERIOD_START)):
+    with history_from(first_extract_month(scale, history_start)):
         return _write_world(Path(out_dir), world)
 
 

@@ -7,9 +7,7 @@
     which computes them with each person's influence in one pass over the event panel. -#}
 {%- set n = window_weeks() -%}
 {%- set gap = anticipation_weeks() -%}
-{%- set totals = ['n_treated', 'n_comparison', 'before_treated', 'after_treated', 'before_comparison',
-                  'after_comparison', 'change_treated', 'effect', 'exposure_weighted', 'other_weighted',
-                  'spillover', 'other_spillover'] -%}
+{%- set totals = did_totals() -%}
 
 with influence as (
     select * from {{ ref('int_impact__event_influence') }}

@@ -39,7 +39,7 @@ changed_identities as (
         source_system,
         source_identity
     from {{ ref('int_kpis__identities') }}
-    where _built_at > (select coalesce(max(_built_at), cast('1900-01-01' as timestamp)) from {{ this }})
+    where _built_at > ({{ newest_in_this('_built_at') }})
 ),
 
 changed_incidents as (
