@@ -41,7 +41,7 @@ def _false(value) -> bool:
     return str(value) == "False"
 
 
-NO_EFFECT = {("PRG-MND", "first_response_minutes"), ("PRG-MND", "ticket_resolution_hours")}
+NO_EFFECT = {("PRG-MND", "first_response_minutes"), ("PRG-KBN", "ticket_resolution_hours")}
 WEEKS_PER_MONTH = 30.4375 / 7
 
 

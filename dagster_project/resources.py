@@ -63,6 +63,9 @@ class ImpactSettings(ConfigurableResource):
     max_quarantine_share: float
     max_quarantined_lines_per_file: int
     max_shrink: float
+    query_text_retention_days: int
+    adoption_min_views: int
+    adoption_window_days: int
     anticipation_weeks: int
     keep_published: int
     pay_load_factor: float

@@ -70,6 +70,12 @@ class Settings:
     # the rest are one summary row there, and the ledger keeps the file's true count.
     max_quarantined_lines_per_file: int = 1000
     max_shrink: float = 0.5
+    # Days of search query text raw keeps before the search log's newest extract (ingest/retention.py).
+    query_text_retention_days: int = 90
+    # Performance support: a person adopts an aid at their adoption_min_views-th view of its
+    # articles within adoption_window_days (int_learning__aid_adoptions).
+    adoption_min_views: int = DBT_DEFAULTS["adoption_min_views"]
+    adoption_window_days: int = DBT_DEFAULTS["adoption_window_days"]
     anticipation_weeks: int = DBT_DEFAULTS["anticipation_weeks"]
     keep_published: int = 5
     pay_load_factor: float = DBT_DEFAULTS["pay_load_factor"]
@@ -150,6 +156,10 @@ class Settings:
             raise ValueError(f"IMPACT_MAX_COMPARISONS_PER_CELL must be 10 or more, not {self.max_comparisons_per_cell}")
         if self.bootstrap_samples < 20:
             raise ValueError(f"IMPACT_BOOTSTRAP_SAMPLES must be 20 or more, not {self.bootstrap_samples}")
+        if self.query_text_retention_days < 0:
+            raise ValueError(f"IMPACT_QUERY_TEXT_RETENTION_DAYS must be 0 or more, not {self.query_text_retention_days}")
+        if self.adoption_min_views < 1 or self.adoption_window_days < 1:
+            raise ValueError("IMPACT_ADOPTION_MIN_VIEWS and IMPACT_ADOPTION_WINDOW_DAYS must be 1 or more")
         if self.duckdb_threads < 1:
             raise ValueError(f"IMPACT_DUCKDB_THREADS must be 1 or more, not {self.duckdb_threads}")
         if self.anticipation_weeks < 0:
@@ -232,6 +242,8 @@ class Settings:
             "keyed_hash_key": "secret",
             "window_days": self.window_days,
             "min_group_size": self.min_group_size,
+            "adoption_min_views": self.adoption_min_views,
+            "adoption_window_days": self.adoption_window_days,
             "match_rate_threshold": self.match_rate_threshold,
             "anticipation_weeks": self.anticipation_weeks,
             "pay_load_factor": self.pay_load_factor,

@@ -182,3 +182,34 @@ def scrub_contacts(text: str | None) -> str | None:
 def _phone_removed(match: re.Match[str]) -> str:
     # An opening bracket without its closing one in the number is the text's: kept.
     return "(" + REMOVED if match.group().startswith("(") and ")" not in match.group() else REMOVED
+
+
+# Words that carry no theme of a search ("how do I reset my vpn token" is about "reset
+# vpn token"): English function words and the question words people type.
+STOP_WORDS = frozenset({
+    "a", "about", "after", "all", "am", "an", "and", "any", "are", "as", "at", "be", "been",
+    "before", "being", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing",
+    "don't", "for", "from", "get", "got", "had", "has", "have", "having", "how", "i", "i'm", "if",
+    "in", "into", "is", "it", "it's", "its", "me", "my", "no", "not", "of", "on", "or", "our",
+    "please", "should", "so", "than", "that", "the", "their", "them", "then", "there", "these",
+    "they", "this", "to", "too", "up", "us", "was", "we", "were", "what", "when", "where", "which",
+    "who", "why", "will", "with", "would", "you", "your",
+})
+
+
+def query_themes(text: str | None) -> str | None:
+    """The themes of a search query, joined by single spaces: each pair of neighbouring
+    content words (folded as for comments, stop words, words with a digit and one-letter
+    words dropped) as "first_second", or the one content word of a query that has only
+    one. Email addresses, handles and phone numbers are removed first. None when nothing
+    is left."""
+    if text is None:
+        return None
+    words = [
+        w for w in _tokens(fold(scrub_contacts(text).replace(REMOVED, " ")))
+        if w not in STOP_WORDS and len(w) > 1 and not any(c.isdigit() for c in w)
+    ]
+    if len(words) == 1:
+        return words[0]
+    themes = dict.fromkeys(f"{first}_{second}" for first, second in zip(words, words[1:]))
+    return " ".join(themes) or None

@@ -13,7 +13,7 @@ after two additions to the Spark session dbt opens:
   function's closure, secret included, travels to the executors' Python workers:
   register it from the cluster's secret store there.)
 - the comment-scrubbing functions `impact_fold_words`, `impact_name_keys` and
-  `impact_scrub_contacts` behind program_comments (see text_scrub.py, the DuckDB twin,
+  `impact_scrub_contacts` behind program_comments, and `impact_query_themes` behind knowledge_gaps (see text_scrub.py, the DuckDB twin,
   and dagster_project/text_scrub.py), as session pandas UDFs. The module is pickled by
   value, so the Python workers need not import the project either.
 - a Python-model submission method `session` (the default here): the compiled model
@@ -115,6 +115,7 @@ def register_text_scrub(spark: Any) -> None:
         "impact_fold_words": text_scrub.fold_words,
         "impact_name_keys": text_scrub.name_keys,
         "impact_scrub_contacts": text_scrub.scrub_contacts,
+        "impact_query_themes": text_scrub.query_themes,
     }.items():
         spark.udf.register(name, udf(function))
     _text_scrub_registered.add(id(spark))

@@ -10,7 +10,9 @@ and it registers on every connection dbt opens (each VARCHAR -> VARCHAR, null fo
 - `impact_fold_words(text)`: the text's folded words, joined by single spaces;
 - `impact_name_keys(legal_name)`: the folded keys of a legal name's first and last name;
 - `impact_scrub_contacts(text)`: the text with email addresses and phone numbers
-  replaced by [removed].
+  replaced by [removed];
+- `impact_query_themes(text)`: a search query's themes (neighbouring content-word
+  pairs, first_second), joined by single spaces.
 
 The models call them through the dispatched macros in dbt/macros/text_scrub.sql; on
 Spark, dagster_project.dbt_plugins.spark_dbt registers the same functions. Vectorised
@@ -26,12 +28,13 @@ import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from dagster_project.text_scrub import fold_words, name_keys, scrub_contacts
+from dagster_project.text_scrub import fold_words, name_keys, query_themes, scrub_contacts
 
 FUNCTIONS: dict[str, Callable[[str | None], str | None]] = {
     "impact_fold_words": fold_words,
     "impact_name_keys": name_keys,
     "impact_scrub_contacts": scrub_contacts,
+    "impact_query_themes": query_themes,
 }
 
 

@@ -120,6 +120,7 @@ def build_ingest_asset(contract: FeedContract) -> AssetsDefinition:
                 result = load_feed(
                     conn, contract, settings.landing_dir, settings.config_dir, secret=settings.person_key_secret,
                     keep_lines=settings.max_quarantined_lines_per_file,
+                    text_retention_days=settings.query_text_retention_days,
                 )
             except FeedFailed as failed:
                 raise Failure(description=str(failed), metadata=_metadata(failed.result)) from None

@@ -61,6 +61,9 @@ class FeedContract:
     pii_fields: tuple[str, ...] = ()
     not_after_extract_fields: tuple[str, ...] = ()  # JSONL: top-level event-time fields
     optional: bool = False  # a feed the pipeline can run without (no file is not an error)
+    # (column, dated_by): free text raw keeps only for IMPACT_QUERY_TEXT_RETENTION_DAYS
+    # before the feed's newest extract (retention.py).
+    retained_text: tuple[str, str] | None = None
     source_file: Path = field(default=Path(), compare=False)
 
     @property
@@ -98,6 +101,8 @@ def _parse(path: Path) -> FeedContract:
     for key in ("key", "required_fields", "pii_fields", "not_after_extract_fields"):
         if key in data:
             data[key] = tuple(data[key])
+    if "retained_text" in data:
+        data["retained_text"] = (data["retained_text"]["column"], data["retained_text"]["dated_by"])
     contract = FeedContract(columns=columns, source_file=path, **data)
     for column in columns:
         if column.person not in (None, *PERSON_ROLES):

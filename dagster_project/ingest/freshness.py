@@ -18,7 +18,8 @@ def build_freshness_check(contract: FeedContract) -> AssetChecksDefinition:
         name="feed_is_fresh",
         blocking=False,
         description=f"WARN when the newest {contract.name} extract is more than {contract.cadence_days} days "
-        "older than the newest extract of any feed.",
+        "older than the newest extract of any feed"
+        + (" (an optional feed never delivered passes)." if contract.optional else "."),
     )
     def _feed_is_fresh(duckdb: DuckDBResource) -> AssetCheckResult:
         with duckdb.get_connection() as conn:
@@ -26,14 +27,18 @@ def build_freshness_check(contract: FeedContract) -> AssetChecksDefinition:
         mine = newest.get(contract.name)
         as_of = max(newest.values()) if newest else None
         lag_days = (as_of - mine).days if mine and as_of else None
+        # An optional feed never delivered (a company without a search log) is not late;
+        # one that stopped arriving is.
+        never_delivered = mine is None and contract.optional
         return AssetCheckResult(
-            passed=lag_days is not None and lag_days <= contract.cadence_days,
+            passed=never_delivered or (lag_days is not None and lag_days <= contract.cadence_days),
             severity=AssetCheckSeverity.WARN,
             metadata={
                 "newest_extract": MetadataValue.text(str(mine)),
                 "landing_as_of": MetadataValue.text(str(as_of)),
                 "lag_days": MetadataValue.int(lag_days if lag_days is not None else -1),
                 "expected_cadence_days": MetadataValue.int(contract.cadence_days),
+                "optional_feed_never_delivered": MetadataValue.bool(never_delivered),
             },
         )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import erasure, hashes, ledger
+from . import erasure, hashes, ledger, retention
 from .contracts import FeedContract, raw_table_ddl
 from .landing import LandedFile, discover
 from .readers import UnreadableFileError, stage
@@ -173,6 +173,7 @@ def load_feed(
     config_dir: Path,
     secret: str | None = None,
     keep_lines: int | None = None,
+    text_retention_days: int | None = None,
 ) -> FeedResult:
     """Load every new or changed file of a feed; raise FeedFailed after the good files
     are in if any file could not be read at all (e.g. a required column is missing).
@@ -193,6 +194,8 @@ def load_feed(
             result.errors.append(str(error))
         except duckdb.Error as error:
             result.errors.append(f"{landed.shown}: {error}")
+    if text_retention_days is not None:
+        retention.expire_text(conn, contract, text_retention_days)
     result.table_rows = conn.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
     result.quarantined_total = ledger.quarantined_total(conn, contract.name)
     if result.errors:

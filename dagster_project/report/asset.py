@@ -20,7 +20,8 @@ def build_report_asset(publish_key: AssetKey, group_name: str, owner: str):
         description="The report for L&D teams, KPI owners and sponsors: `$IMPACT_DATA_DIR/report/index.html`, one "
         "self-contained page (inline SVG charts, no network, prints to PDF) written from the published serving file "
         "alone: an overview per program, then per program its effects with intervals, the event study, the ROI "
-        "waterfall, return on expectation, reaction and scrubbed comments, cohorts and the method's caveats. "
+        "waterfall, return on expectation, reaction and scrubbed comments, cohorts and the method's caveats; then learning "
+        "in the flow of work: performance-support programs' adoption, search success by week and the top knowledge gaps. "
         "The publish writes it into the run's folder before the switch; `make report` writes it again.",
     )
     def impact_report(context: AssetExecutionContext, impact: ImpactSettings) -> MaterializeResult:

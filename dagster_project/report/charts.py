@@ -6,7 +6,9 @@ is an SVG element of class `point` (or `bar`) carrying a <title>, so a reader ho
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 
 from . import formats as f
@@ -79,8 +81,6 @@ def _text(x: float, y: float, text: str, anchor: str = "start", size: int = 12, 
 
 
 def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    import math
-
     span = high - low
     if span <= 0:
         return [low]
@@ -195,10 +195,11 @@ PERIOD_FILL = {
 }
 
 
-def event_study_chart(bins: list[Bin], unit: str | None, title: str, min_group_size: int) -> str:
+def event_study_chart(bins: list[Bin], unit: str | None, title: str, min_group_size: int,
+                      start: str = "registration", end: str = "completion") -> str:
     """The KPI of the trained group and of its matched comparisons (shifted to the same
-    starting level) per 2-week bin, before registration (negative) and after completion
-    (positive), with the pre window, the anticipation gap and the training marked."""
+    starting level) per 2-week bin, before `start` (registration; negative) and after `end`
+    (completion; positive), with the pre window, the anticipation gap and the training marked."""
     width, height, left, right, top, bottom = 860, 318, 64, 20, 34, 64
     shown = [b for b in bins if not b.suppressed and b.treated is not None and b.comparison is not None]
     if not shown:
@@ -253,7 +254,7 @@ def event_study_chart(bins: list[Bin], unit: str | None, title: str, min_group_s
             continue
         weeks = 2 * b if b > 0 else 2 * b
         body.append(_text(x(b), top + plot_h + 14, f"{weeks:+d}".replace("-", f.MINUS), "middle", 10, fill=NEUTRAL))
-    body.append(_text(left + plot_w / 2, top + plot_h + 31, "weeks before registration (−) and after completion (+)", "middle", 10, fill=NEUTRAL))
+    body.append(_text(left + plot_w / 2, top + plot_h + 31, f"weeks before {start} (−) and after {end} (+)", "middle", 10, fill=NEUTRAL))
 
     # lines (broken at the training and at suppressed bins)
     for series, colour, dash, name in (("comparison", COMPARISON, "6 4", "comparison"), ("treated", TRAINED, "", "trained")):
@@ -430,3 +431,124 @@ def cohort_bars(rows: list[tuple[str, int, float | None]], unit: str | None, bet
     name = kpi or title.partition(": ")[0]
     svg = _svg(width, height, body, "cohorts: " + title, "cohorts", f"{_titled(name, unit)}: mean own effect per completion month")
     return f'<figure class="figure">{svg}<figcaption>{escape(title)}</figcaption></figure>'
+
+
+# --------------------------------------------------------------------------- trends over time
+
+
+@dataclass
+class Series:
+    """One line of a trend chart: a value per period (None where it is not shown)."""
+
+    name: str
+    values: list[float | None]
+    colour: str
+    css: str  # the class of its line and points (besides `line` and `point`)
+    dash: str = ""
+
+
+def _month(day: date) -> str:
+    return f"{day:%b %Y}"
+
+
+def _time_ticks(periods: list[date], most: int = 8) -> list[tuple[date, str]]:
+    """Where the x axis is labelled: the first period of each month (every few months
+    when there are many), or each period (a few of them) when the span is short."""
+    firsts: list[date] = []
+    for day in periods:
+        if not firsts or (day.year, day.month) != (firsts[-1].year, firsts[-1].month):
+            firsts.append(day)
+    if len(firsts) >= 3:
+        step = math.ceil(len(firsts) / most)
+        return [(day, _month(day)) for day in firsts[::step]]
+    step = math.ceil(len(periods) / min(most, 6))
+    return [(day, f"{day.day} {day:%b %Y}") for day in periods[::step]]
+
+
+def trend_chart(periods: list[date], series: list[Series], *, title: str, caption: str, css_class: str,
+                period_word: str, share: bool, min_group_size: int, y_label: str) -> str:
+    """Lines over dated periods (weeks, months), placed by date; a value not shown (fewer
+    than the minimum group) breaks its line, and its period is shaded, never drawn as zero.
+    `share`: values are shares 0-1, read in %; else counts of people."""
+    width, height, left, right, top, bottom = 860, 250, 64, 44, 12, 62
+    plot_w, plot_h = width - left - right, height - top - bottom
+    shown = [v for s in series for v in s.values if v is not None]
+    if not periods or not shown:
+        return (f'<p class="muted">{escape(title)}: nothing to show, {escape(f.fewer_than(min_group_size))} '
+                f"in every {escape(period_word)}.</p>")
+    first, last = periods[0], periods[-1]
+    span = max((last - first).days, 1)
+    gap = plot_w / 4  # a lone period's shading, when hidden
+
+    def x(day: date) -> float:
+        return left + plot_w / 2 if first == last else left + (day - first).days / span * plot_w
+
+    high = max(shown)
+    high = min(1.0, high * 1.12) if share else high * 1.12
+    high = high or 1.0
+
+    def y(value: float) -> float:
+        return top + plot_h - value / high * plot_h
+
+    def reads(value: float) -> str:
+        return f.share(value, 1) if share else f"{f.integer(value)} people"
+
+    def when(day: date) -> str:
+        return _month(day) if period_word == "month" else f"week of {day:%d %b %Y}"
+
+    body = []
+    for i, day in enumerate(periods):
+        hidden = [s.name for s in series if s.values[i] is None]
+        if hidden:  # shaded from half-way to the period before to half-way to the one after
+            x0 = left if i == 0 else (x(periods[i - 1]) + x(day)) / 2
+            x1 = left + plot_w if i == len(periods) - 1 else (x(day) + x(periods[i + 1])) / 2
+            if first == last:
+                x0, x1 = x(day) - gap / 2, x(day) + gap / 2
+            names = "" if len(hidden) == len(series) else " and ".join(hidden) + ": "
+            body.append(
+                f'<rect class="hidden-period" x="{_n(x0)}" y="{top}" width="{_n(max(x1 - x0, 2))}" height="{plot_h}" '
+                f'fill="#eef1f4"><title>{escape(f"{when(day)}: {names}{f.fewer_than(min_group_size)}, not shown")}'
+                f"</title></rect>"
+            )
+    for tick in _nice_ticks(0.0, high, 5):
+        ty = y(tick)
+        body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{_n(ty)}" y2="{_n(ty)}" stroke="{GRID}" stroke-width="0.6"/>')
+        body.append(_text(left - 6, ty + 4, f"{tick * 100:.0f}" if share else f"{tick:,.0f}", "end", 10, fill=NEUTRAL))
+    body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{NEUTRAL}"/>')
+    body.append(_text(14, top + plot_h / 2, y_label, "middle", 11, fill=NEUTRAL)
+                .replace("<text ", f'<text transform="rotate(-90 14 {_n(top + plot_h / 2)})" ', 1))
+    for day, text in _time_ticks(periods):
+        body.append(f'<line x1="{_n(x(day))}" x2="{_n(x(day))}" y1="{top + plot_h}" y2="{top + plot_h + 4}" stroke="{NEUTRAL}"/>')
+        body.append(_text(x(day), top + plot_h + 17, text, "middle", 10, fill=NEUTRAL))
+    radius = 3.2 if len(periods) <= 40 else 2.2
+    for s in series:
+        segments: list[list[str]] = [[]]
+        for day, value in zip(periods, s.values):
+            if value is None:
+                segments.append([])
+            else:
+                segments[-1].append(f"{_n(x(day))},{_n(y(value))}")
+        for points in segments:
+            if len(points) > 1:
+                body.append(
+                    f'<polyline class="line {s.css}" points="{" ".join(points)}" fill="none" stroke="{s.colour}" '
+                    f'stroke-width="2"{f" stroke-dasharray={chr(34)}{s.dash}{chr(34)}" if s.dash else ""}/>'
+                )
+        for day, value in zip(periods, s.values):
+            if value is None:
+                continue
+            body.append(
+                f'<circle class="point {s.css}" cx="{_n(x(day))}" cy="{_n(y(value))}" r="{radius}" fill="{s.colour}" '
+                f'data-value="{value}"><title>{escape(f"{s.name}, {when(day)}: {reads(value)}")}</title></circle>'
+            )
+    # legend: below the axis, one entry per series, then what a shaded period means
+    lx, ly = left, height - 10
+    for s in series:
+        body.append(f'<line x1="{_n(lx)}" x2="{_n(lx + 22)}" y1="{ly}" y2="{ly}" stroke="{s.colour}" stroke-width="2"'
+                    f'{f" stroke-dasharray={chr(34)}{s.dash}{chr(34)}" if s.dash else ""}/>')
+        body.append(_text(lx + 27, ly + 4, s.name, size=11))
+        lx += 27 + len(s.name) * 11 * GLYPH + 24
+    body.append(f'<rect x="{_n(lx)}" y="{ly - 6}" width="14" height="12" fill="#eef1f4"/>')
+    body.append(_text(lx + 19, ly + 4, f"{f.fewer_than(min_group_size)}: not shown", size=11, fill=NEUTRAL))
+    svg = _svg(width, height, body, caption, css_class, title)
+    return f'<figure class="figure">{svg}<figcaption>{escape(caption)}</figcaption></figure>'

@@ -184,6 +184,18 @@ REPORT_EFFECTS = [
     Column("verdict_text"),
 ]
 
+# The top knowledge gaps (knowledge_gaps): one row per query theme searched for in vain.
+REPORT_KNOWLEDGE_GAPS = [
+    Column("gap_rank"),
+    Column("theme"),
+    Column("people"),
+    Column("unanswered_searches"),
+    Column("stuck_share"),
+    Column("weeks_recurring"),
+    Column("teams"),
+    Column("kpis", title="KPIs it sits beside"),
+]
+
 # The glossary: every column of the serving file beside its label.
 REPORT_GLOSSARY = [
     Column("label", title="Label"),

@@ -31,6 +31,10 @@ class ReportData:
     kpis: dict[str, dict[str, Any]]
     columns: list[tuple[str, str, str]] = field(default_factory=list)  # (table, column, comment)
     table_comments: dict[str, str] = field(default_factory=dict)
+    # Learning in the flow of work (None: a serving file from before the table; []: no rows).
+    aid_adoption: dict[str, list[dict[str, Any]]] | None = None  # program_id -> its months, in order
+    search_trends: list[dict[str, Any]] | None = None  # one row per week, in order
+    knowledge_gaps: list[dict[str, Any]] | None = None  # by gap_rank
 
 
 def _rows(conn: duckdb.DuckDBPyConnection, present: set[str], table: str, sql: str) -> list[dict[str, Any]]:
@@ -96,6 +100,17 @@ def load(serving: Path, default_min_group_size: int = 5) -> ReportData:
 
         kpis = {r["kpi"]: r for r in _rows(conn, present, "kpis", "select * from kpis")}
 
+        aid_adoption: dict[str, list] | None = None
+        if "aid_adoption" in present:
+            aid_adoption = defaultdict(list)
+            for r in _rows(conn, present, "aid_adoption", "select * from aid_adoption order by program_id, month_start"):
+                aid_adoption[r["program_id"]].append(r)
+            aid_adoption = dict(aid_adoption)
+        search_trends = (_rows(conn, present, "search_trends", "select * from search_trends order by week_start")
+                         if "search_trends" in present else None)
+        knowledge_gaps = (_rows(conn, present, "knowledge_gaps", "select * from knowledge_gaps order by gap_rank")
+                          if "knowledge_gaps" in present else None)
+
         columns = [
             (t, c, comment or "")
             for t, c, comment in conn.execute(
@@ -116,4 +131,5 @@ def load(serving: Path, default_min_group_size: int = 5) -> ReportData:
         info=info, tables=tables, min_group_size=min_group_size, programs=programs, scorecard=scorecard,
         impact=dict(impact), event_study=dict(event_study), roi=roi, kpi_roi=dict(kpi_roi), expectations=dict(expectations),
         comments=dict(comments), cohorts=dict(cohorts), kpis=kpis, columns=columns, table_comments=table_comments,
+        aid_adoption=aid_adoption, search_trends=search_trends, knowledge_gaps=knowledge_gaps,
     )

@@ -23,6 +23,8 @@ LABELS: dict[str, str] = {
     "n_kpis": "KPIs",
     "kpis": "KPI names",
     "n_courses": "Courses",
+    "delivery": "Delivery",
+    "n_articles": "Articles or job aids",
     "course_hours": "Course hours",
     # scorecard: activity (not impact), then Kirkpatrick levels 1-5
     "activity_learners_enrolled": "Participants (activity)",
@@ -175,6 +177,27 @@ LABELS: dict[str, str] = {
     "completion_month": "Completed in",
     "cohort_people": "People",
     "cohort_effect": "Mean own effect",
+    # learning in the flow of work: performance support, search, knowledge gaps
+    "month_start": "Month",
+    "viewers_to_date": "Viewers to date",
+    "adopters_to_date": "Adopters to date",
+    "adoption_rate": "Adoption rate",
+    "week_start": "Week",
+    "searchers": "Searchers",
+    "searches": "Searches",
+    "search_success_rate": "Search success rate",
+    "zero_result_rate": "Zero-result rate",
+    "gap_rank": "Rank",
+    "theme": "Theme searched for",
+    "people": "People",
+    "unanswered_searches": "Unanswered searches",
+    "zero_result_searches": "Zero-result searches",
+    "stuck_share": "Share of searchers stuck",
+    "weeks_recurring": "Weeks recurring",
+    "first_week": "First week",
+    "last_week": "Last week",
+    "teams": "Teams",
+    "job_families": "Job families",
     # publish_info
     "run_id": "Run",
     "published_at": "Published at (UTC)",
@@ -201,6 +224,46 @@ LABELS: dict[str, str] = {
     "feed": "Feed",
     "rows": "Rows",
 }
+
+# How a program's people and their treatment read, by its delivery (programs.delivery):
+# a course is enrolled in and completed; a performance-support program (knowledge
+# articles or job aids) is viewed and adopted (a person's first meaningful use).
+DELIVERY_WORDS: dict[str, dict[str, str]] = {
+    "course": {
+        "kind": "course",
+        "enrolled": "enrolled",
+        "completed": "completed",
+        "nobody_yet": "no enrolments yet",
+        "completers": "completers",
+        "completed_it": "completed the program",
+        "completing_it": "completing the program",
+        "completions": "course completions",
+        "start": "registration",
+        "end": "completion",
+        "month": "completion month",
+        "items": "courses",
+    },
+    "performance_support": {
+        "kind": "performance support",
+        "enrolled": "viewed it",
+        "completed": "adopted it",
+        "nobody_yet": "no views yet",
+        "completers": "adopters",
+        "completed_it": "adopted it (first meaningful use)",
+        "completing_it": "adopting the aid (first meaningful use)",
+        "completions": "adoptions",
+        "start": "the first view",
+        "end": "adoption",
+        "month": "adoption month",
+        "items": "articles",
+    },
+}
+
+
+def delivery_words(delivery: str | None) -> dict[str, str]:
+    """The words for a program of this delivery (a course's, when it is not known)."""
+    return DELIVERY_WORDS.get(delivery or "course", DELIVERY_WORDS["course"])
+
 
 def label(column: str) -> str:
     """The label of a column; an unknown column reads as its name in words."""

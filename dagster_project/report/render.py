@@ -1,6 +1,8 @@
 """The report as one self-contained HTML page (and a short Markdown twin for the Dagster
-asset page): an overview of every program, then a section per program. Built from
-ReportData (the serving file alone); no script, no external resource.
+asset page): an overview of every program, then a section per program, then learning in
+the flow of work (performance-support adoption, search success, knowledge gaps; left out
+for a serving file without those tables). Built from ReportData (the serving file alone);
+no script, no external resource.
 
 This module prepares the data: it picks each program's rows, formats every figure
 (formats.py) and draws the SVG charts (charts.py). The page itself (its sections,
@@ -21,9 +23,9 @@ from markupsafe import Markup
 
 from . import charts, tables
 from . import formats as f
-from .columns import REPORT_EFFECTS, REPORT_GLOSSARY, REPORT_MARKDOWN_OVERVIEW, REPORT_OVERVIEW
+from .columns import REPORT_EFFECTS, REPORT_GLOSSARY, REPORT_KNOWLEDGE_GAPS, REPORT_MARKDOWN_OVERVIEW, REPORT_OVERVIEW
 from .data import ReportData
-from .labels import kpi_label, label
+from .labels import delivery_words, kpi_label, label
 
 HERE = Path(__file__).parent
 
@@ -31,13 +33,14 @@ HERE = Path(__file__).parent
 CSS = (HERE / "report.css").read_text(encoding="utf-8")
 
 # The charts' captions (charts.py writes each chart's <figure> with its caption).
-FOREST_CAPTION = ("Effect of completing the program on each KPI, in the KPI's own unit, with its 95 % interval; "
+# Each names what treats a person ({completing_it}, {items}, {end}, {month}: labels.DELIVERY_WORDS).
+FOREST_CAPTION = ("Effect of {completing_it} on each KPI, in the KPI's own unit, with its 95 % interval; "
                   "p-values are adjusted for multiplicity (Holm) across every program's KPIs, the one rule that the "
                   "verdicts and ROI use.")
-WATERFALL_CAPTION = ("Fully loaded costs (courses, participants' time at their pay, other costs) against the first-year "
-                     "benefit, following each KPI's measured path after completion at the end of its interval nearest "
+WATERFALL_CAPTION = ("Fully loaded costs ({items}, participants' time at their pay, other costs) against the first-year "
+                     "benefit, following each KPI's measured path after {end} at the end of its interval nearest "
                      "zero (Phillips ROI, the most conservative alternative).")
-COHORT_CAPTION = ("{kpi}: each completion month's people and their mean own effect (their change minus their matched "
+COHORT_CAPTION = ("{kpi}: each {month}'s people and their mean own effect (their change minus their matched "
                   "comparisons'); months with {fewer} are not shown, nor the smallest other month when the hidden ones "
                   "together are fewer.")
 
@@ -121,8 +124,9 @@ def _effect(data: ReportData, r: dict) -> dict[str, Any]:
         "pretrend_ok": r.get("pretrend_ok"),
         "pretrend": {
             "bins": f.integer(r.get("pretrend_bins_tested")),
-            "wald": f.p_value(r.get("pretrend_wald_p_value")),
-            "trend": f.p_value(r.get("pretrend_trend_p_value")),
+            # None where a test could not be run (too few people for as many bins, too few bins)
+            "wald": None if r.get("pretrend_wald_p_value") is None else f.p_value(r["pretrend_wald_p_value"]),
+            "trend": None if r.get("pretrend_trend_p_value") is None else f.p_value(r["pretrend_trend_p_value"]),
             "breakdown": None if breakdown is None else f.number(breakdown, 1),
             "breakdown_below_one": breakdown is not None and breakdown < 1,
         },
@@ -153,7 +157,7 @@ def _caveats(data: ReportData, r: dict) -> list[tuple[str, Any]]:
     return caveats
 
 
-def _forest(data: ReportData, impact: list[dict]) -> Markup:
+def _forest(data: ReportData, impact: list[dict], words: dict[str, str]) -> Markup:
     rows = []
     for r in impact:
         note = "" if r.get("verdict_code") in ("improved", "worsened") else code_words(r.get("verdict_code"))
@@ -162,10 +166,10 @@ def _forest(data: ReportData, impact: list[dict]) -> Markup:
             effect=None if r.get("suppressed") else r.get("effect"), low=r.get("effect_ci_low"), high=r.get("effect_ci_high"),
             p_adjusted=r.get("effect_p_adjusted"), note=note,
         ))
-    return _chart(charts.forest_plot(rows, FOREST_CAPTION))
+    return _chart(charts.forest_plot(rows, FOREST_CAPTION.format(**words)))
 
 
-def _event_studies(data: ReportData, pid: str) -> list[Markup]:
+def _event_studies(data: ReportData, pid: str, words: dict[str, str]) -> list[Markup]:
     parts = []
     for r in data.impact.get(pid, []):
         bins = data.event_study.get((pid, r["kpi"]))
@@ -174,12 +178,12 @@ def _event_studies(data: ReportData, pid: str) -> list[Markup]:
         parts.append(_chart(charts.event_study_chart(
             [charts.Bin(b["relative_bin"], b.get("period") or "", b.get("treated_value"), b.get("comparison_value"),
                         b.get("n_treated"), b.get("n_comparison"), bool(b.get("suppressed"))) for b in bins],
-            r.get("kpi_unit"), _kpi_name(data, r["kpi"]), data.min_group_size,
+            r.get("kpi_unit"), _kpi_name(data, r["kpi"]), data.min_group_size, words["start"], words["end"],
         )))
     return parts
 
 
-def _roi(data: ReportData, pid: str) -> dict[str, Any] | None:
+def _roi(data: ReportData, pid: str, words: dict[str, str]) -> dict[str, Any] | None:
     roi = data.roi.get(pid)
     if not roi:
         return None
@@ -198,7 +202,7 @@ def _roi(data: ReportData, pid: str) -> dict[str, Any] | None:
         "status": roi.get("roi_status"),
         "status_text": roi.get("roi_status_text"),
         "measured": measured,
-        "chart": _chart(charts.waterfall(steps, cur, WATERFALL_CAPTION, "Net benefit" if measured else "Costs so far")),
+        "chart": _chart(charts.waterfall(steps, cur, WATERFALL_CAPTION.format(**words), "Net benefit" if measured else "Costs so far")),
         "roi_pct": _roi_percent(roi.get("roi_pct")),
         "net_benefit": f.money(roi.get("net_benefit"), cur, sign=True),
         "cost_total": f.money(roi.get("cost_total"), cur),
@@ -247,17 +251,24 @@ def _expectation(data: ReportData, pid: str, e: dict) -> dict[str, Any]:
     }
 
 
-def _cohorts(data: ReportData, pid: str) -> list[Markup]:
+def _cohorts(data: ReportData, pid: str, words: dict[str, str]) -> list[Markup]:
     parts = []
     for r in data.impact.get(pid, []):
         rows = data.cohorts.get((pid, r["kpi"]))
         if not rows:
             continue
         name = _kpi_name(data, r["kpi"])
-        caption = COHORT_CAPTION.format(kpi=name, fewer=f.fewer_than(data.min_group_size))
+        caption = COHORT_CAPTION.format(kpi=name, fewer=f.fewer_than(data.min_group_size), **words)
         parts.append(_chart(charts.cohort_bars(rows, r.get("kpi_unit"), r.get("better_direction"), data.min_group_size,
                                                caption, kpi=name)))
     return parts
+
+
+def _delivery(data: ReportData, program: dict) -> str:
+    """course | performance_support (programs.delivery; in a programs table from before it,
+    a program aid_adoption lists is performance support)."""
+    return program.get("delivery") or ("performance_support" if program["program_id"] in (data.aid_adoption or {})
+                                       else "course")
 
 
 def _program(data: ReportData, program: dict) -> dict[str, Any]:
@@ -268,9 +279,15 @@ def _program(data: ReportData, program: dict) -> dict[str, Any]:
     effects = [_effect(data, r) for r in impact]
     enrolled = sc.get("activity_learners_enrolled") or 0
     comments = data.comments.get(pid, [])
+    delivery = _delivery(data, program)
+    words = delivery_words(delivery)
     return {
         "id": pid,
         "name": program.get("program_name"),
+        "delivery": delivery,
+        "is_aid": delivery == "performance_support",
+        "words": words,
+        "n_articles": None if program.get("n_articles") is None else f.integer(program["n_articles"]),
         "verdict_code": sc.get("verdict_code"),
         "verdict_text": sc.get("verdict_text"),
         "activity": {
@@ -295,14 +312,182 @@ def _program(data: ReportData, program: dict) -> dict[str, Any]:
         "effects": effects,
         "behaviour": [e for e in effects if e["level"] == 3],  # level 3; the rest are results (level 4)
         "results": [e for e in effects if e["level"] != 3],
-        "forest": _forest(data, impact) if impact else None,
-        "event_studies": _event_studies(data, pid),
-        "roi": _roi(data, pid),
+        "forest": _forest(data, impact, words) if impact else None,
+        "event_studies": _event_studies(data, pid, words),
+        "roi": _roi(data, pid, words),
         "expectations": [_expectation(data, pid, e) for e in data.expectations.get(pid, [])],
         "comments": [{"text": c.get("comment_scrubbed") or "", "month": _date(c.get("submitted_month"), "%B %Y") or ""}
                      for c in comments],
         "respondents": f.integer(comments[0].get("program_respondents")) if comments else None,
-        "cohorts": _cohorts(data, pid),
+        "cohorts": _cohorts(data, pid, words),
+    }
+
+
+# --------------------------------------------------------------------------- learning in the flow of work
+
+ADOPTION_CAPTION = ("{name}: people who had viewed its articles, and people who had adopted it (their first meaningful "
+                    "use), by each month's end, counted from the start. Months with {fewer} are shaded and left out, "
+                    "never drawn as zero.")
+SEARCH_CAPTION = ("Each week's searches by people matched to HRIS: the share with a result clicked within 10 minutes "
+                  "(search success) and the share that returned nothing (zero results). Weeks with {fewer} searching "
+                  "are shaded and left out, never drawn as zero.")
+# The search trend's reading: the last 3 months against the first 3 (13 weeks each), when the log spans both.
+QUARTER_WEEKS = 13
+
+
+def _shown(value: Any, min_group_size: int, count: bool = True) -> Any:
+    """A published figure, or None where it is hidden (null, or a count under the minimum group)."""
+    if value is None or (count and value < min_group_size):
+        return None
+    return value
+
+
+def _aid(data: ReportData, view: dict[str, Any]) -> dict[str, Any]:
+    """A performance-support program's adoption over time (aid_adoption) and its effects:
+    the program's own prepared effects (program_impact), the same figures its section shows."""
+    months = (data.aid_adoption or {}).get(view["id"], [])
+    least = data.min_group_size
+    viewers = [_shown(r.get("viewers_to_date"), least) for r in months]
+    adopters = [_shown(r.get("adopters_to_date"), least) for r in months]
+    chart = None
+    if months:
+        chart = _chart(charts.trend_chart(
+            [r["month_start"] for r in months],
+            [charts.Series("viewed its articles", viewers, charts.NEUTRAL, "viewers", "5 3"),
+             charts.Series("adopted it", adopters, charts.TRAINED, "adopters")],
+            title=f"{view['name'] or view['id']}: people who viewed it and who adopted it, to date, by month",
+            caption=ADOPTION_CAPTION.format(name=view["name"] or view["id"], fewer=f.fewer_than(least)),
+            css_class="adoption", period_word="month", share=False, min_group_size=least, y_label="people",
+        ))
+    at = next((i for i in range(len(months) - 1, -1, -1) if adopters[i] is not None and viewers[i] is not None), None)
+    seen = next((i for i in range(len(months) - 1, -1, -1) if viewers[i] is not None), None)
+    return {
+        "id": view["id"],
+        "name": view["name"],
+        "n_articles": view["n_articles"],
+        "months": len(months),
+        "chart": chart,
+        "latest": None if at is None else {
+            "month": _date(months[at]["month_start"], "%B %Y"),
+            "adopters": f.integer(adopters[at]),
+            "viewers": f.integer(viewers[at]),
+            "rate": f.share(months[at].get("adoption_rate")) if months[at].get("adoption_rate") is not None
+            else f.share(adopters[at] / viewers[at]),
+        },
+        "latest_viewers": None if seen is None or at is not None else {
+            "month": _date(months[seen]["month_start"], "%B %Y"), "viewers": f.integer(viewers[seen]),
+        },
+        "effects": view["effects"],
+    }
+
+
+def _mean(rows: list[dict], column: str) -> float | None:
+    """A rate over some weeks: their searches' rate (weighted by searches where published)."""
+    pairs = [(r[column], r.get("searches") or 1) for r in rows if r.get(column) is not None]
+    weight = sum(w for _, w in pairs)
+    return sum(v * w for v, w in pairs) / weight if weight else None
+
+
+def _search(data: ReportData) -> dict[str, Any] | None:
+    """The search success trend (search_trends): its chart and a one-line reading."""
+    if data.search_trends is None:
+        return None
+    least = data.min_group_size
+    rows = [r if not r.get("suppressed") else {**r, "search_success_rate": None, "zero_result_rate": None,
+                                               "searches": None, "searchers": None}
+            for r in data.search_trends if r.get("week_start") is not None]
+    success = [_shown(r.get("search_success_rate"), least, count=False) for r in rows]
+    zero = [_shown(r.get("zero_result_rate"), least, count=False) for r in rows]
+    if not rows:
+        return {"weeks": 0, "chart": None, "reading": None}
+    chart = _chart(charts.trend_chart(
+        [r["week_start"] for r in rows],
+        [charts.Series("search success", success, charts.GOOD, "success"),
+         charts.Series("zero results", zero, charts.BAD, "zero-result", "5 3")],
+        title="Search success and searches that found nothing (% of each week's searches)",
+        caption=SEARCH_CAPTION.format(fewer=f.fewer_than(least)),
+        css_class="search-trend", period_word="week", share=True, min_group_size=least, y_label="% of searches",
+    ))
+    shown = [r for r in rows if r.get("search_success_rate") is not None]
+    reading = None
+    if shown:
+        first_day, last_day = rows[0]["week_start"], rows[-1]["week_start"]
+        weeks = (last_day - first_day).days // 7 + 1
+        if weeks >= 2 * QUARTER_WEEKS:
+            early = [r for r in shown if (r["week_start"] - first_day).days < 7 * QUARTER_WEEKS]
+            late = [r for r in shown if (last_day - r["week_start"]).days < 7 * QUARTER_WEEKS]
+        else:
+            early, late = [], shown
+        before, now = _mean(early, "search_success_rate"), _mean(late, "search_success_rate")
+        zero_before, zero_now = _mean(early, "zero_result_rate"), _mean(late, "zero_result_rate")
+        reading = {
+            "compared": before is not None and now is not None,
+            "weeks": f.integer(weeks),
+            "now": f.share(now),
+            "before": f.share(before),
+            "change": None if before is None or now is None else f.kpi_change(now - before, "share"),
+            "zero_now": f.share(zero_now),
+            "zero_before": f.share(zero_before),
+            "zero_compared": before is not None and now is not None and zero_before is not None and zero_now is not None,
+            "zero_known": zero_now is not None,
+            "since": _date(early[0]["week_start"] if early else late[0]["week_start"], "%d %B %Y"),
+            "until": _date(late[-1]["week_start"], "%d %B %Y"),
+        }
+    return {"weeks": len(rows), "chart": chart if any(v is not None for v in success + zero) else None, "reading": reading}
+
+
+def _weeks(first: Any, last: Any) -> str | None:
+    """From one week to another, short: "30 Mar to 29 Jun 2026", "2 Jun 2025"."""
+    if not first or not last:
+        return None
+    if first == last:
+        return f"{first.day} {last:%b %Y}"
+    return f"{first.day} {first:%b}{f' {first:%Y}' if first.year != last.year else ''} to {last.day} {last:%b %Y}"
+
+
+def _gaps(data: ReportData) -> list[dict[str, Any]] | None:
+    """The top knowledge gaps (knowledge_gaps), each figure formatted, its KPIs by name."""
+    if data.knowledge_gaps is None:
+        return None
+    gaps = []
+    for r in data.knowledge_gaps:
+        if r.get("people") is not None and r["people"] < data.min_group_size:
+            continue  # never published so; never shown if it were
+        kpis = [k.strip() for k in (r.get("kpis") or "").split(",") if k.strip()]
+        first, last = r.get("first_week"), r.get("last_week")
+        gaps.append({
+            "gap_rank": f.integer(r.get("gap_rank")),
+            "theme": r.get("theme") or "",
+            "people": f.integer(r.get("people")),
+            "unanswered_searches": f.integer(r.get("unanswered_searches")),
+            "zero_result_searches": f.integer(r.get("zero_result_searches")),
+            "searches": f.integer(r.get("searches")),
+            "searchers": f.integer(r.get("searchers")),
+            "stuck_share": f.share(r.get("stuck_share")),
+            "weeks_recurring": f.integer(r.get("weeks_recurring")),
+            "weeks": _weeks(first, last),
+            "teams": r.get("teams"),
+            "job_families": r.get("job_families"),
+            "kpis": [_kpi_name(data, k) for k in kpis],
+        })
+    return gaps
+
+
+def _flow(data: ReportData, views: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Learning in the flow of work: performance support, search, knowledge gaps. None
+    (no section) for a serving file from before them, with no performance-support program."""
+    aids = [v for v in views if v["is_aid"]]
+    if data.aid_adoption is None and data.search_trends is None and data.knowledge_gaps is None and not aids:
+        return None
+    info = data.info
+    views_needed, window = info.get("adoption_min_views"), info.get("adoption_window_days")
+    return {
+        "aids": [_aid(data, v) for v in aids],
+        "adoption_published": data.aid_adoption is not None,
+        "adoption_rule": f"{views_needed} views within {window} days" if views_needed and window else None,
+        "search": _search(data),
+        "gaps": _gaps(data),
+        "gaps_columns": REPORT_KNOWLEDGE_GAPS,
     }
 
 
@@ -374,10 +559,12 @@ def _facts(data: ReportData) -> dict[str, Any]:
 
 
 def render_html(data: ReportData) -> str:
+    programs = [_program(data, p) for p in data.programs]
     return TEMPLATES.get_template("report.html").render(
         css=Markup(CSS),  # the package's own style sheet
         facts=_facts(data),
-        programs=[_program(data, p) for p in data.programs],
+        programs=programs,
+        flow=_flow(data, programs),
         min_group_size=data.min_group_size,
         fewer=f.fewer_than(data.min_group_size),
         anticipation_weeks=data.info.get("anticipation_weeks"),
@@ -427,10 +614,11 @@ def render_markdown(data: ReportData, html_path: str | None = None) -> str:
             roi_text = code_words(roi.get("roi_status"))
         else:
             roi_text = _roi_percent(roi.get("roi_pct"))
+        words = delivery_words(_delivery(data, program))
         rows.append({
             "program_name": f"{program.get('program_name')} ({pid})",
-            "activity_learners_enrolled": f"{f.integer(sc.get('activity_learners_enrolled'))} enrolled, "
-            f"{f.share(sc.get('activity_completion_rate'))} completed",
+            "activity_learners_enrolled": f"{f.integer(sc.get('activity_learners_enrolled'))} {words['enrolled']}, "
+            f"{f.share(sc.get('activity_completion_rate'))} {words['completed']}",
             "l1_reaction_mean": reaction,
             "l2_mean_score_gain": f"{f.number(sc.get('l2_mean_score_gain'), 1, sign=True)} points of 100"
             if sc.get("l2_mean_score_gain") is not None else (sc.get("l2_not_shown_reason") or f.MISSING),

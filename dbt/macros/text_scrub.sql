@@ -41,3 +41,12 @@
 {% macro duckdb__words_to_rows(expr) -%}
     unnest(string_split({{ expr }}, ' '))
 {%- endmacro %}
+
+{# A search query's themes: each pair of neighbouring content words as first_second (or
+   its one content word), contacts removed, joined by single spaces (text_scrub.query_themes). #}
+{% macro query_themes(expr) -%}
+    {{ return(adapter.dispatch('query_themes', 'learning_impact')(expr)) }}
+{%- endmacro %}
+{% macro default__query_themes(expr) -%}
+    impact_query_themes({{ expr }})
+{%- endmacro %}

@@ -5,7 +5,7 @@
     summary = generate("/tmp/clean", profile="clean")                            # none of the realistic mess
     summary = generate("/tmp/nodip", profile="realistic", dip=None)              # one option switched
 
-writes <out>/<system>/<feed>/<feed>_<YYYY-MM-DD>.<ext> for the eight feeds of
+writes <out>/<system>/<feed>/<feed>_<YYYY-MM-DD>.<ext> for the ten feeds of
 the landing contract (monthly extracts, 2025-01 .. 2026-06; from 2024-07 at scale
 "large", HISTORY_START), with known
 program effects (PLANTED, on work begun after completion) and known mess
@@ -15,14 +15,30 @@ leavers and the Ashenfelter dip as options of the profile, see Profile) for
 the pipeline to find. The realistic profile also has more new starters, a
 new-starter onboarding program that shortens their ramp and cuts their early
 attrition, and a retention program with no effect (PLANTED_PERSON: person-grain
-truths by hire cohort; counts in the summary under "onboarding"). The
-constants below are what tests rely on;
+truths by hire cohort; counts in the summary under "onboarding").
+
+Two performance-support programs live in the knowledge-use log
+(servicedesk/kb_use, aids.py): support agents who adopt the Resolution Checklist
+job aid (PRG-KBA, articles AID_ARTICLES) resolve the tickets they open from their
+first meaningful use on (ADOPTION_MIN_VIEWS views within ADOPTION_WINDOW_DAYS)
+5 hours faster; the Printer Fix Guide (PRG-KBN) is read but changes nothing. Mess:
+slow starters, casual viewers who never qualify, a bad spell before adopting (with
+the dip), views attached to a ticket a month later, spelling of emails,
+contractors; counts under "knowledge_use", hard-world truths under "truths". The
+search log (search/queries, search.py) plants knowledge gaps (SEARCH_GAPS: many
+people, never found), a zero-result theme too few people search for
+(SEARCH_RARE_GAP), personal data in query_text and re-delivered queries; under
+"knowledge_gaps" and "search". The constants below are what tests rely on;
 seed-dependent details (which statement was voided, ...) are in the returned
 summary under "mess", the profile and its options under "profile" and
 "options".
 """
 
 from .constants import (
+    ADOPTION_MIN_VIEWS,
+    ADOPTION_WINDOW_DAYS,
+    AID_ARTICLES,
+    AID_KPI,
     BAD_INCIDENT_ROW_DATE,
     COMPANY_DOMAIN,
     CONTRACTOR_DOMAIN,
@@ -84,6 +100,10 @@ from .constants import (
     RETENTION_REGISTRATION_DAYS,
     RETENTION_UPTAKE,
     SCALES,
+    SEARCH_GAPS,
+    SEARCH_RARE_GAP,
+    SEARCH_RARE_SEARCHERS,
+    SEARCH_STOP_WORDS,
     SECULAR_TREND,
     TENURED_DAYS,
     TEST_ACCOUNT_EMAILS,
@@ -178,5 +198,13 @@ __all__ = [
     "RETENTION_UPTAKE",
     "RETENTION_REGISTRATION_DAYS",
     "RETENTION_COMPLETION_DAYS",
+    "AID_ARTICLES",
+    "AID_KPI",
+    "ADOPTION_MIN_VIEWS",
+    "ADOPTION_WINDOW_DAYS",
+    "SEARCH_GAPS",
+    "SEARCH_RARE_GAP",
+    "SEARCH_RARE_SEARCHERS",
+    "SEARCH_STOP_WORDS",
     "attrition_within",
 ]

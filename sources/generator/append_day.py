@@ -6,8 +6,10 @@ once, so the new day is continued from what the folder already holds, the way th
 systems would: some open tickets get resolved and some open deals close (new versions
 of the same keys), and the day brings new tickets, deals and statements shaped like
 the last four weeks' (same people, same durations, times moved to the new day, work
-that would finish after it still open). Every choice is a hash of the key and the
-date, so the same folder and date always give the same bytes.
+that would finish after it still open). The optional feeds, when the folder has them,
+go on the same way: knowledge-article views (a view used on a ticket stays used when
+its reader opened a ticket on the new day before it) and searches. Every choice is a
+hash of the key and the date, so the same folder and date always give the same bytes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ CLOSE_SHARE = 0.05  # of the open deals, closed on the new day
 DELETE_SHARE = 0.005  # of the open deals, deleted on the new day (Salesforce's IsDeleted)
 VOID_SHARE = 0.01  # of the statements of the last four weeks, voided on the new day
 TS = "%Y-%m-%dT%H:%M:%SZ"
+# Feeds a company may run without: continued only when the folder has them.
+OPTIONAL_FEEDS = [("servicedesk", "kb_use"), ("search", "queries")]
 
 
 class AppendDayError(ValueError):
@@ -39,13 +43,20 @@ def append_day(out_dir: str | Path, day: date) -> dict:
     """Write <feed>_<day> files for the incremental feeds and the HRIS snapshot; return row counts."""
     out = LandingWriter(out_dir)
     end = datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+    optional = [(system, feed) for system, feed in OPTIONAL_FEEDS
+                if any((out.out_dir / system / feed).glob(f"{feed}_*"))]
     for system, feed in [("servicedesk", "incidents"), ("crm", "opportunities"),
-                         ("lms", "xapi_statements"), ("hris", "workers")]:
+                         ("lms", "xapi_statements"), ("hris", "workers"), *optional]:
         _check_after_newest(out.out_dir / system / feed, feed, day)
     with duckdb.connect() as conn:
         conn.execute("set TimeZone = 'UTC'")
-        out.write_csv("servicedesk", "incidents", day, _incidents(conn, out.out_dir, day, end))
+        tickets = _incidents(conn, out.out_dir, day, end)
+        out.write_csv("servicedesk", "incidents", day, tickets)
         out.write_csv("crm", "opportunities", day, _opportunities(conn, out.out_dir, day, end))
+        if ("servicedesk", "kb_use") in optional:
+            out.write_csv("servicedesk", "kb_use", day, _kb_use(conn, out.out_dir, day, tickets))
+        if ("search", "queries") in optional:
+            out.write_csv("search", "queries", day, _queries(conn, out.out_dir, day, end))
     out.write_jsonl("lms", "xapi_statements", day, _statements(out.out_dir, day))
     out.write_csv("hris", "workers", day, _snapshot(out.out_dir, "hris", "workers"))
     validate_against_contracts(out.out_dir)
@@ -105,6 +116,41 @@ def _opportunities(conn, root: Path, day: date, end: datetime) -> list[dict]:
                      "Probability": "10", "IsClosed": "false", "IsWon": "false", "IsDeleted": "false",
                      "CreatedDate": created, "LastModifiedDate": created,
                      "CloseDate": (date.fromisoformat(row["CloseDate"]) + shift).isoformat()})
+    return [{c: r[c] for c in columns} for r in rows]
+
+
+def _kb_use(conn, root: Path, day: date, tickets: list[dict]) -> list[dict]:
+    """One in LOOKBACK_DAYS of the last four weeks' views, moved to the new day with new
+    sys_ids; a used one stays used on its reader's latest ticket opened on the new day
+    before it (else it is a plain view)."""
+    latest = _latest(conn, root / "servicedesk" / "kb_use" / "kb_use_*.csv*", "sys_id", "sys_updated_on",
+                     f"viewed_on >= '{_lookback_start(day)}'")
+    opened: dict[str, list[tuple[datetime, str]]] = {}
+    for t in tickets:
+        if t["opened_at"][:10] == day.isoformat():
+            opened.setdefault(t["assigned_to.email"].strip().lower(), []).append((_ts(t["opened_at"]), t["number"]))
+    columns = csv_columns("servicedesk", "kb_use")
+    rows = []
+    for row in _recent(latest, "sys_id", "viewed_on", day):
+        viewed = _ts(row["viewed_on"]) + (day - _ts(row["viewed_on"]).date())
+        before = [number for at, number in sorted(opened.get(row["user.email"].strip().lower(), [])) if at < viewed]
+        used = row["used"] == "true" and bool(before)
+        rows.append({**row, "sys_id": _hex(row["sys_id"], day), "viewed_on": _fmt(viewed), "sys_updated_on": _fmt(viewed),
+                     "used": "true" if used else "false", "incident": before[-1] if used else ""})
+    return [{c: r[c] for c in columns} for r in rows]
+
+
+def _queries(conn, root: Path, day: date, end: datetime) -> list[dict]:
+    """One in LOOKBACK_DAYS of the last four weeks' searches, moved to the new day with new query_ids."""
+    latest = _latest(conn, root / "search" / "queries" / "queries_*.csv*", "query_id", "searched_at",
+                     f"searched_at >= '{_lookback_start(day)}'")
+    columns = csv_columns("search", "queries")
+    rows = []
+    for row in _recent(latest, "query_id", "searched_at", day):
+        shift = day - _ts(row["searched_at"]).date()
+        clicked = _shifted(row["clicked_at"], shift, end)
+        rows.append({**row, "query_id": _uuid(row["query_id"], day), "searched_at": _shifted(row["searched_at"], shift, end),
+                     "clicked_at": clicked, "clicked_result": row["clicked_result"] if clicked else ""})
     return [{c: r[c] for c in columns} for r in rows]
 
 

@@ -107,6 +107,11 @@ def work_time(rng: np.random.Generator, day: date) -> datetime:
     return datetime.combine(day, time()) + timedelta(minutes=minute)
 
 
+def np_work_times(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
+    """A random second of working hours on each of days, as datetime64[s]."""
+    return days.astype("datetime64[s]") + rng.integers(WORKDAY_START_S, WORKDAY_END_S, len(days)).astype("timedelta64[s]")
+
+
 def trend_months(ts: np.ndarray) -> np.ndarray:
     """Months (continuous) since TREND_ORIGIN, the clock of the secular trends."""
     return (ts.astype("datetime64[s]") - NP_TREND_ORIGIN).astype(np.float64) / (86400 * DAYS_PER_MONTH)

@@ -63,9 +63,11 @@ PLANTED = {
     ("PRG-SUP", "knowledge_use_rate"): 0.15,  # share of tickets using an article
     ("PRG-SAL", "sales_cycle_days"): -10.0,  # days, deals created after completion
     ("PRG-MND", "first_response_minutes"): 0.0,  # the no-effect program
-    # PRG-MND has no effect on resolution time either; its participants who
-    # also completed PRG-SUP carry PRG-SUP's effect in their windows.
-    ("PRG-MND", "ticket_resolution_hours"): 0.0,
+    # Performance support (AID_ARTICLES): measured from a person's first meaningful use
+    # of the aid's articles (ADOPTION_MIN_VIEWS views within ADOPTION_WINDOW_DAYS), on
+    # tickets opened from then on.
+    ("PRG-KBA", "ticket_resolution_hours"): -5.0,  # hours: the Resolution Checklist job aid
+    ("PRG-KBN", "ticket_resolution_hours"): 0.0,  # the Printer Fix Guide: read, but no faster
 }
 
 # PRG-NEG has exactly NEG_COMPLETERS completers (all Sales reps who did not
@@ -311,3 +313,86 @@ PLANTED_PERSON = {
 # Compression: every third xAPI file, and one incidents file.
 XAPI_GZIP_EVERY = 3  # extract months 3, 6, 9, ... (1-based) are .jsonl.gz
 INCIDENTS_GZIP_DATE = date(2025, 10, 31)
+
+
+# --------------------------------------------------------------------------
+# Performance support: knowledge articles and job aids (servicedesk/kb_use)
+# --------------------------------------------------------------------------
+# The aids' articles, as sources/sample_config/program_aids.csv lists them. A person's
+# "completion" of an aid is their first meaningful use: the moment of their
+# ADOPTION_MIN_VIEWS-th view of any of its articles such that the first of those views
+# was at most ADOPTION_WINDOW_DAYS earlier (a rolling window); their "first
+# registration" is their first view of any of them.
+AID_ARTICLES = {
+    "PRG-KBA": ("KB0010001", "KB0010002", "KB0010003"),
+    "PRG-KBN": ("KB0020001",),
+}
+AID_KPI = "ticket_resolution_hours"
+ADOPTION_MIN_VIEWS = 3
+ADOPTION_WINDOW_DAYS = 14
+# Adopters among the support agents (World.support_agents), disjoint between the aids;
+# AID_FREE_PREFERENCE of them (as far as there are enough) outside AID_OTHER_PROGRAMS,
+# whose people a comparison on the same KPI drops when their windows overlap.
+AID_UPTAKE = {"PRG-KBA": 0.20, "PRG-KBN": 0.12}
+AID_FREE_PREFERENCE = 0.8
+AID_OTHER_PROGRAMS = ("PRG-SUP",)
+# First views fall in this window, uniformly over the part of it where the agent is
+# employed from AID_PRE_WEEKS before their first view to AID_POST_WEEKS after their
+# adoption: the pipeline's 13-week pre window ends 6 weeks before the first view, its
+# 13-week post window starts the Monday after the adoption week.
+AID_FIRST_VIEW_WINDOW = (date(2025, 5, 15), date(2026, 2, 28))
+AID_PRE_WEEKS = 19
+AID_POST_WEEKS = 14
+AID_PUBLISHED = date(2025, 4, 1)  # nobody views an aid article before
+# Of adopters: their first views are spread wider than ADOPTION_WINDOW_DAYS, and only a
+# later burst qualifies (slow starters); and, with the profile's dip, a bad spell
+# before their first view (the dip's weeks and size, as before a nomination).
+AID_SLOW_START_SHARE = 0.30
+AID_DIP_SHARE = 0.30
+AID_REVIEWS_PER_WEEK = 0.4  # adopters look the aid up again now and then
+# Of the other agents, this share view an aid's article once or twice (never treated);
+# of the other workers, this share view the printer guide once.
+AID_CASUAL_SHARE = 0.10
+AID_CASUAL_OUTSIDER_SHARE = 0.05
+# Background knowledge use: KB_BACKGROUND_ARTICLES other articles (KB0030001, ...);
+# an agent views one within a day of opening KB_VIEWS_PER_TICKET of their tickets (and
+# attaches it to that ticket, used, KB_TICKET_VIEW_USED of the time), and browses
+# KB_BROWSE_PER_AGENT_WEEK more a week (never attached). Aid views are attached to a
+# ticket opened within the day before them AID_VIEW_USED of the time.
+KB_BACKGROUND_ARTICLES = 40
+KB_VIEWS_PER_TICKET = 0.30
+KB_TICKET_VIEW_USED = 0.60
+KB_BROWSE_PER_AGENT_WEEK = 0.6
+AID_VIEW_USED = 0.45
+# user.email as the tool stores it (as incidents' assignees), and people nobody else knows.
+KB_EMAIL_MIXED_CASE_SHARE = 0.20
+KB_EMAIL_PADDED_SHARE = 0.05
+KB_CONTRACTOR_EMAILS = ("helpdesk.temp1@contractor.example", "helpdesk.temp2@contractor.example",
+                        "helpdesk.temp3@contractor.example")
+KB_CONTRACTOR_VIEWS_PER_WEEK = 1.0
+# Of the views attached to a ticket, about this share of all rows are attached only
+# later: the row comes again in the next month's file, updated, used flipped to true.
+KB_REDELIVERED_SHARE = 0.05
+
+# --------------------------------------------------------------------------
+# Enterprise search log (search/queries, from PERIOD_START)
+# --------------------------------------------------------------------------
+SEARCHES_PER_WEEK = {"Customer Support": 2.0, "other": 0.6}  # per worker, while employed
+SEARCH_CLICK_RATE = 0.75  # of searches with useful results (a theme most people find is no gap)
+SEARCH_LATE_CLICK_SHARE = 0.10  # of clicks: 10-30 minutes after the search
+SEARCH_DUPLICATE_SHARE = 0.01  # delivered again in the next month's file, same query_id
+SEARCH_EMAIL_MIXED_CASE_SHARE = 0.10  # user.email as SSO hands it over: mostly lower case
+SEARCH_PII_SHARE = {"email": 0.003, "phone": 0.003, "name": 0.005}  # of searches: query_text with one
+# Knowledge gaps: themes that many people search for and never find. "no_results":
+# results_count 0; "no_click": results, never clicked. Each phrasing of a gap differs
+# from the theme only by SEARCH_STOP_WORDS, case and punctuation.
+SEARCH_GAPS = {
+    "parental leave policy": "no_results",
+    "refund approval limit": "no_click",
+    "salesforce quote template": "no_results",
+    "linux vpn client": "no_click",
+}
+# A zero-result theme only SEARCH_RARE_SEARCHERS people search for: below any minimum group.
+SEARCH_RARE_GAP = "sabbatical policy"
+SEARCH_RARE_SEARCHERS = 2
+SEARCH_STOP_WORDS = ("a", "an", "the", "is", "are", "there", "what", "where", "how", "do", "i", "my", "to", "for", "of")

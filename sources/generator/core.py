@@ -8,10 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import crm, lms, servicedesk, xapi
+from . import aids, crm, lms, search, servicedesk, xapi
 from .common import DipWindows, Ramp, extract_dates, history_from, month_index, substream
 from .constants import (
+    AID_ARTICLES,
+    AID_KPI,
+    AID_OTHER_PROGRAMS,
+    AID_POST_WEEKS,
+    AID_PRE_WEEKS,
     BAD_INCIDENT_ROW_DATE,
+    COMPLETION_DAYS,
     COURSES,
     CRM_INTEGRATION_EMAIL,
     DIP_PROGRAMS,
@@ -62,6 +68,8 @@ class World:
     # The new starters' programs as planned (profile options onboarding, retention_program).
     onboarding_plans: list[ProgramPlan] = field(default_factory=list)
     retention_plans: list[ProgramPlan] = field(default_factory=list)
+    # The performance-support programs' adopters, by program (aids.py).
+    adoptions: dict[str, aids.Adoption] = field(default_factory=dict)
 
     @property
     def courses(self) -> tuple[Course, ...]:
@@ -103,9 +111,37 @@ class World:
         return EffectPath(workers, training.completion(program_id), training.first_registration(program_id),
                           PLANTED[(program_id, kpi)], self.profile)
 
+    def aid_path(self, program_id: str, workers: list[Worker]) -> EffectPath:
+        """An aid's effect on AID_KPI from each adopter's first meaningful use, bent by the
+        hard-world options like a course's (in the other worlds, the planted effect unchanged)."""
+        a = self.adoptions[program_id]
+        return EffectPath(workers, a.adopted, a.first_view, PLANTED[(program_id, AID_KPI)], self.profile)
+
+    def aid_dip(self, program_id: str, workers: list[Worker]) -> DipWindows | None:
+        """The bad spell before some adopters' first view (the profile's dip, its weeks and size), or None."""
+        dip = self.profile.dip
+        if dip is None or AID_KPI not in dip.size:
+            return None
+        a = self.adoptions[program_id]
+        return DipWindows(workers, {i: a.first_view[i] for i in a.bad_spell}, dip.weeks_before, dip.size[AID_KPI])
+
     def ramp(self, workers: list[Worker], stream: str) -> Ramp | None:
         """New starters' ramp over workers (profile option onboarding), thinning from its own stream."""
         return Ramp(workers, substream(self.seed, stream)) if self.profile.onboarding else None
+
+
+def _other_windows(training: Training) -> dict[int, list[tuple[date, date]]]:
+    """Worker idx -> the span of each of their AID_OTHER_PROGRAMS windows: from the pre
+    window's start to the post window's end (a dropout's as if completed on the last day
+    a completion can come)."""
+    out: dict[int, list[tuple[date, date]]] = {}
+    for program_id in AID_OTHER_PROGRAMS:
+        done = training.completion(program_id)
+        for idx, first in training.first_registration(program_id).items():
+            end = done[idx] if idx in done else first + timedelta(days=COMPLETION_DAYS[1])
+            out.setdefault(idx, []).append((first.date() - timedelta(weeks=AID_PRE_WEEKS),
+                                            end.date() + timedelta(weeks=AID_POST_WEEKS)))
+    return out
 
 
 def first_extract_month(scale: str, history_start: date | None = None) -> date:
@@ -147,7 +183,10 @@ def _build_world(scale: str, seed: int, profile: str | Profile, overrides: dict)
         extra.append((retention_rng, retention_plans))
     overlap_rng = substream(seed, "training-overlap") if prof.two_programs_same_kpi else None
     training = plan_training(substream(seed, "training"), workers, overlap_rng, extra)
-    return World(scale, seed, prof, workers, training, moves, vanished, onboarding_plans, retention_plans)
+    # Job aids are taken up on the job, after everything that decides who works when.
+    agents = [w for w in workers if w.family == "Customer Support" and w.role == "ic"]
+    adoptions = aids.plan_adoptions(substream(seed, "aid-adoption"), agents, _other_windows(training))
+    return World(scale, seed, prof, workers, training, moves, vanished, onboarding_plans, retention_plans, adoptions)
 
 
 def generate(out_dir: str | Path, scale: str = "small", seed: int = 7,
@@ -177,7 +216,11 @@ def _write_world(out_dir: Path, world: World) -> dict:
 
     _write_hris(out, dates, world.workers)
     mess = _write_lms(out, dates, world)
-    incidents = _write_incidents(out, dates, world)
+    inc = _draw_incidents(world)
+    incidents = _write_incidents(out, dates, inc)
+    knowledge_use = _write_kb_use(out, dates, world, inc)
+    del inc  # the largest arrays of all: gone before the search log is drawn
+    knowledge_gaps, searches = _write_search(out, dates, world)
     mess["bad_incident_row"] = incidents.pop("bad_row")
     mess["incidents_resolved_before_first_response"] = incidents.pop("resolved_before_first_response")
     mess["vanished_leaver_ids"] = list(world.vanished_leaver_ids)
@@ -187,6 +230,7 @@ def _write_world(out_dir: Path, world: World) -> dict:
     # The hard worlds' truths, per person from the same draw (effects.truths).
     truths = {key: part.pop("truth") for key, part in (("PRG-SUP ticket_resolution_hours", incidents),
                                                        ("PRG-SAL sales_cycle_days", opportunities)) if "truth" in part}
+    truths.update({f"{pid} {AID_KPI}": truth for pid, truth in incidents.pop("aid_truths", {}).items()})
     records = {
         "incidents": incidents,
         "opportunities": opportunities,
@@ -195,6 +239,9 @@ def _write_world(out_dir: Path, world: World) -> dict:
     }
     summary = _summary(out, world, records, mess)
     summary["truths"] = truths
+    summary["knowledge_use"] = knowledge_use
+    summary["knowledge_gaps"] = knowledge_gaps
+    summary["search"] = searches
     return {"profile": prof.name, "options": prof.options(), **summary}
 
 
@@ -231,9 +278,9 @@ def _write_lms(out: LandingWriter, dates, world: World) -> dict:
     return info
 
 
-def _write_incidents(out: LandingWriter, dates, world: World) -> dict:
+def _draw_incidents(world: World) -> dict:
     agents, prof = world.support_agents, world.profile
-    incidents = servicedesk.draw_incidents(
+    return servicedesk.draw_incidents(
         substream(world.seed, "incidents"), agents, world.training.completion("PRG-SUP"),
         dip=world.dip("ticket_resolution_hours", agents),
         late_rng=substream(world.seed, "incidents-late-first-response"),
@@ -242,7 +289,12 @@ def _write_incidents(out: LandingWriter, dates, world: World) -> dict:
         ramp=world.ramp(agents, "incidents-ramp"),
         path=world.effect_path("PRG-SUP", "ticket_resolution_hours", agents),
         heavy_tails=prof.heavy_tails,
+        aids={pid: world.aid_path(pid, agents) for pid in AID_ARTICLES},
+        aid_dips=[d for pid in AID_ARTICLES if (d := world.aid_dip(pid, agents)) is not None],
     )
+
+
+def _write_incidents(out: LandingWriter, dates, incidents: dict) -> dict:
     bad_row = None
     for m, table, bad in servicedesk.monthly_tables(incidents, len(dates)):
         extra = [(bad["position"], bad["fields"])] if bad else []
@@ -260,7 +312,23 @@ def _write_incidents(out: LandingWriter, dates, world: World) -> dict:
     latest = servicedesk.latest_counts(incidents)
     return {"n_incidents": latest["exported"], "bad_row": bad_row, "open_at_end": latest["open_at_end"],
             "resolved_before_first_response": latest["resolved_before_first_response"],
-            **({"truth": incidents["truth"]} if "truth" in incidents else {})}
+            **({"truth": incidents["truth"], "aid_truths": incidents["aid_truths"]} if "truth" in incidents else {})}
+
+
+def _write_kb_use(out: LandingWriter, dates, world: World, inc: dict) -> dict:
+    agents = world.support_agents
+    kb = aids.build_kb_use(substream(world.seed, "kb-use"), agents, world.workers, inc, world.adoptions)
+    for d, table in zip(dates, aids.kb_monthly_tables(kb, len(dates), servicedesk.incident_numbers)):
+        out.write_csv("servicedesk", "kb_use", d, table)
+    bad_spells = world.aid_dip(next(iter(AID_ARTICLES)), agents) is not None  # only with the profile's dip
+    return aids.kb_counts(kb, world.adoptions, len(agents), bad_spells)
+
+
+def _write_search(out: LandingWriter, dates, world: World) -> tuple[dict, dict]:
+    searches = search.build_searches(substream(world.seed, "search"), world.workers)
+    for d, table in zip(dates, search.search_monthly_tables(searches, world.workers, len(dates))):
+        out.write_csv("search", "queries", d, table)
+    return search.search_counts(searches, world.workers)
 
 
 def _write_crm(out: LandingWriter, dates, world: World) -> dict:

@@ -5,15 +5,17 @@ version (opened, resolved, closed) grouped into monthly files by
 sys_updated_on.
 
 Resolution hours = agent baseline + secular trend + PRG-SUP effect (tickets
-opened after the agent completed PRG-SUP) + Ashenfelter dip (tickets opened
-in the dip window before the agent's first PRG-SUP registration) + noise.
+opened after the agent completed PRG-SUP) + the job aids' effects (tickets
+opened after the agent's first meaningful use of one, see aids.py) +
+Ashenfelter dip (tickets opened in the dip window before the agent's first
+PRG-SUP registration, or before their first view of an aid) + noise.
 New agents ramp up (profile option onboarding): they open fewer tickets in
 their first weeks, see common.Ramp.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -126,11 +128,16 @@ def _heavy_tailed_hours(rng, base: np.ndarray, months: np.ndarray, effect: np.nd
     return level * noise + stuck + effect
 
 
+def incident_numbers(i: np.ndarray) -> np.ndarray:
+    """The ticket number of incident index i, as the export writes it (INC0010001, ...)."""
+    return np.char.add("INC", np.char.zfill((i + 10001).astype(str), 7))
+
+
 def _seconds(x: np.ndarray) -> np.ndarray:
     return np.round(x).astype(np.int64).astype("timedelta64[s]")
 
 
-def _hex(raw: np.ndarray) -> np.ndarray:
+def hex_ids(raw: np.ndarray) -> np.ndarray:
     """(n, 16) bytes -> n strings of 32 lowercase hex digits."""
     digits = np.frombuffer(b"0123456789abcdef", np.uint8)
     chars = np.empty((len(raw), 32), np.uint8)
@@ -168,7 +175,8 @@ class _Assignee:
 def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: dict[int, datetime], *,
                    dip: DipWindows | None = None, late_rng: np.random.Generator | None = None,
                    late_share: float = 0.0, open_at_end: bool = True, ramp: Ramp | None = None,
-                   path: EffectPath | None = None, heavy_tails: bool = False) -> dict:
+                   path: EffectPath | None = None, heavy_tails: bool = False,
+                   aids: Mapping[str, EffectPath] | None = None, aid_dips: Sequence[DipWindows] = ()) -> dict:
     """Every incident with its final values: timestamps as datetime64, the
     rest as small codes, one array per field.
 
@@ -177,7 +185,11 @@ def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: d
     share of incidents resolved in the period get their first response logged
     after the resolution. open_at_end False: incidents not resolved by
     PERIOD_END are not exported ("keep" is False). ramp: new agents' ramp
-    (common.Ramp over agents), thinning the tickets they open.
+    (common.Ramp over agents), thinning the tickets they open. aids: the
+    performance-support programs' effects (program id -> EffectPath over agents, by first
+    meaningful use), added to PRG-SUP's; aid_dips: their adopters' bad spells before the
+    first view. With path (a world that computes truths), inc["aid_truths"] holds each
+    aid's, as inc["truth"] PRG-SUP's.
     """
     facts = _agent_arrays(agents, completion)
     agent, opened = _open_times(rng, agents, ramp)
@@ -195,6 +207,10 @@ def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: d
                   else np.where(after, PLANTED[("PRG-SUP", "ticket_resolution_hours")], 0.0))
     if dip is not None:  # tickets opened just before the agent was nominated
         res_effect = res_effect + dip.added(opened, agent)
+    for aid in (aids or {}).values():  # tickets opened after the agent took up a job aid
+        res_effect = res_effect + aid.added(opened, agent)
+    for aid_dip in aid_dips:  # tickets opened in the bad spell before the agent turned to it
+        res_effect = res_effect + aid_dip.added(opened, agent)
     if heavy_tails:
         raw = _heavy_tailed_hours(rng, res_base[agent], months, res_effect)
     else:
@@ -233,7 +249,9 @@ def draw_incidents(rng: np.random.Generator, agents: list[Worker], completion: d
     }
     if path is not None:
         _, _, _, floor = KPI_MODEL["ticket_resolution_hours"]
-        inc["truth"] = truths(path, opened, agent, raw, floor, catalogue_cap("ticket_resolution_hours"))
+        cap = catalogue_cap("ticket_resolution_hours")
+        inc["truth"] = truths(path, opened, agent, raw, floor, cap)
+        inc["aid_truths"] = {pid: truths(aid, opened, agent, raw, floor, cap) for pid, aid in (aids or {}).items()}
     if late_share > 0:
         _log_first_response_late(late_rng, inc, late_share)
     return inc
@@ -303,8 +321,8 @@ def _format(inc: dict, i: np.ndarray, kind: np.ndarray, updated: np.ndarray) -> 
     is_new = is_open & inc["is_new"][i]
     csat = inc["u_csat_score"][i]
     cols = {
-        "number": np.char.add("INC", np.char.zfill((i + 10001).astype(str), 7)),
-        "sys_id": _hex(inc["sys_id"][i]),
+        "number": incident_numbers(i),
+        "sys_id": hex_ids(inc["sys_id"][i]),
         "opened_at": np_iso_ts(inc["opened_at"][i]),
         "first_response_at": np.where(is_new, "", np_iso_ts(inc["first_response_at"][i])),
         "resolved_at": np.where(is_open, "", np_iso_ts(inc["resolved_at"][i])),

@@ -72,3 +72,66 @@ def test_data_docs_list_validation_results_offline(pipeline, offline_page, tmp_p
     page.wait_for_selector("#expectations")
     assert page.locator("#expectations tbody tr").count() > 0
     assert page.blocked == [] and page.errors == [], (page.blocked, page.errors)
+
+
+def test_learning_in_the_flow_of_work_shows_adoption_search_success_and_knowledge_gaps(pipeline, offline_page, tmp_path):
+    """The section after the programs: each performance-support program's adoption chart
+    (a point per published count, none for a hidden one) and its effect as its own section
+    shows it, the search success trend, and the knowledge gaps, a row each."""
+    from dagster_project.report import formats as f
+
+    page = offline_page
+    page.goto((pipeline.settings.data_dir / "report" / "index.html").resolve().as_uri())
+    section = page.locator("section#flow-of-work")
+    section.wait_for()
+    assert section.is_visible()
+    assert page.locator('nav.toc a[href="#flow-of-work"]').count() == 1
+    section.screenshot(path=str(tmp_path / "flow-of-work.png"))
+
+    aids = pipeline.published("select program_id from programs where delivery = 'performance_support' order by program_id")
+    assert aids, "the sample configures performance-support programs (program_aids.csv)"
+    for (program_id,) in aids:
+        block = section.locator(f'.aid[data-program="{program_id}"]')
+        assert block.is_visible(), program_id
+        viewers, adopters = pipeline.published(
+            f"select count(viewers_to_date), count(adopters_to_date) from aid_adoption where program_id = '{program_id}'"
+        )[0]
+        chart = block.locator("svg.chart.adoption")
+        assert chart.count() == 1 and viewers > 0, program_id
+        assert chart.locator("circle.point.viewers").count() == viewers
+        assert chart.locator("circle.point.adopters").count() == adopters
+        hidden = pipeline.published(
+            f"select count(*) from aid_adoption where program_id = '{program_id}' "
+            "and (viewers_to_date is null or adopters_to_date is null)"
+        )[0][0]
+        assert chart.locator("rect.hidden-period").count() == hidden
+        # Its effect, as program_impact has it and the program's own section shows it, with a link there.
+        own = page.locator(f'section.program[data-program="{program_id}"]')
+        for kpi_unit, effect, suppressed in pipeline.published(
+            f"select kpi_unit, effect, suppressed from program_impact where program_id = '{program_id}'"
+        ):
+            if not suppressed:
+                change = f.kpi_change(effect, kpi_unit)
+                assert change in block.inner_text() and change in own.inner_text(), (program_id, change)
+        assert block.locator(f'a[href="#{program_id}"]').count() >= 1 and own.count() == 1
+        assert own.locator(f'a[href="#flow-{program_id}"]').count() == 1
+
+    weeks, success, zero = pipeline.published(
+        "select count(*), count(search_success_rate) filter (where not suppressed), "
+        "count(zero_result_rate) filter (where not suppressed) from search_trends"
+    )[0]
+    assert weeks > 0 and success > 0
+    trend = section.locator("svg.chart.search-trend")
+    assert trend.count() == 1
+    assert trend.locator("circle.point.success").count() == success
+    assert trend.locator("circle.point.zero-result").count() == zero
+    assert "of searches found a result people clicked" in section.locator("p.reading").inner_text()
+
+    gaps = pipeline.published("select theme, people from knowledge_gaps order by gap_rank")
+    assert gaps, "the sample's search log has themes searched for in vain"
+    rows = section.locator("table.gaps tbody tr")
+    assert rows.count() == len(gaps)
+    first = rows.first.inner_text()
+    assert gaps[0][0] in first and f"{gaps[0][1]:,}" in first
+    assert "never published" in section.inner_text()
+    assert page.blocked == [] and page.errors == [], (page.blocked, page.errors)

@@ -92,6 +92,8 @@ def test_every_chart_has_a_title_naming_its_kpi(pipeline, open_report):
             return {
                 kind: svg.getAttribute('class'),
                 program: svg.closest('section.program')?.dataset.program,
+                section: svg.closest('section')?.id ?? '',
+                aid: svg.closest('.aid')?.dataset.program,
                 title: svg.querySelector(':scope > title')?.textContent ?? '',
                 shown: shown.map(t => t.textContent).join(' '),
                 visible: shown.length > 0 && shown.every(t => {
@@ -103,17 +105,23 @@ def test_every_chart_has_a_title_naming_its_kpi(pipeline, open_report):
         })"""
     )
     kinds = {kind for chart in charts for kind in chart["kind"].split()}
-    assert {"forest", "event-study", "waterfall"} <= kinds, kinds
+    assert {"forest", "event-study", "waterfall", "adoption", "search-trend"} <= kinds, kinds
     kpis: dict[str, set[str]] = {}
     for program_id, kpi, name in pipeline.published(
         "select i.program_id, i.kpi, k.kpi_label from program_impact i left join kpis k on k.kpi = i.kpi"
     ):
         kpis.setdefault(program_id, set()).add(name or kpi_label(kpi))
     currencies = {program_id: currency for program_id, currency in pipeline.published("select program_id, currency from program_roi")}
+    names = dict(pipeline.published("select program_id, program_name from programs"))
     for chart in charts:
         assert chart["title"].strip(), chart
         assert chart["visible"] and chart["shown"].strip() == chart["title"].strip(), chart
-        if "waterfall" in chart["kind"]:
+        if chart["section"] == "flow-of-work":  # learning in the flow of work: a program's adoption, or search
+            if "adoption" in chart["kind"]:
+                assert names[chart["aid"]] in chart["title"], chart
+            else:
+                assert "search-trend" in chart["kind"] and "Search success" in chart["title"], chart
+        elif "waterfall" in chart["kind"]:
             assert currencies[chart["program"]] in chart["title"], chart
         else:
             assert any(name in chart["title"] for name in kpis[chart["program"]]), chart
@@ -122,10 +130,45 @@ def test_every_chart_has_a_title_naming_its_kpi(pipeline, open_report):
             assert re.search(r"\([^)]+\)", chart["title"]), f"the KPI's unit: {chart}"
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_learning_in_the_flow_of_work_fits_the_window(open_report, width, tmp_path):
+    """Its charts within the page, its knowledge gaps' table whole in its box (one row per
+    theme wide, one labelled card per theme narrow), nothing scrolling sideways."""
+    page = open_report(width)
+    page.locator("#flow-of-work").screenshot(path=str(tmp_path / f"flow-of-work-{width}.png"))
+    sizes = page.evaluate(
+        """() => {
+            const section = document.querySelector('#flow-of-work');
+            const table = section.querySelector('table.gaps');
+            const box = table.parentElement;
+            return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+                    right: Math.max(...[...section.querySelectorAll('svg.chart, table.gaps, p')]
+                                    .map(e => e.getBoundingClientRect().right)),
+                    boxScrollWidth: box.scrollWidth, boxClientWidth: box.clientWidth,
+                    rows: [...table.tBodies[0].rows].map(tr => ({
+                        display: getComputedStyle(tr).display,
+                        tops: [...tr.cells].map(td => Math.round(td.getBoundingClientRect().top)),
+                        labels: [...tr.cells].map(td => getComputedStyle(td, '::before').content),
+                    })),
+                    headers: [...table.tHead.rows[0].cells].map(th => th.textContent)};
+        }"""
+    )
+    assert sizes["scrollWidth"] <= sizes["innerWidth"] and sizes["right"] <= sizes["innerWidth"], sizes
+    assert sizes["boxScrollWidth"] <= sizes["boxClientWidth"], f"the knowledge gaps are clipped in their box: {sizes}"
+    assert sizes["rows"], "the knowledge gaps have rows"
+    for row in sizes["rows"]:
+        if width > 800:
+            assert row["display"] == "table-row" and len(set(row["tops"])) == 1, row
+        else:
+            assert row["display"] == "block" and row["tops"] == sorted(row["tops"]), row
+            assert row["labels"] == [f'"{header}"' for header in sizes["headers"]], row
+
+
 OVERLAPS = """(tolerance) => {
     const found = [];
     document.querySelectorAll('svg.chart').forEach(svg => {
-        const where = (svg.closest('section.program')?.dataset.program ?? '') + ' ' + svg.getAttribute('class');
+        const where = (svg.closest('section.program, .aid')?.dataset.program ?? svg.closest('section')?.id ?? '') + ' '
+            + svg.getAttribute('class');
         const box = svg.getBoundingClientRect();
         const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
             .map(t => ({text: t.textContent, r: t.getBoundingClientRect()}));

@@ -14,6 +14,7 @@ from dagster import DagsterInstance, job, op
 
 from dagster_project.dbt_project import ensure_manifest
 from dagster_project.ingest import erasure
+from dagster_project.ingest.contracts import contract_by_name
 from dagster_project.ingest.erasure_asset import forget_in_event_log, forget_in_files
 from dagster_project.instance import write_instance_config
 from dagster_project.keys import person_key
@@ -70,6 +71,22 @@ def _deliver_again(landing: Path, email: str) -> Path:
     return target
 
 
+def _search_naming(landing: Path, name: str, searcher: str) -> str:
+    """A later search-log file with a colleague's query that names the person."""
+    folder = landing / "search" / "queries"
+    newest = max(folder.iterdir())
+    extract = dt.date.fromisoformat(newest.name.split("_")[-1][:10]) + dt.timedelta(days=1)
+    row = {"query_id": "erasure-test-query", "user.email": searcher, "searched_at": f"{extract}T09:00:00Z",
+           "query_text": f"ask {name} about the vpn token", "results_count": "0", "clicked_result": "",
+           "source": "chat", "clicked_at": ""}
+    columns = [c.name for c in contract_by_name("search__queries").columns]
+    with open(folder / f"queries_{extract.isoformat()}.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerow([row[c] for c in columns])
+    return row["query_id"]
+
+
 def test_an_erased_person_leaves_every_copy_and_does_not_come_back(tmp_path, small_landing, pipeline):
     landing = tmp_path / "landing"
     shutil.copytree(small_landing, landing)
@@ -85,6 +102,12 @@ def test_an_erased_person_leaves_every_copy_and_does_not_come_back(tmp_path, sma
     with DagsterInstance.local_temp(str(home)) as instance:
         person = _person(settings.warehouse_path)
         key = person_key(TEST_SECRET, person["employee_id"])
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+            (colleague,) = conn.execute(
+                'select "user.email" from raw.search__queries where lower("user.email") <> lower(?) limit 1',
+                [person["email"]],
+            ).fetchone()
+        naming = _search_naming(landing, person["name"], colleague)
         needles = [*person.values(), key]
         assert _holding(data, needles, [home]), "before the request, the warehouse holds them"
 
@@ -104,6 +127,12 @@ def test_an_erased_person_leaves_every_copy_and_does_not_come_back(tmp_path, sma
         removed = {table: rows for _, _, _, _, table, rows in log}
         assert removed["raw.servicedesk__incidents"] > 0 and removed["raw.hris__workers"] > 0
         assert removed["raw.lms__xapi_statements"] > 0 and removed[erasure.PUBLISHED] == 1
+        # Their own knowledge-article views and searches go; a colleague's query naming
+        # them stays, blanked.
+        assert removed["raw.servicedesk__kb_use"] > 0 and removed["raw.search__queries"] > 0
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+            kept = conn.execute("select query_text from raw.search__queries where query_id = ?", [naming]).fetchall()
+        assert kept == [(None,)]
 
         # A later delivery that still holds them: filtered on ingest.
         _deliver_again(landing, person["email"])

@@ -53,6 +53,9 @@ SMALL_GROUPS = {
         {"benefit_per_unit", "n_benefiting", "program_cost_total", "program_benefit", "program_roi_pct"},
     ),
     "program_comments": ("program_respondents < {n}", set()),
+    "knowledge_gaps": ("people < {n}", set()),
+    "aid_adoption": ("suppressed", {"viewers_to_date"}),
+    "search_trends": ("suppressed", set()),
     "program_cohorts": ("cohort_people < {n}", {"cohort_people"}),
     "program_expectations": (
         "contribution_code = 'not_measured'",

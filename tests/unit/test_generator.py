@@ -7,6 +7,8 @@ import gzip
 import hashlib
 import io
 import json
+import re
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -51,7 +53,23 @@ from sources.generator import (
     validate_against_contracts,
 )
 from sources.generator.common import history_from
-from sources.generator.constants import HISTORY_START, LMS_HOME, SCALES
+from sources.generator.constants import (
+    ADOPTION_MIN_VIEWS,
+    ADOPTION_WINDOW_DAYS,
+    AID_ARTICLES,
+    AID_FREE_PREFERENCE,
+    AID_OTHER_PROGRAMS,
+    AID_POST_WEEKS,
+    AID_PRE_WEEKS,
+    AID_UPTAKE,
+    HISTORY_START,
+    KB_CONTRACTOR_EMAILS,
+    LMS_HOME,
+    SCALES,
+    SEARCH_GAPS,
+    SEARCH_RARE_GAP,
+    SEARCH_STOP_WORDS,
+)
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -196,6 +214,7 @@ def test_every_file_matches_its_contract(small_landing, clean_sample):
         assert feeds == {
             "lms/xapi_statements", "lms/courses", "lms/users", "lms/surveys",
             "hris/workers", "crm/users", "crm/opportunities", "servicedesk/incidents",
+            "servicedesk/kb_use", "search/queries",
         }
         assert list(landing.rglob("*.jsonl.gz")) and list(landing.rglob("*.csv.gz"))
 
@@ -203,8 +222,18 @@ def test_every_file_matches_its_contract(small_landing, clean_sample):
 def test_planted_truths_cover_a_real_effect_a_null_effect_and_a_tiny_program():
     assert any(v != 0 for v in PLANTED.values())
     assert any(v == 0 for v in PLANTED.values())
-    assert PLANTED[("PRG-MND", "ticket_resolution_hours")] == 0.0
+    assert PLANTED[("PRG-MND", "first_response_minutes")] == 0.0
     assert TINY_PROGRAM not in {program for program, _ in PLANTED}
+    # The job aids: one works, one does not; their articles are the sample config's.
+    assert PLANTED[("PRG-KBA", "ticket_resolution_hours")] == -5.0
+    assert PLANTED[("PRG-KBN", "ticket_resolution_hours")] == 0.0
+    config = Path(__file__).resolve().parents[2] / "sources" / "sample_config"
+    with open(config / "program_aids.csv", newline="") as handle:
+        aids = [(r["program_id"], r["article"]) for r in csv.DictReader(handle)]
+    assert aids == [(p, a) for p, articles in AID_ARTICLES.items() for a in articles]
+    with open(config / "programs.csv", newline="") as handle:
+        programs = {(r["program_id"], r["kpi"]) for r in csv.DictReader(handle)}
+    assert {(p, "ticket_resolution_hours") for p in AID_ARTICLES} <= programs
 
 
 # --------------------------------------------------------------------------
@@ -299,6 +328,10 @@ def test_clean_profile_has_none_of_the_realistic_mess(clean_sample, small_sample
     snapshots = hris_snapshots(landing)
     assert org_changes(snapshots) == {}
     assert vanished_without_date(snapshots) == set()
+    # No bad spell before a job aid; a view used on a ticket names an exported one.
+    assert all(c["bad_spell"] == 0 for c in summary["knowledge_use"]["aids"].values())
+    numbers = {r["number"] for r in incidents.values()}
+    assert all(v["incident"] in numbers for v in latest_kb_use(landing).values() if v["used"] == "true")
 
 
 # --------------------------------------------------------------------------
@@ -475,6 +508,9 @@ def test_removing_the_dip_changes_only_work_begun_in_participants_dip_windows(sm
     start, end = PROFILES["realistic"].dip.weeks_before
     sup_first = first_registration_by_email(world, DIP_PROGRAMS["ticket_resolution_hours"])
     sal_first = first_registration_by_email(world, DIP_PROGRAMS["sales_cycle_days"])
+    # Some job-aid adopters adopt after a bad spell: the same dip before their first view.
+    by_idx = {w.idx: w.email for w in world.workers}
+    aid_first = {by_idx[i]: a.first_view[i] for a in world.adoptions.values() for i in a.bad_spell}
 
     # Incidents: same tickets; the changed ones are dipped tickets, longer by the dip.
     with_dip, without = latest_incidents(landing), latest_incidents(plain)
@@ -487,8 +523,9 @@ def test_removing_the_dip_changes_only_work_begun_in_participants_dip_windows(sm
         assert r["opened_at"] == q["opened_at"] and r["assigned_to.email"] == q["assigned_to.email"]
         who = r["assigned_to.email"].strip().lower()
         if who:  # unassigned tickets cannot be traced to their agent from the file
-            first = sup_first[who]
-            assert first - timedelta(weeks=start) <= ts(r["opened_at"]) < first - timedelta(weeks=end)
+            opened = ts(r["opened_at"])
+            assert any(first - timedelta(weeks=start) <= opened < first - timedelta(weeks=end)
+                       for first in (sup_first.get(who), aid_first.get(who)) if first)
         if r["resolved_at"] and q["resolved_at"]:
             longer.append((ts(r["resolved_at"]) - ts(q["resolved_at"])).total_seconds() / 3600)
     assert np.median(longer) == pytest.approx(4.0, abs=0.01)
@@ -858,6 +895,7 @@ def test_an_appended_day_continues_the_folder_the_same_way_every_time(small_land
     assert sorted(summary["files"]) == sorted([
         "servicedesk/incidents/incidents_2026-07-01.csv", "crm/opportunities/opportunities_2026-07-01.csv",
         "lms/xapi_statements/xapi_statements_2026-07-01.jsonl", "hris/workers/workers_2026-07-01.csv",
+        "servicedesk/kb_use/kb_use_2026-07-01.csv", "search/queries/queries_2026-07-01.csv",
     ])
     for file in summary["files"]:
         assert (copies[0] / file).read_bytes() == (copies[1] / file).read_bytes()
@@ -873,6 +911,18 @@ def test_an_appended_day_continues_the_folder_the_same_way_every_time(small_land
     assert any(d["IsDeleted"] == "true" for d in deals) and any(d["IsClosed"] == "true" for d in deals)
     assert (copies[0] / "hris/workers/workers_2026-07-01.csv").read_bytes().splitlines()[1:] == \
         (small_landing / "hris/workers/workers_2026-06-30.csv").read_bytes().splitlines()[1:]
+    # The optional feeds go on too: views and searches of the new day, used views on its tickets.
+    numbers = {t["number"]: t for t in tickets}
+    views = read_rows(copies[0] / "servicedesk/kb_use/kb_use_2026-07-01.csv")
+    assert views and all(v["viewed_on"][:10] == "2026-07-01" == v["sys_updated_on"][:10] for v in views)
+    for v in views:
+        if v["used"] == "true":
+            assert numbers[v["incident"]]["assigned_to.email"].strip().lower() == v["user.email"].strip().lower()
+            assert numbers[v["incident"]]["opened_at"] < v["viewed_on"]
+    searches = read_rows(copies[0] / "search/queries/queries_2026-07-01.csv")
+    assert searches and all(q["searched_at"][:10] == "2026-07-01" for q in searches)
+    earlier = {q["query_id"] for p in feed_files(small_landing, "search", "queries") for q in read_rows(p)}
+    assert not earlier & {q["query_id"] for q in searches}
 
     with pytest.raises(AppendDayError, match="not after the newest file"):
         append_day(copies[0], day)
@@ -1026,3 +1076,244 @@ def test_a_hard_world_sample_carries_its_truths_and_the_default_sample_none(smal
     summary = generate(tmp_path / "fading", scale="small", seed=7, **WORLDS["fading"])
     truth = summary["truths"]["PRG-SUP ticket_resolution_hours"]
     assert -6.0 < truth["effect"] < -2.0 and -2.0 < truth["first_year_effect"] < 0 and truth["people"] > 30
+    # The job aids' effects fade the same way, from each adopter's first meaningful use.
+    aid = summary["truths"]["PRG-KBA ticket_resolution_hours"]
+    assert -5.0 < aid["effect"] < -1.5 and -1.7 < aid["first_year_effect"] < 0 and aid["people"] >= 30
+    null = summary["truths"]["PRG-KBN ticket_resolution_hours"]
+    assert null["effect"] == null["first_year_effect"] == 0.0 and null["people"] >= 15
+
+
+# --------------------------------------------------------------------------- job aids and the search log
+TS_PATTERN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+def latest_kb_use(landing: Path) -> dict[str, dict]:
+    key = (landing, "kb_use")
+    if key not in _LATEST:
+        _LATEST[key] = latest_versions(landing, "servicedesk", "kb_use", "sys_id", "sys_updated_on")
+    return _LATEST[key]
+
+
+def unique_searches(landing: Path) -> dict[str, dict]:
+    """query_id -> its row (a query delivered twice is one query)."""
+    return {r["query_id"]: r for p in feed_files(landing, "search", "queries") for r in read_rows(p)}
+
+
+def aid_views(landing: Path) -> dict[tuple[str, str], list[datetime]]:
+    """(aid, email as HRIS spells it) -> the times of their views of the aid's articles, in order."""
+    program_of = {a: p for p, articles in AID_ARTICLES.items() for a in articles}
+    out: dict[tuple[str, str], list[datetime]] = defaultdict(list)
+    for r in latest_kb_use(landing).values():
+        if r["article"] in program_of:
+            out[(program_of[r["article"]], r["user.email"].strip().lower())].append(ts(r["viewed_on"]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def meaningful_use(times: list[datetime], by_date: bool = False) -> datetime | date | None:
+    """The pipeline's rule, written out: the first view that is the 3rd of views spanning
+    at most 14 days (by timestamp, or by calendar date)."""
+    k = ADOPTION_MIN_VIEWS - 1
+    stamps = [t.date() for t in times] if by_date else times
+    for j in range(k, len(stamps)):
+        if stamps[j] - stamps[j - k] <= timedelta(days=ADOPTION_WINDOW_DAYS):
+            return stamps[j]
+    return None
+
+
+def normalised_query(text: str) -> str:
+    words = re.sub(r"[^\w\s]", " ", text.lower()).split()
+    return " ".join(w for w in words if w not in SEARCH_STOP_WORDS)
+
+
+def test_the_knowledge_use_and_search_feeds_come_every_month_within_their_contracts(small_sample):
+    landing, summary = small_sample
+    n_months = len(feed_files(landing, "hris", "workers"))
+    for system, feed, stamps, max_bytes in (("servicedesk", "kb_use", ("viewed_on", "sys_updated_on"), 10e6),
+                                            ("search", "queries", ("searched_at", "clicked_at"), 15e6)):
+        files = feed_files(landing, system, feed)
+        assert len(files) == n_months and sum(p.stat().st_size for p in files) < max_bytes
+        for path in files:
+            extract = path.name[len(feed) + 1:][:10]
+            for r in read_rows(path):
+                for column in stamps:
+                    assert not r[column] or (TS_PATTERN.fullmatch(r[column]) and r[column][:10] <= extract), (path, r)
+    for r in latest_kb_use(landing).values():
+        assert re.fullmatch(r"KB\d{7}", r["article"]) and r["used"] in ("true", "false")
+        assert (r["used"] == "true") == r["incident"].startswith("INC") and r["viewed_on"] <= r["sys_updated_on"]
+    for q in unique_searches(landing).values():
+        assert UUID_PATTERN.fullmatch(q["query_id"]) and 0 <= int(q["results_count"]) <= 200
+        assert q["source"] in ("intranet", "servicedesk_portal", "chat")
+        assert bool(q["clicked_result"]) == bool(q["clicked_at"])
+        assert not q["clicked_result"] or re.fullmatch(r"KB\d{7}|https://intranet\.example\.com/.+", q["clicked_result"])
+    assert summary["rows"]["servicedesk/kb_use"] > 10_000 and summary["rows"]["search/queries"] > 20_000
+
+
+def test_adopters_reach_three_views_within_two_weeks_and_nobody_else_in_hris_does(small_landing, world):
+    views = aid_views(small_landing)
+    hris = {w.email for w in world.workers}
+    email = {w.idx: w.email for w in world.workers}
+    for program_id, adoption in world.adoptions.items():
+        adopted = {email[i]: t for i, t in adoption.adopted.items()}
+        first = {email[i]: t for i, t in adoption.first_view.items()}
+        viewers = {e: times for (p, e), times in views.items() if p == program_id}
+        assert set(adopted) <= set(viewers)
+        for e, times in viewers.items():
+            if e in adopted:
+                # by timestamp or by calendar date alike: no view sits on the 14-day edge
+                assert meaningful_use(times) == adopted[e] and times[0] == first[e], e
+                assert meaningful_use(times, by_date=True) == adopted[e].date(), e
+            elif e in hris:
+                assert meaningful_use(times) is None and len(times) <= 2, e
+        casual = [e for e in viewers if e in hris and e not in adopted]
+        slow = [e for e in adopted if viewers[e][ADOPTION_MIN_VIEWS - 1] - viewers[e][0] > timedelta(days=14)]
+        again = [e for e in adopted if viewers[e][-1] > adopted[e]]
+        assert len(casual) >= 3 and slow and len(again) >= len(adopted) / 2, program_id
+        assert sorted(slow) == sorted(email[i] for i in adoption.slow_start)
+    # A temporary help-desk worker in no HRIS works through the checklist: nobody to measure.
+    contractor = KB_CONTRACTOR_EMAILS[0]
+    assert contractor not in hris and meaningful_use(views[("PRG-KBA", contractor)]) is not None
+
+
+def test_adopters_have_room_for_both_windows_and_mostly_come_from_outside_the_other_programs(small_sample, world):
+    _, summary = small_sample
+    agents = {w.idx: w for w in world.support_agents}
+    busy = set().union(*(world.training.first_registration(p) for p in AID_OTHER_PROGRAMS))
+    kba, kbn = world.adoptions["PRG-KBA"], world.adoptions["PRG-KBN"]
+    assert not set(kba.adopted) & set(kbn.adopted)
+    assert 0.15 * len(agents) <= len(kba.adopted) <= 0.22 * len(agents)
+    assert 0.08 * len(agents) <= len(kbn.adopted) <= 0.14 * len(agents)
+    for adoption in (kba, kbn):
+        outside = [i for i in adoption.adopted if i not in busy]
+        assert len(outside) == adoption.outside_other_programs >= 0.5 * len(adoption.adopted)
+        # overlapping ones are lost to the comparisons: no more than the preference leaves room for
+        wanted = round(AID_UPTAKE[adoption.program_id] * len(agents))
+        assert adoption.overlapping_other_programs <= round((1 - AID_FREE_PREFERENCE) * wanted)
+        months = set()
+        for i, done in adoption.adopted.items():
+            lo = adoption.first_view[i].date() - timedelta(weeks=AID_PRE_WEEKS)
+            hi = done.date() + timedelta(weeks=AID_POST_WEEKS)
+            assert lo >= PERIOD_START and hi <= PERIOD_END and agents[i].employed_throughout(lo, hi)
+            months.add(adoption.first_view[i].strftime("%Y-%m"))
+        assert len(months) >= 6  # spread over the period, not bunched
+        counts = summary["knowledge_use"]["aids"][adoption.program_id]
+        assert counts["adopters"] == len(adoption.adopted) and counts["slow_starters"] == len(adoption.slow_start)
+        assert counts["bad_spell"] == len(adoption.bad_spell) > 0
+
+
+def test_the_checklist_takes_five_hours_off_tickets_opened_after_first_meaningful_use(world):
+    from sources.generator.common import substream
+    from sources.generator.servicedesk import draw_incidents
+
+    agents = world.support_agents
+    completion = world.training.completion("PRG-SUP")
+
+    def hours(**aids) -> np.ndarray:
+        inc = draw_incidents(substream(7, "incidents"), agents, completion, aids=aids)
+        return (inc["resolved_at"] - inc["opened_at"]).astype(np.float64) / 3600, inc
+
+    plain, inc = hours()
+    kba = world.adoptions["PRG-KBA"]
+    adopted = np.array([np.datetime64(kba.adopted.get(w.idx, datetime(2999, 1, 1)), "s") for w in agents])
+    after = inc["opened_at"] >= adopted[inc["agent"]]
+    diff = hours(**{p: world.aid_path(p, agents) for p in AID_ARTICLES})[0] - plain
+    assert after.sum() > 1000 and (diff[~after] == 0).all()
+    assert np.median(diff[after]) == pytest.approx(PLANTED[("PRG-KBA", "ticket_resolution_hours")], abs=1e-3)
+    # The null aid changes nothing: PRG-SUP's tickets stay as they were without aids.
+    assert (hours(**{"PRG-KBN": world.aid_path("PRG-KBN", agents)})[0] == plain).all()
+
+
+def test_views_used_on_a_ticket_name_the_viewers_own_ticket_opened_the_day_before(small_sample, world):
+    landing, summary = small_sample
+    views = latest_kb_use(landing)
+    tickets = {r["number"]: r for r in latest_incidents(landing).values()}
+    agents = {w.email for w in world.support_agents}
+    by_agents = [v for v in views.values() if v["user.email"].strip().lower() in agents]
+    used = [v for v in by_agents if v["used"] == "true"]
+    assert len(used) / len(by_agents) == pytest.approx(0.40, abs=0.05)
+    for v in used:
+        t = tickets[v["incident"]]
+        assert t["assigned_to.email"].strip().lower() in ("", v["user.email"].strip().lower())  # a few unassigned
+        assert timedelta(0) < ts(v["viewed_on"]) - ts(t["opened_at"]) <= timedelta(days=1)
+
+    # About 5 % of views are attached a month later: unused in one file, used in the next.
+    versions = defaultdict(list)
+    for path in feed_files(landing, "servicedesk", "kb_use"):
+        for r in read_rows(path):
+            versions[r["sys_id"]].append((path.name, r))
+    twice = [v for v in versions.values() if len(v) > 1]
+    assert len(twice) == summary["knowledge_use"]["redelivered_rows"] == pytest.approx(0.05 * len(views), rel=0.3)
+    for (file1, first), (file2, second) in twice:
+        assert file1 < file2 and first["sys_updated_on"][:7] < second["sys_updated_on"][:7]
+        assert (first["used"], first["incident"], second["used"]) == ("false", "", "true")
+        assert {k: v for k, v in first.items() if k not in ("used", "incident", "sys_updated_on")} == \
+            {k: v for k, v in second.items() if k not in ("used", "incident", "sys_updated_on")}
+
+    # Emails spelt as the service desk spells them, people nobody knows, reading all around.
+    emails = [v["user.email"] for v in views.values()]
+    assert any(e != e.strip() for e in emails) and any(e.strip() != e.strip().lower() for e in emails)
+    hris = {w.email for w in world.workers}
+    assert {e.strip().lower() for e in emails} - hris == set(KB_CONTRACTOR_EMAILS)
+    background = [v for v in views.values() if v["article"].startswith("KB00300")]
+    assert len({v["user.email"].strip().lower() for v in background} & agents) >= 0.8 * len(agents)
+    assert 20 <= len({v["article"] for v in background}) <= 60
+
+
+def test_knowledge_gaps_are_searched_by_many_and_the_rare_one_by_too_few(small_sample):
+    landing, summary = small_sample
+    assert summary["knowledge_gaps"]["planted"] == list(SEARCH_GAPS)
+    assert summary["knowledge_gaps"]["rare"] == SEARCH_RARE_GAP
+    groups = defaultdict(lambda: {"people": set(), "weeks": set(), "zero": 0, "clicked": 0, "n": 0})
+    for q in unique_searches(landing).values():
+        g = groups[normalised_query(q["query_text"])]
+        g["people"].add(q["user.email"].strip().lower())
+        g["weeks"].add(ts(q["searched_at"]).isocalendar()[:2])
+        g["n"] += 1
+        g["zero"] += q["results_count"] == "0"
+        g["clicked"] += bool(q["clicked_result"])
+    # Themes of at least 5 people whose searches never end in a click: the planted gaps only.
+    never_found = {k for k, g in groups.items() if len(g["people"]) >= 5 and g["clicked"] == 0}
+    assert never_found == set(SEARCH_GAPS)
+    for theme, kind in SEARCH_GAPS.items():
+        g = groups[theme]
+        assert len(g["people"]) >= 20 and len(g["weeks"]) >= 26, theme
+        assert g["zero"] == (g["n"] if kind == "no_results" else 0), theme
+        assert summary["search"]["gaps"][theme]["searchers"] == len(g["people"])
+    rare = groups[SEARCH_RARE_GAP]
+    assert 0 < len(rare["people"]) < 5 and rare["zero"] == rare["n"]
+    # Everything else is found often enough.
+    ordinary = [g for k, g in groups.items() if len(g["people"]) >= 20 and k not in SEARCH_GAPS]
+    assert len(ordinary) >= 30 and all(g["clicked"] >= 0.4 * g["n"] for g in ordinary)
+
+
+def test_the_search_log_carries_personal_data_duplicates_and_late_clicks(small_sample, world):
+    landing, summary = small_sample
+    rows = [(path.name, r) for path in feed_files(landing, "search", "queries") for r in read_rows(path)]
+    seen = defaultdict(list)
+    for name, r in rows:
+        seen[r["query_id"]].append((name, r))
+    again = [v for v in seen.values() if len(v) > 1]
+    assert len(again) == summary["search"]["duplicate_query_ids"] > 0
+    assert all(len(v) == 2 and v[0][0] < v[1][0] and v[0][1] == v[1][1] for v in again)
+
+    searches = unique_searches(landing)
+    texts = [q["query_text"] for q in searches.values()]
+    emails = {w.email for w in world.workers}
+    names = {w.legal_name for w in world.workers}
+    pii = summary["search"]["pii_queries"]
+    with_email = [t for t in texts if any(token in emails for token in t.split())]
+    with_phone = [t for t in texts if re.search(r"\+?\(?\d{3}\)?[ -]\d{3}[ -]\d{4}|\+\d{1,3}( \d+){3}", t)]
+    with_name = [t for t in texts if any(n in t for n in names)]
+    assert len(with_email) == pii["email"] > 20 and len(with_phone) == pii["phone"] > 20
+    assert len(with_name) >= pii["name"] > 20
+
+    delays = [ts(q["clicked_at"]) - ts(q["searched_at"]) for q in searches.values() if q["clicked_at"]]
+    assert all(timedelta(seconds=5) <= d <= timedelta(minutes=30) for d in delays)
+    assert 0.05 <= sum(d > timedelta(minutes=10) for d in delays) / len(delays) <= 0.2
+    # Support agents search most.
+    per_person = Counter(q["user.email"].strip().lower() for q in searches.values())
+    agents = {w.email for w in world.support_agents}
+    agent_mean = np.mean([n for e, n in per_person.items() if e in agents])
+    other_mean = np.mean([n for e, n in per_person.items() if e not in agents])
+    assert agent_mean > 2 * other_mean
+

@@ -98,6 +98,211 @@ def report_data(tmp_path):
     return load(_serving(tmp_path / "serving.duckdb"))
 
 
+# --------------------------------------------------------------------------- learning in the flow of work
+
+FLOW_TABLES = ("aid_adoption", "search_trends", "knowledge_gaps")
+
+
+def _flow_serving(path: Path, empty: bool = False) -> Path:
+    """The serving file of _serving, with what a search log and program_aids.csv add: a
+    performance-support program (AID) measured like a course, its adoption by month, search
+    success by week and the top knowledge gaps. `empty`: the tables are there without rows
+    (a company with neither a search log nor aids)."""
+    _serving(path)
+    conn = duckdb.connect(str(path))
+    conn.execute("alter table programs add column delivery varchar default 'course'")
+    conn.execute("alter table programs add column n_articles bigint default 0")
+    conn.execute(
+        """create table aid_adoption (program_id varchar, program_name varchar, month_start date,
+           viewers_to_date bigint, adopters_to_date bigint, adoption_rate double, suppressed boolean)"""
+    )
+    conn.execute(
+        """create table search_trends (week_start date, searchers bigint, searches bigint, search_success_rate double,
+           zero_result_rate double, suppressed boolean)"""
+    )
+    conn.execute(
+        """create table knowledge_gaps (gap_rank integer, theme varchar, people bigint, unanswered_searches bigint,
+           zero_result_searches bigint, searches bigint, searchers bigint, stuck_share double, weeks_recurring integer,
+           first_week date, last_week date, teams varchar, job_families varchar, kpis varchar)"""
+    )
+    if not empty:
+        conn.execute("insert into programs values ('AID', 'Resolution Checklist', 'USD', 'performance_support', 3)")
+        conn.execute(
+            """insert into program_scorecard (program_id, program_name, activity_learners_enrolled,
+               activity_learners_completed, activity_completion_rate, l1_not_shown_reason, l2_not_shown_reason,
+               verdict_code, verdict_text)
+               values ('AID', 'Resolution Checklist', 41, 17, 0.41, 'no survey', 'no assessment', 'improved',
+                       'AID VERDICT TEXT.')"""
+        )
+        conn.execute(
+            """insert into program_impact (program_id, kpi, kpi_unit, better_direction, kpi_grain, n_treated, n_comparison,
+               pre_treated, post_treated, effect, effect_ci_low, effect_ci_high, effect_p_adjusted, is_significant,
+               pretrend_ok, suppressed, verdict_code, verdict_text)
+               values ('AID', 'sales_cycle_days', 'days', 'decrease', 'person_week', 17, 60, 40.0, 36.0, -3.4, -5.2,
+                       -1.6, 0.004, true, true, false, 'improved', 'AID improved it by 3.4 days')"""
+        )
+        # Cumulative people by month: hidden (null) while under 5, adopters later than viewers.
+        conn.execute(
+            """insert into aid_adoption values
+               ('AID', 'Resolution Checklist', date '2025-07-01', null, null, null, true),
+               ('AID', 'Resolution Checklist', date '2025-08-01', 12, null, null, true),
+               ('AID', 'Resolution Checklist', date '2025-09-01', 20, 6, 0.3, false),
+               ('AID', 'Resolution Checklist', date '2025-10-01', 30, 11, 0.3667, false),
+               ('AID', 'Resolution Checklist', date '2025-11-01', 41, 17, 0.4146, false)"""
+        )
+        # 30 weeks of searches, success rising 40 % -> 69 %; weeks 5 and 6 with fewer than 5 searchers.
+        conn.execute(
+            """insert into search_trends
+               select date '2025-01-06' + cast(7 * i as integer), case when i in (5, 6) then null else 40 end,
+                      case when i in (5, 6) then null else 100 end,
+                      case when i in (5, 6) then null else 0.40 + 0.01 * i end,
+                      case when i in (5, 6) then null else 0.20 - 0.002 * i end, i in (5, 6)
+               from range(30) t(i)"""
+        )
+        conn.execute(
+            """insert into knowledge_gaps values
+               (1, 'vpn reset', 14, 40, 25, 52, 18, 0.778, 9, date '2025-02-03', date '2025-07-21', 'Support EMEA, Support NA',
+                'Customer Support', 'sales_cycle_days, ticket_resolution_hours'),
+               (2, 'expense policy', 9, 12, 3, 30, 15, 0.6, 4, date '2025-03-03', date '2025-05-05', null, null, null),
+               (3, 'printer driver', 6, 7, 7, 7, 6, 1.0, 1, date '2025-06-02', date '2025-06-02', null, 'Sales', null)"""
+        )
+    conn.close()
+    return path
+
+
+def _section(html: str, start: str, end: str = "<section") -> str:
+    """The page from `start` to the next `end` after it."""
+    at = html.index(start)
+    stop = html.find(end, at + len(start))
+    return html[at:] if stop < 0 else html[at:stop]
+
+
+def test_flow_of_work_shows_adoption_effects_search_and_gaps(tmp_path):
+    html = render_html(load(_flow_serving(tmp_path / "serving.duckdb")))
+    nav = html[html.index('<nav class="toc">'):html.index("</nav>")]
+    assert '<a href="#flow-of-work">Learning in the flow of work</a>' in nav
+    assert html.index('id="flow-of-work"') > html.index('<section class="program" id="TINY"')
+    assert html.index('id="flow-of-work"') < html.index('id="glossary"')
+    flow = _section(html, '<section id="flow-of-work"')
+
+    aid = _section(flow, '<div class="aid" id="flow-AID"', '<div class="aid"')
+    assert '<a href="#AID">Resolution Checklist</a>' in aid and "3 articles or job aids" in aid
+    chart = aid[aid.index("<svg"):aid.index("</svg>")]
+    assert 'class="chart adoption"' in chart
+    # 4 viewer months and 3 adopter months shown; the 2 months with a hidden count shaded, not drawn
+    assert chart.count('class="point viewers"') == 4 and chart.count('class="point adopters"') == 3
+    assert chart.count('class="hidden-period"') == 2 and 'data-value="0"' not in chart
+    assert "By the end of November 2025, <b>17 people had adopted it</b>, of\n41 who had viewed" in aid
+    # Its effect as program_impact has it and the program's own section shows it.
+    effect, interval = f.kpi_change(-3.4, "days"), f.interval(-5.2, -1.6, "days")
+    assert f"<b>{effect}</b> (95 % interval {interval}, p = 0.004 adjusted)" in aid
+    assert '<span class="tag" data-verdict="improved">improved</span>' in aid
+    own = _section(html, '<section class="program" id="AID"')
+    assert effect in own and interval in own and 'href="#flow-AID"' in own
+
+    search = _section(flow, "<h3>Search success", "<h3>")
+    chart = search[search.index("<svg"):search.index("</svg>")]
+    assert 'class="chart search-trend"' in chart
+    assert chart.count('class="point success"') == 28 and chart.count('class="point zero-result"') == 28
+    assert chart.count('class="hidden-period"') == 2
+    # The last 13 weeks (17-29: 57 %-69 %, 63 %) against the first 13 less the 2 hidden (0-12 but 5, 6: 46 %).
+    assert "<b>63" + f.NBSP + "% of searches found a result people" in search
+    assert "against 46" + f.NBSP + "% over the first 3 months" in search
+    assert f.kpi_change(0.63 - (0.40 + 0.01 * 67 / 11), "share") in search  # +16.9 percentage points
+
+    gaps = _section(flow, "<h3>Knowledge gaps", "</section>")
+    assert "query texts themselves are never" in gaps and "at least 5" in gaps
+    rows = re.findall(r"<tr>(.*?)</tr>", gaps[gaps.index("<tbody>"):], re.S)
+    assert len(rows) == 3
+    assert "<b>vpn reset</b>" in rows[0] and "78" + f.NBSP + "%" in rows[0] and "Support EMEA, Support NA" in rows[0]
+    assert "Sales cycle, Ticket resolution hours" in rows[0]  # KPIs by their labels (the catalogue's, else words)
+    assert "no team with 5 or more of them" in rows[1] and "none configured" in rows[1]
+
+
+def test_a_performance_support_program_reads_viewed_and_adopted_not_enrolled_and_completed(tmp_path):
+    data = load(_flow_serving(tmp_path / "serving.duckdb"))
+    html = render_html(data)
+    row = re.search(r'<tr data-program="AID">(.*?)</tr>', html, re.S).group(1)
+    assert "41 viewed it, 17 adopted it" in row and "performance support" in row
+    assert "enrolled" not in row and "completed" not in row
+    big = re.search(r'<tr data-program="BIG">(.*?)</tr>', html, re.S).group(1)
+    assert "60 enrolled, 50 completed" in big and "performance support" not in big
+    own = _section(html, '<section class="program" id="AID"')
+    assert "17 people who adopted it (first meaningful use) against 60" in own
+    assert "Effect of adopting the aid" in own and "completing the program" not in own
+    md = render_markdown(data)
+    assert "41 viewed it, 41" + f.NBSP + "% adopted it" in md and "60 enrolled, 83" + f.NBSP + "% completed" in md
+
+
+def test_no_flow_of_work_section_for_a_serving_file_without_its_tables(report_data):
+    html = render_html(report_data)
+    assert report_data.aid_adoption is None and report_data.search_trends is None and report_data.knowledge_gaps is None
+    assert 'id="flow-of-work"' not in html and 'href="#flow-of-work"' not in html and "<h2>Learning in the flow" not in html
+
+
+def test_the_flow_of_work_says_plainly_when_its_tables_are_empty(tmp_path):
+    html = render_html(load(_flow_serving(tmp_path / "serving.duckdb", empty=True)))
+    flow = _section(html, '<section id="flow-of-work"')
+    assert "<svg" not in flow and "<table" not in flow
+    assert "No performance-support program in this serving file" in flow
+    assert "No search data" in flow and "No knowledge gaps to show" in flow
+
+
+@pytest.mark.parametrize("table", FLOW_TABLES)
+def test_the_flow_of_work_renders_with_any_one_of_its_tables_missing(tmp_path, table):
+    path = _flow_serving(tmp_path / "serving.duckdb")
+    conn = duckdb.connect(str(path))
+    conn.execute(f"drop table {table}")
+    conn.close()
+    flow = _section(render_html(load(path)), '<section id="flow-of-work"')
+    assert f"it predates the {table} table" in flow
+    assert flow.count("predates") == 1
+
+
+def test_hidden_figures_of_the_flow_of_work_are_never_shown_as_numbers(tmp_path):
+    """A suppressed week or month shows no figure, even were one left in the row; nor a count under 5."""
+    path = _flow_serving(tmp_path / "serving.duckdb")
+    conn = duckdb.connect(str(path))
+    conn.execute("update search_trends set search_success_rate = 0.987, zero_result_rate = 0.876 where suppressed")
+    conn.execute("update aid_adoption set viewers_to_date = 3, adopters_to_date = 2 where month_start = '2025-07-01'")
+    conn.execute("update aid_adoption set adopters_to_date = 4 where month_start = '2025-08-01'")
+    conn.close()
+    html = render_html(load(path))
+    flow = _section(html, '<section id="flow-of-work"')
+    assert "98.7" not in flow and "87.6" not in flow and "0.987" not in flow
+    adoption = flow[flow.index('class="chart adoption"'):flow.index("</svg>")]
+    assert not re.search(r'data-value="[234]"', adoption)
+    assert adoption.count('class="point viewers"') == 4 and adoption.count('class="point adopters"') == 3
+    assert "fewer than 5 people, not shown" in adoption
+
+    # Every month hidden: the words, no chart; every week hidden: the words, no chart.
+    conn = duckdb.connect(str(path))
+    conn.execute("update aid_adoption set viewers_to_date = null, adopters_to_date = null, suppressed = true")
+    conn.execute("update search_trends set search_success_rate = null, zero_result_rate = null, suppressed = true")
+    conn.close()
+    flow = _section(render_html(load(path)), '<section id="flow-of-work"')
+    assert "<svg" not in flow
+    assert "Adoption not shown: fewer than 5 people had viewed its articles in every month so far." in flow
+    assert "Search success not shown: fewer than 5 people searched in every week." in flow
+
+
+def test_knowledge_gaps_and_names_read_as_text_escaped_once(tmp_path):
+    path = _flow_serving(tmp_path / "serving.duckdb")
+    markup = "<script>alert(1)</script> & co"
+    conn = duckdb.connect(str(path))
+    conn.execute("update knowledge_gaps set theme = ?, teams = ?, kpis = ? where gap_rank = 1", [markup, markup, "x<y>"])
+    conn.execute("update programs set program_name = ? where program_id = 'AID'", [markup])
+    conn.close()
+    html = render_html(load(path))
+    shown = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
+    assert "<script" not in html and "alert(1)</script>" not in html
+    assert "&amp;lt;" not in html and "&amp;amp;" not in html, "escaped twice"
+    flow = _section(html, '<section id="flow-of-work"')
+    row = re.findall(r"<tr>(.*?)</tr>", flow[flow.index("<tbody>"):], re.S)[0]
+    assert f"<b>{shown}</b>" in row and f'<td data-label="Teams">{shown}</td>' in row and "X&lt;y&gt;" in row
+    assert f'<a href="#AID">{shown}</a>' in flow and f"<title>{shown}: people who viewed it" in flow
+
+
 def test_report_is_one_self_contained_page_with_charts(report_data):
     html = render_html(report_data)
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "no external resource"
@@ -130,6 +335,8 @@ def test_the_report_states_scales_units_and_the_pretrend_verdict(report_data):
     assert f.kpi_change(-9.9, "days") in html  # −9.9 days
     assert "+15.0" + f.NBSP + "percentage points" in html
     assert "groups diverged before training; effect not credible" in html
+    # A joint pre-trend test that could not be run (no p-value: too few people for as many bins) says so, no "–".
+    assert "(too few people for a joint test of 10 pre-period bins)" in html and "bins " + f.MISSING not in html
     assert "not credible: the trained and comparison groups diverged before training" in html
     assert "$230,000" in html or "+$230,000" in html
     assert "adjusted for multiplicity (Holm)" in html

@@ -32,7 +32,10 @@ from dagster_project.ingest.contracts import FeedContract, contract_by_name
 from dagster_project.ingest.loader import load_feed
 
 XAPI = contract_by_name("lms__xapi_statements")
-CSV_FEEDS = [contract_by_name("crm__users"), contract_by_name("servicedesk__incidents")]
+CSV_FEEDS = [
+    contract_by_name(name)
+    for name in ("crm__users", "servicedesk__incidents", "servicedesk__kb_use", "search__queries")
+]
 UUID_SHAPE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 PROPERTY_SETTINGS = settings(

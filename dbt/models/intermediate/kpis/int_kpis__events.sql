@@ -20,12 +20,15 @@
     pre_hook=[
         "{{ rebuild_after_file_retraction('servicedesk__incidents') }}",
         "{{ rebuild_after_file_retraction('crm__opportunities') }}",
+        "{{ rebuild_after_file_retraction('servicedesk__kb_use') }}",
+        "{{ rebuild_after_file_retraction('search__queries') }}",
         "{{ prune_consumed_tombstones(['int_kpis__person_weeks', 'int_kpis__person_months']) }}",
     ],
 ) }}
 -- depends_on: {{ ref('base_ingest__file_retractions') }}
 -- depends_on: {{ ref('base_servicedesk__incidents') }}
 -- depends_on: {{ ref('base_crm__opportunities') }}
+-- depends_on: {{ ref('stg_servicedesk__kb_use') }}
 -- depends_on: {{ ref('kpi_catalogue') }}
 
 with identities as (
@@ -52,6 +55,20 @@ changed_incidents as (
     where assignee_email in (
         select source_identity from changed_identities where source_system = 'servicedesk_assignee'
     )
+        -- a ticket an article was used on (or no longer is) since: its time to first article
+        or incident_number in (
+            select incident_number from {{ ref('stg_servicedesk__kb_use') }}
+            where _loaded_at > ({{ feed_watermark('servicedesk__kb_use') }})
+        )
+),
+
+changed_searches as (
+    select query_id as event_id
+    from {{ ref('stg_search__queries') }}
+    where _loaded_at > ({{ feed_watermark('search__queries') }})
+        or user_email in (
+            select source_identity from changed_identities where source_system = 'search_user'
+        )
 ),
 
 changed_deals as (
@@ -90,6 +107,30 @@ opportunities as (
             and opportunities.owner_crm_user_id = crosswalk.source_identity
     {%- if is_incremental() %}
     where opportunities.opportunity_id in (select event_id from changed_deals)
+    {%- endif %}
+),
+
+-- The first view of an article used on each ticket, by anyone.
+first_articles as (
+    select
+        incident_number,
+        min(viewed_at) as first_article_at,
+        max(_loaded_at) as _loaded_at
+    from {{ ref('stg_servicedesk__kb_use') }}
+    where is_used and incident_number is not null
+    group by incident_number
+),
+
+searches as (
+    select
+        searches.*,
+        crosswalk.person_key
+    from {{ ref('stg_search__queries') }} as searches
+    inner join identities as crosswalk
+        on crosswalk.source_system = 'search_user'
+            and searches.user_email = crosswalk.source_identity
+    {%- if is_incremental() %}
+    where searches.query_id in (select event_id from changed_searches)
     {%- endif %}
 ),
 
@@ -152,6 +193,58 @@ events as (
     select
         person_key,
         _loaded_at,
+        'self_serve_resolution_rate' as kpi,
+        incident_id as event_id,
+        opened_at as started_at,
+        resolved_at as ended_at,
+        case
+            when resolved_at is not null
+                then (case when used_knowledge and reassignment_count = 0 then {{ double_literal('1.0') }} else {{ double_literal('0.0') }} end)
+        end as event_value
+    from incidents
+    where {{ kept_by_row_rules('self_serve_resolution_rate') }}
+    union all
+    -- Only tickets an article was used on: one found later is not known yet (censored).
+    select
+        incidents.person_key,
+        greatest(incidents._loaded_at, first_articles._loaded_at) as _loaded_at,
+        'time_to_first_article_minutes' as kpi,
+        incidents.incident_id as event_id,
+        incidents.opened_at as started_at,
+        first_articles.first_article_at as ended_at,
+        {{ dbt.datediff('incidents.opened_at', 'first_articles.first_article_at', 'second') }} / {{ double_literal('60.0') }} as event_value
+    from incidents
+    inner join first_articles on incidents.incident_number = first_articles.incident_number
+    where first_articles.first_article_at >= incidents.opened_at
+    union all
+    select
+        person_key,
+        _loaded_at,
+        'search_success_rate' as kpi,
+        query_id as event_id,
+        searched_at as started_at,
+        searched_at as ended_at,
+        case
+            when clicked_result is not null
+                and (clicked_at is null or clicked_at <= {{ dbt.dateadd('minute', var('search_click_minutes'), 'searched_at') }})
+                then {{ double_literal('1.0') }}
+            else {{ double_literal('0.0') }}
+        end as event_value
+    from searches
+    union all
+    select
+        person_key,
+        _loaded_at,
+        'zero_result_rate' as kpi,
+        query_id as event_id,
+        searched_at as started_at,
+        searched_at as ended_at,
+        case when results_count = 0 then {{ double_literal('1.0') }} else {{ double_literal('0.0') }} end as event_value
+    from searches
+    union all
+    select
+        person_key,
+        _loaded_at,
         'sales_cycle_days' as kpi,
         opportunity_id as event_id,
         created_at as started_at,
@@ -185,7 +278,11 @@ previous as (
     where {{ 'person_key is not null' if is_incremental() else 'false' }}
     {%- if is_incremental() %}
         and (
-            ({{ kpi_of_feed('servicedesk__incidents') }} and event_id in (select event_id from changed_incidents))
+            (
+                ({{ kpi_of_feed('servicedesk__incidents') }} or {{ kpi_of_feed('servicedesk__kb_use') }})
+                and event_id in (select event_id from changed_incidents)
+            )
+            or ({{ kpi_of_feed('search__queries') }} and event_id in (select event_id from changed_searches))
             or ({{ kpi_of_feed('crm__opportunities') }} and event_id in (select event_id from changed_deals))
         )
     {%- endif %}

@@ -1,4 +1,4 @@
-{#- The identities the KPI facts resolve (service-desk assignees, CRM users) and the
+{#- The identities the KPI facts resolve (service-desk assignees, CRM users, searchers) and the
     person_key each resolves to: the crosswalk's matched identities as int_kpis__events
     last read them. Incremental: a night writes only the identities whose person_key
     changed, was found or was lost (an HRIS snapshot changing an email, a CRM user
@@ -18,7 +18,7 @@ with crosswalk as (
         source_identity,
         person_key
     from {{ ref('int_people__identity_crosswalk') }}
-    where source_system in ('servicedesk_assignee', 'crm_user')
+    where source_system in ('servicedesk_assignee', 'crm_user', 'search_user')
         and person_key is not null
 ),
 

@@ -67,6 +67,20 @@ by_email as (
         assignee_email as source_identity
     from {{ ref('stg_servicedesk__incidents') }}
     where assignee_email is not null
+    union all
+    select distinct
+        'kb_user' as source_system,
+        'email' as identity_type,
+        user_email as source_identity
+    from {{ ref('stg_servicedesk__kb_use') }}
+    where user_email is not null
+    union all
+    select distinct
+        'search_user' as source_system,
+        'email' as identity_type,
+        user_email as source_identity
+    from {{ ref('stg_search__queries') }}
+    where user_email is not null
 ),
 
 crm_emails as (

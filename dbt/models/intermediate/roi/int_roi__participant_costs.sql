@@ -1,7 +1,10 @@
 {#- What each program's participants cost before loading: course fees per registration
     and their time at their HRIS pay as of registration (Annual_Base_Pay / (2080 x FTE)),
     a participant without HRIS record at the median pay of the program's known
-    participants. One row per program anyone registered in. -#}
+    participants. A performance-support program's participants are the people who viewed
+    its articles; the time they spent reading is in no extract and is not costed (its
+    content costs come from program_costs.csv). One row per program anyone registered
+    in. -#}
 
 with registrations as (
     select * from {{ ref('int_learning__course_enrolments') }}
@@ -47,6 +50,19 @@ costs as (
     from paid
     left join median_pay on paid.program_id = median_pay.program_id
     group by paid.program_id
+),
+
+aid_participants as (
+    select
+        program_id,
+        count(distinct learner_key) as participants,
+        cast(0 as {{ type_double() }}) as cost_per_learner_total,
+        cast(0 as {{ type_double() }}) as cost_participant_time
+    from {{ ref('int_learning__program_enrolments') }}
+    where delivery = 'performance_support'
+    group by program_id
 )
 
 select * from costs
+union all
+select * from aid_participants

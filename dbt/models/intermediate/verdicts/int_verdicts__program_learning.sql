@@ -44,6 +44,7 @@ activity as (
 program_completion as (
     select
         program_id,
+        count(distinct learner_key) as learners,
         sum(case when is_completed then 1 else 0 end) as learners_completed,
         cast(sum(case when is_completed then 1 else 0 end) as {{ type_double() }}) / count(*) as completion_rate
     from program_enrolments
@@ -78,7 +79,8 @@ assembled as (
     select
         programs.program_id,
         programs.program_name,
-        coalesce(activity.learners_enrolled, 0) as learners_enrolled,
+        -- a performance-support program's learners are the people who viewed its articles
+        coalesce(activity.learners_enrolled, program_completion.learners, 0) as learners_enrolled,
         coalesce(program_completion.learners_completed, 0) as learners_completed,
         program_completion.completion_rate,
         coalesce(activity.learning_hours, 0) as learning_hours,

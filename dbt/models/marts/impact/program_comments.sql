@@ -41,17 +41,8 @@ respondents as (
     group by courses.program_id
 ),
 
--- The folded keys of the first and last names of everyone in HRIS.
 names as (
-    select distinct keys.name_key
-    from (
-        select {{ words_to_rows(name_keys('workers.legal_name')) }} as name_key
-        from (
-            select distinct legal_name from {{ ref('stg_hris__workers') }}
-            where legal_name is not null
-        ) as workers
-    ) as keys
-    where keys.name_key <> ''
+    select * from {{ ref('int_people__name_keys') }}
 ),
 
 comments as (
