@@ -51,6 +51,9 @@ PUBLISH_INFO_DESCRIPTION: tuple[str, dict[str, str]] = (
         "window_days": "Length of the pre and post windows in days (IMPACT_WINDOW_DAYS).",
         "anticipation_weeks": "Weeks between the end of the pre window and registration (IMPACT_ANTICIPATION_WEEKS).",
         "min_group_size": "Smaller treated or comparison groups are suppressed (IMPACT_MIN_GROUP_SIZE).",
+        "adoption_min_views": "A performance-support program treats a person from this many views of its articles "
+        "(IMPACT_ADOPTION_MIN_VIEWS)...",
+        "adoption_window_days": "...within this many days (IMPACT_ADOPTION_WINDOW_DAYS).",
         "code_fingerprint": "SHA-256 of the dbt manifest, expectation suites, contracts and settings the run used.",
         "table_name": "A published table.",
         "row_count": "Its rows.",
@@ -63,16 +66,16 @@ def write_publish_info(conn: duckdb.DuckDBPyConnection, schema: str, info: dict,
     conn.execute(
         f"""create table {schema}."{PUBLISH_INFO}" (
             run_id varchar, published_at timestamp, landing_as_of date, window_days integer,
-            anticipation_weeks integer, min_group_size integer, code_fingerprint varchar,
-            table_name varchar, row_count bigint)"""
+            anticipation_weeks integer, min_group_size integer, adoption_min_views integer,
+            adoption_window_days integer, code_fingerprint varchar, table_name varchar, row_count bigint)"""
     )
     for table, rows in sorted(counts.items()):
         conn.execute(
-            f'insert into {schema}."{PUBLISH_INFO}" values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            f'insert into {schema}."{PUBLISH_INFO}" values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
             [
                 info.get("run_id"), info.get("published_at"), info.get("landing_as_of"), info.get("window_days"),
-                info.get("anticipation_weeks"), info.get("min_group_size"), info.get("code_fingerprint"),
-                table, rows,
+                info.get("anticipation_weeks"), info.get("min_group_size"), info.get("adoption_min_views"),
+                info.get("adoption_window_days"), info.get("code_fingerprint"), table, rows,
             ],
         )
     describe(conn, schema, PUBLISH_INFO, PUBLISH_INFO_DESCRIPTION)
@@ -196,5 +199,7 @@ def publish_info(settings: Settings, run_id: str, manifest: Path) -> dict:
         "window_days": settings.window_days,
         "anticipation_weeks": settings.anticipation_weeks,
         "min_group_size": settings.min_group_size,
+        "adoption_min_views": settings.adoption_min_views,
+        "adoption_window_days": settings.adoption_window_days,
         "code_fingerprint": code_fingerprint(settings, manifest),
     }

@@ -115,7 +115,9 @@ def night_batches(warehouse: Path) -> dict:
                 "select count(distinct _built_at) from staging.stg_servicedesk__incidents").fetchall()[0][0],
             "events": newest("intermediate.int_kpis__events"),
             "moved_events": newest("intermediate.int_kpis__events", "_previous_person_key <> person_key")[0],
-            "identities": newest("intermediate.int_kpis__identities")[0],
+            "identities": newest("intermediate.int_kpis__identities", "source_system = 'servicedesk_assignee'")[0],
+            "other_identities": newest(
+                "intermediate.int_kpis__identities", "source_system not in ('servicedesk_assignee', 'search_user')")[0],
             "person_weeks": newest("intermediate.int_kpis__person_weeks"),
         }
 
@@ -231,8 +233,9 @@ def test_a_night_writes_only_the_kpi_facts_it_changed(nightly):
     # Incremental indeed: the later nights' staging batches sit beside the rebuild's.
     assert written[3]["staging_batches"] >= 3
     # The third night (two nights' tickets, long-open tickets resolved, the email swap):
-    # the swap re-keys the two agents' events, and only theirs.
-    assert written[2]["identities"] == 2
+    # the swap re-keys the two agents' events, and only theirs (as assignees, and as
+    # searchers when they search).
+    assert written[2]["identities"] == 2 and written[2]["other_identities"] == 0
     assert written[2]["moved_events"] > 0
     for night in (2, 3):
         events_written, events_total = written[night]["events"]

@@ -441,7 +441,7 @@ def test_serving_file_carries_descriptions_and_publish_info(tmp_path):
         assert rows == [("run-1", date(2026, 6, 30), 90, 6, "program_roi", 1)]
         assert serving.execute(
             "select count(*) from duckdb_columns() where table_name = 'publish_info' and comment is not null"
-        ).fetchall()[0][0] == 9
+        ).fetchall()[0][0] == 11
     finally:
         serving.close()
     assert (folder / "exports" / "publish_info.parquet").exists()
