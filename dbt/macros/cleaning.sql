@@ -4,3 +4,9 @@
 {% macro normalise_email(expr) -%}
     nullif(lower({{ trim_whitespace(expr) }}), '')
 {%- endmacro %}
+
+{#- A ServiceNow ticket number (INC0012345) as every feed that names one is joined on:
+    trimmed and upper-cased, empty as null. -#}
+{% macro ticket_number(expr) -%}
+    nullif(upper(trim({{ expr }})), '')
+{%- endmacro %}

@@ -85,10 +85,10 @@ _AID_ARTICLE_P = {1: (1.0,), 2: (0.6, 0.4), 3: (0.5, 0.3, 0.2)}
 _QUICK_GAPS = ((0, 5), (0, 5))
 _SLOW_GAPS = ((4, 9), (8, 15), (12, 26), (0, 5), (0, 5))
 DAY_S = 86400
-# The pipeline's windows around an adoption, a day wider for safety: first view to pre
-# window start, adoption to post window end.
-_PRE = np.timedelta64(7 * AID_PRE_WEEKS + 1, "D")
-_POST = np.timedelta64(7 * AID_POST_WEEKS + 1, "D")
+# The pipeline's windows around an adoption, a week wider (windows start and end on the
+# Monday of a view's week): first view to pre window start, adoption to post window end.
+_PRE = np.timedelta64(7 * AID_PRE_WEEKS + 7, "D")
+_POST = np.timedelta64(7 * AID_POST_WEEKS + 7, "D")
 
 
 def first_meaningful_use(times: np.ndarray) -> np.datetime64 | None:

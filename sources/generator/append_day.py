@@ -148,9 +148,11 @@ def _queries(conn, root: Path, day: date, end: datetime) -> list[dict]:
     rows = []
     for row in _recent(latest, "query_id", "searched_at", day):
         shift = day - _ts(row["searched_at"]).date()
-        clicked = _shifted(row["clicked_at"], shift, end)
+        clicked = _shifted(row["clicked_at"], shift, end) if row.get("clicked_at") else ""
+        # a click the tool logged without its time stays a click
         rows.append({**row, "query_id": _uuid(row["query_id"], day), "searched_at": _shifted(row["searched_at"], shift, end),
-                     "clicked_at": clicked, "clicked_result": row["clicked_result"] if clicked else ""})
+                     "clicked_at": clicked,
+                     "clicked_result": row["clicked_result"] if clicked or not row.get("clicked_at") else ""})
     return [{c: r[c] for c in columns} for r in rows]
 
 

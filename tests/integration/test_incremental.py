@@ -83,13 +83,15 @@ def nightly(pipeline, small_landing, tmp_path_factory):
     makes the KPI facts rebuild); the second reopens months-old tickets and reassigns
     others, and builds only the staging tables (a night whose KPI build was skipped);
     the third resolves the long-open tickets, and its HRIS snapshot swaps two agents'
-    emails, which re-keys all their tickets; the fourth is a plain night. Returns what
+    emails, which re-keys all their tickets; on the fourth, knowledge-article views
+    that were used on old tickets are no longer used, or moved to another ticket. Returns what
     each night wrote, for the assertions on the incremental path."""
     root = tmp_path_factory.mktemp("incremental")
     landing, warehouse = root / "landing", root / "warehouse.duckdb"
     shutil.copytree(small_landing, landing)
     shutil.copy(pipeline.settings.warehouse_path, warehouse)
-    changes = {0: redeliver_old_extract_changed, 1: reopen_and_reassign, 2: resolve_long_open_and_swap_emails}
+    changes = {0: redeliver_old_extract_changed, 1: reopen_and_reassign, 2: resolve_long_open_and_swap_emails,
+               3: unuse_and_move_article_views}
     written = {}
     for night, day in enumerate(DAYS):
         append_day(landing, day)
@@ -191,6 +193,31 @@ def swap_agent_emails(landing: Path, day: date) -> None:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def unuse_and_move_article_views(landing: Path, day: date) -> None:
+    """Views of articles used on old tickets, updated today: some no longer used (their
+    ticket loses its first article, or gets a later one), some moved to another ticket."""
+    files = sorted(str(p) for p in (landing / "servicedesk" / "kb_use").glob("kb_use_*.csv*"))
+    with duckdb.connect() as conn:
+        used = conn.execute(
+            f"""select * exclude (version) from (
+                    select *, row_number() over (partition by sys_id order by sys_updated_on desc) as version
+                    from read_csv({files}, {READ_CSV})
+                ) where version = 1 and used = 'true' and incident <> '' and viewed_on < '{day - timedelta(days=60)}'
+                order by sys_id limit 30"""
+        ).df().fillna("").to_dict("records")
+    assert len(used) == 30
+    stamp = f"{day}T11:00:00Z"
+    unused = [{**row, "used": "false", "incident": "", "sys_updated_on": stamp} for row in used[:15]]
+    tickets = [row["incident"] for row in used[15:]]
+    moved = [{**row, "incident": tickets[(i + 1) % len(tickets)], "sys_updated_on": stamp}
+             for i, row in enumerate(used[15:])]
+    path = landing / "servicedesk" / "kb_use" / f"kb_use_{day}.csv"
+    with path.open(newline="") as handle:
+        fields = next(csv.reader(handle))
+    with path.open("a", newline="") as handle:
+        csv.DictWriter(handle, fieldnames=fields, lineterminator="\n").writerows(unused + moved)
 
 
 def redeliver_old_extract_changed(landing: Path, day: date) -> None:

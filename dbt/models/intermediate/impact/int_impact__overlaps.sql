@@ -21,9 +21,12 @@ with programs as (
     where catalogue.grain = 'person_week'
 ),
 
+-- A performance-support program's viewers who never adopted it glanced at an article:
+-- no second program in their windows (they still count as started for comparisons).
 enrolments as (
     select * from {{ ref('int_learning__program_enrolments') }}
     where person_key is not null
+        and (delivery = 'course' or is_completed)
 ),
 
 spans as (

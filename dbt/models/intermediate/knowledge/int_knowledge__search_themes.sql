@@ -47,7 +47,7 @@ select
     coalesce(crosswalk.person_key, {{ unmatched_learner_key("'search:' || themes.user_email") }}) as searcher_key,
     crosswalk.person_key,
     cast({{ dbt.date_trunc('week', 'themes.searched_at') }} as date) as search_week,
-    themes.results_count = 0 as is_zero_result,
+    coalesce(themes.results_count = 0, false) as is_zero_result,
     themes.clicked_result is null as is_unclicked,
     person_versions.supervisory_organization,
     person_versions.job_family

@@ -5,14 +5,16 @@
     the KPIs its flaw corrupts (kept_by_row_rules, macros/row_rules.sql).
 
     Incremental (delete+insert on kpi x event_id): a night recomputes the events of
-    - the tickets and deals with a raw version loaded since the events of their feed
-      were last written (updates and deletions alike),
-    - the assignees and CRM users whose person_key changed (int_kpis__identities),
+    - the tickets, deals and searches with a raw version loaded since the events of
+      their feed were last written (updates and deletions alike), and the tickets any
+      version of a knowledge-article view delivered since names (time to first article),
+    - the assignees, CRM users and searchers whose person_key changed
+      (int_kpis__identities),
     and writes only the events that changed, each with its previous person_key and
     started_at, so that the person-week and person-month facts recompute the keys an
     event left as well as those it joined. An event that no longer counts is a row
     without a person_key (a tombstone), kept until both have read it. A retraction of
-    either feed's files, which no new row reveals, rebuilds the model. -#}
+    any of these feeds' files, which no new row reveals, rebuilds the model. -#}
 {{ config(
     materialized=incremental_materialization(),
     unique_key=['kpi', 'event_id'],
@@ -28,7 +30,7 @@
 -- depends_on: {{ ref('base_ingest__file_retractions') }}
 -- depends_on: {{ ref('base_servicedesk__incidents') }}
 -- depends_on: {{ ref('base_crm__opportunities') }}
--- depends_on: {{ ref('stg_servicedesk__kb_use') }}
+-- depends_on: {{ ref('base_servicedesk__kb_use') }}
 -- depends_on: {{ ref('kpi_catalogue') }}
 
 with identities as (
@@ -55,10 +57,14 @@ changed_incidents as (
     where assignee_email in (
         select source_identity from changed_identities where source_system = 'servicedesk_assignee'
     )
-        -- a ticket an article was used on (or no longer is) since: its time to first article
+        -- a ticket named by any version of a view delivered since (an article used on it,
+        -- or no longer, or moved to another ticket): its time to first article
         or incident_number in (
-            select incident_number from {{ ref('stg_servicedesk__kb_use') }}
-            where _loaded_at > ({{ feed_watermark('servicedesk__kb_use') }})
+            select {{ ticket_number('incident') }} from {{ ref('base_servicedesk__kb_use') }}
+            where trim(sys_id) in (
+                select trim(sys_id) from {{ ref('base_servicedesk__kb_use') }}
+                where _loaded_at > ({{ feed_watermark('servicedesk__kb_use') }})
+            )
         )
 ),
 
@@ -110,15 +116,19 @@ opportunities as (
     {%- endif %}
 ),
 
--- The first view of an article used on each ticket, by anyone.
+-- Per ticket: the first view, on or after its opening, of an article used on it (by
+-- anyone), and when the first such use was known (the view's attaching version).
 first_articles as (
     select
-        incident_number,
-        min(viewed_at) as first_article_at,
-        max(_loaded_at) as _loaded_at
-    from {{ ref('stg_servicedesk__kb_use') }}
-    where is_used and incident_number is not null
-    group by incident_number
+        incidents.incident_id,
+        min(kb_use.viewed_at) as first_article_at,
+        min(kb_use.updated_at) as first_article_known_at,
+        max(kb_use._loaded_at) as _loaded_at
+    from incidents
+    inner join {{ ref('stg_servicedesk__kb_use') }} as kb_use
+        on incidents.incident_number = kb_use.incident_number
+    where kb_use.is_used and kb_use.viewed_at >= incidents.opened_at
+    group by incidents.incident_id
 ),
 
 searches as (
@@ -204,18 +214,18 @@ events as (
     from incidents
     where {{ kept_by_row_rules('self_serve_resolution_rate') }}
     union all
-    -- Only tickets an article was used on: one found later is not known yet (censored).
+    -- Only tickets an article was used on, known once its use was (the attaching version):
+    -- one attached after the buffer counts in no window.
     select
         incidents.person_key,
         greatest(incidents._loaded_at, first_articles._loaded_at) as _loaded_at,
         'time_to_first_article_minutes' as kpi,
         incidents.incident_id as event_id,
         incidents.opened_at as started_at,
-        first_articles.first_article_at as ended_at,
+        first_articles.first_article_known_at as ended_at,
         {{ dbt.datediff('incidents.opened_at', 'first_articles.first_article_at', 'second') }} / {{ double_literal('60.0') }} as event_value
     from incidents
-    inner join first_articles on incidents.incident_number = first_articles.incident_number
-    where first_articles.first_article_at >= incidents.opened_at
+    inner join first_articles on incidents.incident_id = first_articles.incident_id
     union all
     select
         person_key,
@@ -239,7 +249,8 @@ events as (
         query_id as event_id,
         searched_at as started_at,
         searched_at as ended_at,
-        case when results_count = 0 then {{ double_literal('1.0') }} else {{ double_literal('0.0') }} end as event_value
+        case when results_count = 0 then {{ double_literal('1.0') }} when results_count > 0 then {{ double_literal('0.0') }} end
+            as event_value
     from searches
     union all
     select

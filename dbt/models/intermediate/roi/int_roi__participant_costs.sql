@@ -8,8 +8,10 @@
 
 with registrations as (
     select * from {{ ref('int_learning__course_enrolments') }}
-    -- a course outside every program costs no program anything
+    -- a course outside every program costs no program anything; a performance-support
+    -- program's participants are its viewers (below), whatever courses name it
     where registered_at is not null and program_id is not null
+        and program_id not in (select aids.program_id from {{ ref('stg_config__program_aids') }} as aids)
 ),
 
 person_versions as (

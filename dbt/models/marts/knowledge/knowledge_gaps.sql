@@ -30,7 +30,7 @@ answered as (
         query_theme as theme,
         searcher_key
     from themes
-    where not is_zero_result and not is_unclicked
+    where not is_unclicked
 ),
 
 -- The unanswered searches of the people stuck on their theme.
@@ -73,7 +73,7 @@ searches as (
 theme_words as (
     select
         theme,
-        {{ words_to_rows("replace(theme, '_', ' ')") }} as word
+        {{ words_to_rows(fold_words("replace(theme, '_', ' ')")) }} as word
     from by_theme
 ),
 

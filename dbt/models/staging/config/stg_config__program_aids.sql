@@ -8,3 +8,4 @@ select
     trim(program_id) as program_id,
     upper(trim(article)) as article
 from ({{ latest_by('latest', 'program_id, upper(trim(article))', '_record_number desc') }}) as deduped
+where nullif(trim(program_id), '') is not null and nullif(trim(article), '') is not null

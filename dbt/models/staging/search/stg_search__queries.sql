@@ -9,7 +9,7 @@ select
     {{ normalise_email(adapter.quote('user.email')) }} as user_email,
     searched_at,
     nullif(trim(query_text), '') as query_text,
-    coalesce(results_count, 0) as results_count,
+    results_count,
     nullif(trim(clicked_result), '') as clicked_result,
     clicked_at,
     lower(nullif(trim(source), '')) as search_source,

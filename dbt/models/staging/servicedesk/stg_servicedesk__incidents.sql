@@ -18,7 +18,7 @@ latest as (
 
 select
     trim(sys_id) as incident_id,
-    trim(number) as incident_number,
+    {{ ticket_number('number') }} as incident_number,
     opened_at,
     first_response_at,
     resolved_at,
