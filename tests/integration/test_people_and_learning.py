@@ -33,7 +33,8 @@ def test_service_desk_emails_with_whitespace_and_case_all_resolve(pipeline):
 
 def test_match_rate_is_reported_per_source(pipeline):
     rows = pipeline.frame("select * from intermediate.int_people__match_rates").set_index("source_system")
-    assert set(rows.index) == {"lms_xapi", "lms_user", "lms_survey", "crm_user", "servicedesk_assignee"}
+    assert set(rows.index) == {"lms_xapi", "lms_user", "lms_survey", "crm_user", "servicedesk_assignee", "kb_user",
+                               "search_user"}
     assert (rows["matched"] + rows["unmatched"] == rows["identities"]).all()
     assert rows.loc["crm_user", "unmatched"] == len(pipeline.query(
         "select 1 from intermediate.int_people__identity_crosswalk where source_system = 'crm_user' and person_key is null"
