@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from .sql import string_literal
+from .sql import string_literal, transaction
 
 
 def _quoted(name: str) -> str:
@@ -53,8 +53,7 @@ def copy_into_warehouse(
     """Replace each relation in the warehouse by its Spark Parquet, in one transaction;
     returns the rows copied per `schema.table`."""
     copied: dict[str, int] = {}
-    conn.execute("begin transaction")
-    try:
+    with transaction(conn):
         for schema, table, folder, declared in relations:
             source = f"read_parquet({string_literal((folder / '*.parquet').as_posix())})"
             names = [r[0] for r in conn.execute(f"select column_name from (describe select * from {source})").fetchall()]
@@ -71,10 +70,6 @@ def copy_into_warehouse(
                 conn.execute(f"drop view {relation}")
             conn.execute(f"create or replace table {relation} as select {select} from {source}")
             copied[f"{schema}.{table}"] = conn.execute(f"select count(*) from {relation}").fetchone()[0]
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
     return copied
 
 

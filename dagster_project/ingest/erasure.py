@@ -45,6 +45,7 @@ from pathlib import Path
 import duckdb
 
 from ..keys import keyed_hash
+from ..sql import transaction
 from .contracts import FeedContract, load_contracts
 from .ledger import LEDGER, QUARANTINE
 
@@ -478,8 +479,7 @@ def erase_requested(conn: duckdb.DuckDBPyConnection, config_dir: Path, secret: s
             continue
         done.add(request.request_id)
         ids, names = resolve(conn, request.identifier)
-        conn.execute("begin transaction")
-        try:
+        with transaction(conn):
             remember(conn, request.request_id, secret, ids, names)
             erased = erased_identities(conn, secret, request.request_id)
             counts = erase_everywhere(conn, erased)
@@ -488,10 +488,6 @@ def erase_requested(conn: duckdb.DuckDBPyConnection, config_dir: Path, secret: s
                 f"insert into {LOG} values (?, ?, ?, now(), ?, ?)",
                 [(request.request_id, identifier_hash, request.requested_at, table, rows) for table, rows in counts.items()],
             )
-            conn.execute("commit")
-        except BaseException:
-            conn.execute("rollback")
-            raise
         for table, rows in counts.items():
             result.rows_removed[table] = result.rows_removed.get(table, 0) + rows
         result.erased.append(request.request_id)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..sql import transaction
 from . import erasure, hashes, ledger, retention
 from .contracts import FeedContract, raw_table_ddl
 from .landing import LandedFile, discover
@@ -121,8 +122,7 @@ def _swap_in(
     conn: duckdb.DuckDBPyConnection, contract: FeedContract, landed: LandedFile, digest: str, keep_lines: int | None
 ) -> tuple[int, int]:
     """Replace the file's rows, quarantine and ledger entry with the staged ones, all or nothing."""
-    conn.execute("begin transaction")
-    try:
+    with transaction(conn):
         ledger.forget_file(conn, contract.table, landed.key)
         conn.execute(f"insert into {contract.table} by name select * from _incoming")
         ledger.record_quarantine(conn, contract.name, landed.key, keep_lines)
@@ -139,10 +139,6 @@ def _swap_in(
             rows_loaded=loaded,
             rows_quarantined=quarantined,
         )
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
     return loaded, quarantined
 
 
@@ -154,13 +150,8 @@ def retract_missing(conn: duckdb.DuckDBPyConnection, contract: FeedContract, pre
     for key, rows in sorted(ledger.files_of(conn, contract.name).items()):
         if key in present:
             continue
-        conn.execute("begin transaction")
-        try:
+        with transaction(conn):
             ledger.forget_file(conn, contract.table, key)
-            conn.execute("commit")
-        except BaseException:
-            conn.execute("rollback")
-            raise
         log.warning("%s: no longer in the landing folder; retracted its %d row(s) from %s", key, rows, contract.table)
         retracted.append(FileResult(key, "retracted", rows_loaded=rows))
     return retracted

@@ -15,6 +15,7 @@ import logging
 
 import duckdb
 
+from ..sql import transaction
 from .contracts import FeedContract
 from .ledger import LEDGER, QUARANTINE
 
@@ -30,8 +31,7 @@ def expire_text(conn: duckdb.DuckDBPyConnection, contract: FeedContract, days: i
     if newest is None:
         return 0
     cutoff = "cast(? as date) - cast(? as integer)"
-    conn.execute("begin transaction")
-    try:
+    with transaction(conn):
         blanked = conn.execute(
             f'update {contract.table} set "{column}" = null '
             f'where "{column}" is not null and "{dated_by}" < {cutoff}',
@@ -42,10 +42,6 @@ def expire_text(conn: duckdb.DuckDBPyConnection, contract: FeedContract, days: i
             f"and file in (select file from {LEDGER} where feed = ? and extract_date < {cutoff})",
             [contract.name, contract.name, newest, days],
         )
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
     if blanked:
         log.info("%s: blanked %s of %d row(s) older than %d days before %s", contract.name, column, blanked, days, newest)
     return blanked

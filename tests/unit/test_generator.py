@@ -10,6 +10,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +95,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     return [dict(zip(header, r)) for r in reader if len(r) == len(header)]
 
 
+@cache  # the samples are read-only: parse each feed once
 def latest_versions(landing: Path, system: str, feed: str, key: str, updated: str) -> dict[str, dict]:
     """The row with the greatest `updated` per `key`, across every file of the feed."""
     out: dict[str, dict] = {}
@@ -104,21 +106,12 @@ def latest_versions(landing: Path, system: str, feed: str, key: str, updated: st
     return out
 
 
-_LATEST: dict[tuple, dict] = {}  # the samples are read-only: parse each feed once
-
-
 def latest_incidents(landing: Path) -> dict[str, dict]:
-    key = (landing, "incidents")
-    if key not in _LATEST:
-        _LATEST[key] = latest_versions(landing, "servicedesk", "incidents", "sys_id", "sys_updated_on")
-    return _LATEST[key]
+    return latest_versions(landing, "servicedesk", "incidents", "sys_id", "sys_updated_on")
 
 
 def latest_opportunities(landing: Path) -> dict[str, dict]:
-    key = (landing, "opportunities")
-    if key not in _LATEST:
-        _LATEST[key] = latest_versions(landing, "crm", "opportunities", "Id", "LastModifiedDate")
-    return _LATEST[key]
+    return latest_versions(landing, "crm", "opportunities", "Id", "LastModifiedDate")
 
 
 def first_registration_by_email(world, program: str) -> dict[str, datetime]:
@@ -1089,10 +1082,7 @@ UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{
 
 
 def latest_kb_use(landing: Path) -> dict[str, dict]:
-    key = (landing, "kb_use")
-    if key not in _LATEST:
-        _LATEST[key] = latest_versions(landing, "servicedesk", "kb_use", "sys_id", "sys_updated_on")
-    return _LATEST[key]
+    return latest_versions(landing, "servicedesk", "kb_use", "sys_id", "sys_updated_on")
 
 
 def unique_searches(landing: Path) -> dict[str, dict]:

@@ -286,21 +286,28 @@ def test_hidden_figures_of_the_flow_of_work_are_never_shown_as_numbers(tmp_path)
     assert "Search success not shown: fewer than 5 people searched in every week." in flow
 
 
-def test_knowledge_gaps_and_names_read_as_text_escaped_once(tmp_path):
-    path = _flow_serving(tmp_path / "serving.duckdb")
-    markup = "<script>alert(1)</script> & co"
-    conn = duckdb.connect(str(path))
-    conn.execute("update knowledge_gaps set theme = ?, teams = ?, kpis = ? where gap_rank = 1", [markup, markup, "x<y>"])
-    conn.execute("update programs set program_name = ? where program_id = 'AID'", [markup])
-    conn.close()
-    html = render_html(load(path))
-    shown = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
+# Markup in any published text shows as text, escaped once.
+MARKUP = "<script>alert(1)</script> & co"
+SHOWN = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
+
+
+def assert_escaped_once(html: str) -> None:
     assert "<script" not in html and "alert(1)</script>" not in html
     assert "&amp;lt;" not in html and "&amp;amp;" not in html, "escaped twice"
+
+
+def test_knowledge_gaps_and_names_read_as_text_escaped_once(tmp_path):
+    path = _flow_serving(tmp_path / "serving.duckdb")
+    conn = duckdb.connect(str(path))
+    conn.execute("update knowledge_gaps set theme = ?, teams = ?, kpis = ? where gap_rank = 1", [MARKUP, MARKUP, "x<y>"])
+    conn.execute("update programs set program_name = ? where program_id = 'AID'", [MARKUP])
+    conn.close()
+    html = render_html(load(path))
+    assert_escaped_once(html)
     flow = _section(html, '<section id="flow-of-work"')
     row = re.findall(r"<tr>(.*?)</tr>", flow[flow.index("<tbody>"):], re.S)[0]
-    assert f"<b>{shown}</b>" in row and f'<td data-label="Teams">{shown}</td>' in row and "X&lt;y&gt;" in row
-    assert f'<a href="#AID">{shown}</a>' in flow and f"<title>{shown}: people who viewed it" in flow
+    assert f"<b>{SHOWN}</b>" in row and f'<td data-label="Teams">{SHOWN}</td>' in row and "X&lt;y&gt;" in row
+    assert f'<a href="#AID">{SHOWN}</a>' in flow and f"<title>{SHOWN}: people who viewed it" in flow
 
 
 def test_report_is_one_self_contained_page_with_charts(report_data):
@@ -354,24 +361,21 @@ def test_markup_in_a_name_or_comment_reads_as_text_escaped_once(tmp_path):
     """The templates escape every value, the charts escape their own texts: a program's name,
     a comment or a KPI's label holding markup shows as text, and nothing is escaped twice."""
     path = _serving(tmp_path / "serving.duckdb")
-    markup = "<script>alert(1)</script> & co"
     conn = duckdb.connect(str(path))
-    conn.execute("update programs set program_name = ? where program_id = 'BIG'", [markup])
-    conn.execute("update program_comments set comment_scrubbed = ?", [markup])
-    conn.execute("update kpis set kpi_label = ? where kpi = 'sales_cycle_days'", [markup])
+    conn.execute("update programs set program_name = ? where program_id = 'BIG'", [MARKUP])
+    conn.execute("update program_comments set comment_scrubbed = ?", [MARKUP])
+    conn.execute("update kpis set kpi_label = ? where kpi = 'sales_cycle_days'", [MARKUP])
     conn.close()
     html = render_html(load(path))
-    shown = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
-    assert "<script" not in html and "alert(1)</script>" not in html
-    assert "&amp;lt;" not in html and "&amp;amp;" not in html, "escaped twice"
-    assert f'<a href="#BIG">{shown}</a>' in html[:html.index('<section id="overview"')]  # the table of contents
+    assert_escaped_once(html)
+    assert f'<a href="#BIG">{SHOWN}</a>' in html[:html.index('<section id="overview"')]  # the table of contents
     row = re.search(r'<tr data-program="BIG">(.*?)</tr>', html, re.S).group(1)
-    assert f'<a href="#BIG">{shown}</a>' in row and f"{shown}: <b>" in row  # the program, its KPI's effect
+    assert f'<a href="#BIG">{SHOWN}</a>' in row and f"{SHOWN}: <b>" in row  # the program, its KPI's effect
     big = html[html.index('<section class="program" id="BIG"'):html.index('<section class="program" id="TINY"')]
-    assert f"<h2>{shown} <span" in big
-    assert f'<blockquote class="comment">{shown}<footer>' in big
-    assert f'<td data-label="KPI">{shown}</td>' in big and f"<b>{shown}</b>:" in big  # the effects table, the method
-    assert f'aria-label="Effect on each KPI: Knowledge article use (percentage points); {shown}' in big  # a chart
+    assert f"<h2>{SHOWN} <span" in big
+    assert f'<blockquote class="comment">{SHOWN}<footer>' in big
+    assert f'<td data-label="KPI">{SHOWN}</td>' in big and f"<b>{SHOWN}</b>:" in big  # the effects table, the method
+    assert f'aria-label="Effect on each KPI: Knowledge article use (percentage points); {SHOWN}' in big  # a chart
 
 def test_markdown_twin_lists_every_program_and_verdict(report_data):
     md = render_markdown(report_data, "/data/report/index.html")

@@ -20,25 +20,17 @@ person_versions as (
 
 themed as (
     select
-        query_id,
-        user_email,
-        searched_at,
-        results_count,
-        clicked_result,
-        {{ query_themes('query_text') }} as themes
+        searches.*,
+        {{ query_themes('searches.query_text') }} as themes
     from searches
 ),
 
 themes as (
     select
-        query_id,
-        user_email,
-        searched_at,
-        results_count,
-        clicked_result,
-        {{ words_to_rows('themes') }} as query_theme
+        themed.*,
+        {{ words_to_rows('themed.themes') }} as query_theme
     from themed
-    where themes is not null
+    where themed.themes is not null
 )
 
 select

@@ -90,31 +90,27 @@ changed_deals as (
 ),
 
 {% endif %}
-incidents as (
-    select
-        incidents.*,
-        crosswalk.person_key
-    from {{ ref('stg_servicedesk__incidents') }} as incidents
-    inner join identities as crosswalk
-        on crosswalk.source_system = 'servicedesk_assignee'
-            and incidents.assignee_email = crosswalk.source_identity
-    {%- if is_incremental() %}
-    where incidents.incident_id in (select event_id from changed_incidents)
-    {%- endif %}
-),
-
-opportunities as (
-    select
-        opportunities.*,
-        crosswalk.person_key
-    from {{ ref('stg_crm__opportunities') }} as opportunities
-    inner join identities as crosswalk
-        on crosswalk.source_system = 'crm_user'
-            and opportunities.owner_crm_user_id = crosswalk.source_identity
-    {%- if is_incremental() %}
-    where opportunities.opportunity_id in (select event_id from changed_deals)
-    {%- endif %}
-),
+{#- Each feed's rows with the person their identity resolves to (the night's batch only,
+    incrementally): CTE, staging model, identity system, identity column, key, batch. -#}
+{%- set resolved = [
+    ('incidents', 'stg_servicedesk__incidents', 'servicedesk_assignee', 'assignee_email', 'incident_id', 'changed_incidents'),
+    ('opportunities', 'stg_crm__opportunities', 'crm_user', 'owner_crm_user_id', 'opportunity_id', 'changed_deals'),
+    ('searches', 'stg_search__queries', 'search_user', 'user_email', 'query_id', 'changed_searches'),
+] %}
+{%- for cte, model, system, identity, key, batch in resolved %}
+    {{ cte }} as (
+        select
+            feed_rows.*,
+            crosswalk.person_key
+        from {{ ref(model) }} as feed_rows
+        inner join identities as crosswalk
+            on crosswalk.source_system = '{{ system }}'
+                and feed_rows.{{ identity }} = crosswalk.source_identity
+        {%- if is_incremental() %}
+        where feed_rows.{{ key }} in (select event_id from {{ batch }})
+        {%- endif %}
+    ),
+{% endfor %}
 
 -- Per ticket: the first view, on or after its opening, of an article used on it (by
 -- anyone), and when the first such use was known (the view's attaching version).
@@ -129,19 +125,6 @@ first_articles as (
         on incidents.incident_number = kb_use.incident_number
     where kb_use.is_used and kb_use.viewed_at >= incidents.opened_at
     group by incidents.incident_id
-),
-
-searches as (
-    select
-        searches.*,
-        crosswalk.person_key
-    from {{ ref('stg_search__queries') }} as searches
-    inner join identities as crosswalk
-        on crosswalk.source_system = 'search_user'
-            and searches.user_email = crosswalk.source_identity
-    {%- if is_incremental() %}
-    where searches.query_id in (select event_id from changed_searches)
-    {%- endif %}
 ),
 
 deals as (
